@@ -1,0 +1,133 @@
+package io.bpf4j.cli;
+
+import java.io.PrintWriter;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code bpf4j} command: the top of the command tree. It has no work of its own; with no arguments it prints
+ * its usage. Subcommands are registered in the {@code subcommands} attribute of the {@link Command} annotation below.
+ *
+ * <p>Exit codes: 0 success, 1 the command failed (one line {@code bpf4j: <message>} on stderr; the stack trace too
+ * when the environment has {@code BPF4J_DEBUG=1}), 2 the command line was wrong (picocli's usage error).
+ */
+@Command(
+        name = "bpf4j",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        header = "bpf4j - eBPF for the JVM: load, attach and observe eBPF programs in pure Java.",
+        synopsisHeading = "%nUsage: ",
+        descriptionHeading = "%n",
+        description = "A pure-Java eBPF toolkit (Java 25 Foreign Function & Memory API; no JNI, no libbpf, "
+                + "no bcc): it loads eBPF programs and maps into the kernel, attaches them to hooks and reads "
+                + "what they record, for users of bcc, libbpf-tools and bpftrace.",
+        optionListHeading = "%nOptions:%n",
+        synopsisSubcommandLabel = "COMMAND",
+        commandListHeading = "%nCommands:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:success",
+                "1:the command failed (the reason is on stderr)",
+                "2:invalid command line",
+        },
+        footerHeading = "%n",
+        footer = {
+                "Most commands need root (or CAP_BPF + CAP_PERFMON).",
+                "'bpf4j COMMAND --help' shows a command's options.",
+                "BPF4J_DEBUG=1 adds stack traces to error messages.",
+        },
+        // Subcommands: register each command class here, one per line, e.g. FeatureCommand.class,
+        subcommands = {
+                FeatureCommand.class,
+        })
+public final class Main implements Runnable {
+
+    /** Printed by {@code --version} when the classes do not come from the built jar (e.g. an IDE run). */
+    static final String DEV_VERSION = "dev (not run from the bpf4j-cli jar)";
+
+    @Spec
+    CommandSpec spec;
+
+    /** No subcommand given: print the usage to stdout. */
+    @Override
+    public void run() {
+        CommandLine cl = spec.commandLine();
+        cl.usage(cl.getOut());
+    }
+
+    /** Runs the command line and exits with its exit code. */
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured {@code bpf4j} command line; stack traces on errors when {@code BPF4J_DEBUG=1}. */
+    public static CommandLine commandLine() {
+        return commandLine("1".equals(System.getenv("BPF4J_DEBUG")));
+    }
+
+    /** The configured {@code bpf4j} command line; {@code debug} adds stack traces to error messages. */
+    static CommandLine commandLine(boolean debug) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(new ErrorHandler(debug));
+        cl.setCaseInsensitiveEnumValuesAllowed(true); // --type xdp as well as --type XDP
+        return cl;
+    }
+
+    /**
+     * Turns an exception thrown by a command (for the library that is {@code io.bpf4j.core.BpfException}, whose
+     * message says what failed, why and what to do) into {@code bpf4j: <message>} on stderr and exit code 1.
+     */
+    static final class ErrorHandler implements IExecutionExceptionHandler {
+        private final boolean debug;
+
+        ErrorHandler(boolean debug) {
+            this.debug = debug;
+        }
+
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
+            PrintWriter err = commandLine.getErr();
+            err.println("bpf4j: " + message(ex));
+            if (debug) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        }
+
+        /** The first non-blank message along the cause chain, else the exception's class name. */
+        static String message(Throwable t) {
+            for (Throwable c = t; c != null; c = c.getCause()) {
+                String m = c.getMessage();
+                if (m != null && !m.isBlank()) {
+                    return m.strip();
+                }
+                if (c.getCause() == c) {
+                    break;
+                }
+            }
+            return t.getClass().getName();
+        }
+    }
+
+    /** {@code --version}: the bpf4j version from the jar manifest, plus the Java runtime and kernel it runs on. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {
+                    "bpf4j " + (v != null ? v : DEV_VERSION),
+                    "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ", "
+                            + System.getProperty("java.home") + ")",
+                    System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                            + System.getProperty("os.arch"),
+            };
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.bpf4j.core;
+
+import io.bpf4j.core.sys.Bpf;
+import io.bpf4j.core.sys.BpfAttr;
+import io.bpf4j.core.sys.BpfCommand;
+import io.bpf4j.core.sys.Fd;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * Run-time statistics of every BPF program (run count and time in {@link ProgramInfo}), counted while at least
+ * one holder keeps them on (BPF_ENABLE_STATS). They cost a little on every program run, so the kernel keeps
+ * them off by default: enable them for as long as you measure, then close.
+ */
+public final class BpfStats implements AutoCloseable {
+    private static final int BPF_STATS_RUN_TIME = 0;
+
+    private final Fd fd;
+
+    private BpfStats(int fd) {
+        this.fd = Fd.adopt(fd);
+    }
+
+    /** Turns run-time statistics on until {@link #close()}. */
+    public static BpfStats enable() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = Bpf.attr(arena);
+            attr.set(JAVA_INT, BpfAttr.EnableStats.TYPE, BPF_STATS_RUN_TIME);
+            return new BpfStats(Bpf.call(BpfCommand.ENABLE_STATS, attr, () -> "run time"));
+        }
+    }
+
+    /** Releases this hold; statistics stop when no holder (nor sysctl kernel.bpf_stats_enabled) remains. */
+    @Override
+    public void close() {
+        fd.close();
+    }
+}

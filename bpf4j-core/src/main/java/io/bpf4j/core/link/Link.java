@@ -1,0 +1,73 @@
+package io.bpf4j.core.link;
+
+import io.bpf4j.core.sys.Bpf;
+import io.bpf4j.core.sys.BpfAttr;
+import io.bpf4j.core.sys.BpfCommand;
+import io.bpf4j.core.sys.Fd;
+import io.bpf4j.core.sys.ObjectPath;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * A program attached to a hook through a BPF link. Closing the link detaches the program (unless the link is
+ * pinned); the kernel also detaches it when this process exits, however it exits — so an XDP program
+ * attached through a link is never left on an interface by a crashed tool. Detaching a link costs
+ * microseconds, against ~76 ms for closing a perf-event tracepoint attachment, which is why bpf4j prefers
+ * links wherever the kernel has them.
+ */
+public final class Link implements AutoCloseable {
+    private final Fd fd;
+    private final String description;
+
+    Link(int fd, String description) {
+        this.fd = Fd.adopt(fd);
+        this.description = description;
+    }
+
+    /** The link's file descriptor. */
+    public int fd() {
+        return fd.value();
+    }
+
+    /** What is attached where, e.g. {@code xdp 'drop_udp' on lo (ifindex 1)}. */
+    public String description() {
+        return description;
+    }
+
+    /** What the kernel says about this link (BPF_OBJ_GET_INFO_BY_FD). */
+    public LinkInfo info() {
+        return LinkInfo.of(fd.value());
+    }
+
+    /** Pins the link in bpffs: the attachment then outlives this process until the pin is removed. */
+    public void pin(Path path) {
+        ObjectPath.pin(fd.value(), path);
+    }
+
+    /**
+     * Detaches the program now (BPF_LINK_DETACH), even while other holders (a pin, another process) keep the
+     * link object alive. The link stays open but inert until closed.
+     */
+    public void detach() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = Bpf.attr(arena);
+            attr.set(JAVA_INT, BpfAttr.LinkDetach.LINK_FD, fd.value());
+            Bpf.call(BpfCommand.LINK_DETACH, attr, () -> description);
+        }
+    }
+
+    /** Closes this process's hold on the link; the program is detached once no pin or other holder remains. */
+    @Override
+    public void close() {
+        fd.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Link[" + description + ", " + fd + "]";
+    }
+}

@@ -1,0 +1,35 @@
+package io.bpf4j.core.link;
+
+import io.bpf4j.core.sys.Bpf;
+import io.bpf4j.core.sys.BpfAttr;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * What the kernel reports about a link.
+ *
+ * @param id        the link's kernel id
+ * @param type      the kernel's link type number ({@code enum bpf_link_type}: 1 raw_tracepoint, 2 tracing,
+ *                  3 cgroup, 4 iter, 5 netns, 6 xdp, 7 perf_event, 8 kprobe_multi, 9 struct_ops, 10 netfilter,
+ *                  11 tcx, 12 uprobe_multi, 13 netkit)
+ * @param programId the id of the attached program
+ */
+public record LinkInfo(int id, int type, int programId) {
+    /** Link type number of XDP links. */
+    public static final int TYPE_XDP = 6;
+    /** Link type number of raw tracepoint links. */
+    public static final int TYPE_RAW_TRACEPOINT = 1;
+
+    /** Reads the info of the link behind {@code fd}. */
+    public static LinkInfo of(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(BpfAttr.LinkInfo.SIZE, 8);
+            Bpf.objInfo(fd, info, arena);
+            return new LinkInfo(info.get(JAVA_INT, BpfAttr.LinkInfo.ID), info.get(JAVA_INT, BpfAttr.LinkInfo.TYPE),
+                    info.get(JAVA_INT, BpfAttr.LinkInfo.PROG_ID));
+        }
+    }
+}

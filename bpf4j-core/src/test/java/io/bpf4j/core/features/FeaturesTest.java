@@ -1,0 +1,206 @@
+package io.bpf4j.core.features;
+
+import io.bpf4j.core.MapType;
+import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.sys.LibC;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The feature probe against the real kernel. The "this machine" assertions describe the Linux 6.18 VM of
+ * shared/KERNEL.md: kprobes compiled out, fentry/fexit/LSM refused with EPERM under lockdown=integrity.
+ */
+class FeaturesTest {
+    @BeforeAll
+    static void root() {
+        assumeTrue(LibC.geteuid() == 0, "the feature probe loads programs: needs root");
+    }
+
+    @Test
+    void kernelFacts() throws IOException {
+        KernelInfo k = Features.kernel();
+        assertThat(k.release()).isEqualTo(Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip());
+        assertThat(k.btf()).isEqualTo(Files.exists(Path.of("/sys/kernel/btf/vmlinux")));
+        assertThat(k.lockdown()).isIn("none", "integrity", "confidentiality");
+        assertThat(k.jitEnabled()).isTrue(); // CONFIG_BPF_JIT_ALWAYS_ON here
+        assertThat(k.unprivilegedBpfDisabled()).isBetween(0, 2);
+    }
+
+    @Test
+    void thisMachineHasTheseHooks() {
+        for (AttachHook h : List.of(AttachHook.RINGBUF, AttachHook.TRACEPOINT, AttachHook.RAW_TRACEPOINT,
+                AttachHook.UPROBE, AttachHook.XDP)) {
+            Probe p = Features.attachHook(h);
+            assertThat(p.available()).as("%s", p).isTrue();
+            assertThat(p.name()).isEqualTo(h.displayName());
+        }
+        assertThat(Features.programType(ProgramType.XDP).available()).isTrue();
+        assertThat(Features.mapType(MapType.RINGBUF).available()).isTrue();
+    }
+
+    @Test
+    void kprobeIsMissingBecauseKprobesAreCompiledOut() {
+        assumeTrue(Files.notExists(Path.of("/sys/bus/event_source/devices/kprobe")),
+                "this kernel has a kprobe PMU: not the CONFIG_KPROBES=n kernel of KERNEL.md");
+        Probe p = Features.attachHook(AttachHook.KPROBE);
+        assertThat(p.available()).isFalse();
+        assertThat(p.reason()).contains("CONFIG_KPROBES");
+        assertThat(p.toString()).isEqualTo("kprobe: unavailable — CONFIG_KPROBES is not set");
+    }
+
+    @Test
+    void fentryIsRefusedWithEperm() {
+        Probe p = Features.attachHook(AttachHook.FENTRY);
+        assertThat(p.available()).as("%s", p).isFalse();
+        assertThat(p.reason()).contains("EPERM").contains("lockdown: " + Features.kernel().lockdown());
+        assertThat(p.toString()).startsWith("fentry: unavailable — program load refused with EPERM");
+        // The same for fexit and LSM; TRACING itself loads as tp_btf and iter.
+        assertThat(Features.attachHook(AttachHook.FEXIT).reason()).contains("EPERM");
+        assertThat(Features.attachHook(AttachHook.LSM).reason()).contains("EPERM");
+        Probe tracing = Features.programType(ProgramType.TRACING);
+        assertThat(tracing.available()).isTrue();
+        assertThat(tracing.reason()).contains("tp_btf").contains("EPERM");
+        assertThat(Features.attachHook(AttachHook.TP_BTF).available()).isTrue();
+    }
+
+    @Test
+    void helpersDistinguishMissingFromRejected() {
+        assertThat(Features.helper(ProgramType.KPROBE, "get_stackid").available()).isTrue();
+        assertThat(Features.helper(ProgramType.KPROBE, "bpf_ringbuf_output").available()).isTrue();
+        assertThat(Features.helper(ProgramType.KPROBE, "perf_event_output").available()).isTrue();
+        assertThat(Features.helper(ProgramType.XDP, "redirect").available()).isTrue();
+
+        Probe stackid = Features.helper(ProgramType.XDP, "get_stackid");
+        assertThat(stackid.available()).isFalse();
+        assertThat(stackid.reason()).isEqualTo("not callable from xdp programs");
+
+        // override_return needs CONFIG_BPF_KPROBE_OVERRIDE, which this kernel lacks (and kprobes anyway).
+        Probe override = Features.helper(ProgramType.KPROBE, "override_return");
+        assertThat(override.available()).isFalse();
+        assertThat(override.reason()).startsWith("not callable from kprobe programs");
+
+        // No helper probe was "rejected for another reason": every probe program is legal.
+        for (ProgramType t : Features.HELPER_PROGRAM_TYPES) {
+            for (Probe p : Features.helpers(t)) {
+                assertThat(p.reason()).as("%s in %s", p.name(), t).doesNotContain("another reason");
+            }
+        }
+        assertThatThrownBy(() -> Features.helper(ProgramType.KPROBE, "no_such_helper"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no_such_helper");
+    }
+
+    @Test
+    void everyTypeHasAnAnswerAndEveryNoHasAReason() {
+        FeatureReport r = Features.report();
+        assertThat(r.programTypes()).hasSize(ProgramType.values().length - 1);
+        assertThat(r.mapTypes()).hasSize(MapType.values().length - 1);
+        assertThat(r.attachHooks()).hasSize(AttachHook.values().length);
+        assertThat(r.helpers().keySet()).containsExactly("kprobe", "tracepoint", "raw_tracepoint", "perf_event",
+                "xdp", "sched_cls");
+        Stream.of(r.programTypes(), r.mapTypes(), r.attachHooks(),
+                        r.helpers().values().stream().flatMap(List::stream).toList())
+                .flatMap(List::stream)
+                .filter(p -> !p.available())
+                .forEach(p -> assertThat(p.reason()).as(p.name()).isNotBlank());
+        // The common program and map types work on any kernel bpf4j supports.
+        for (String t : List.of("socket_filter", "kprobe", "tracepoint", "raw_tracepoint", "perf_event", "xdp",
+                "sched_cls", "cgroup_skb")) {
+            assertThat(r.programType(t)).get().extracting(Probe::available).as(t).isEqualTo(true);
+        }
+        for (String t : List.of("hash", "array", "percpu_array", "lru_hash", "stack_trace", "perf_event_array",
+                "ringbuf", "lpm_trie", "hash_of_maps", "queue", "bloom_filter", "sk_storage")) {
+            assertThat(r.mapType(t)).get().extracting(Probe::available).as(t).isEqualTo(true);
+        }
+        System.out.println("feature probe took " + r.elapsed().toMillis() + " ms");
+    }
+
+    @Test
+    void cachedOncePerProcessAndThreadSafe() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<FeatureReport>> futures = new ArrayList<>();
+            for (int i = 0; i < 8; i++) futures.add(pool.submit(Features::report));
+            FeatureReport first = futures.getFirst().get();
+            for (Future<FeatureReport> f : futures) assertThat(f.get()).isSameAs(first);
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(Features.attachHook(AttachHook.XDP)).isSameAs(Features.attachHook(AttachHook.XDP));
+    }
+
+    @Test
+    void probingLeavesNoFileDescriptorOpen() throws IOException {
+        Features.report(); // warm: the JVM's own descriptors (jars, classes) are open by now
+        long before = openFds();
+        // Probes not cached yet: helpers of other program types, and every map type afresh through helpers().
+        Features.helpers(ProgramType.SOCKET_FILTER);
+        Features.helpers(ProgramType.CGROUP_SKB);
+        Features.helpers(ProgramType.LSM); // not loadable: every helper "no" with the reason
+        assertThat(openFds()).isEqualTo(before);
+        assertThat(Features.helper(ProgramType.LSM, "ktime_get_ns").reason()).contains("lsm programs do not load");
+    }
+
+    private static long openFds() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void jsonHasEverySection() {
+        String json = Features.report().toJson();
+        assertThat(json).startsWith("{").endsWith("}")
+                .contains("\"kernel\": {", "\"programTypes\": [", "\"mapTypes\": [", "\"helpers\": {",
+                        "\"attachHooks\": [", "\"lockdown\": \"" + Features.kernel().lockdown() + "\"")
+                .contains("\"name\": \"kprobe\"");
+    }
+
+    @Test
+    void jsonWriterEscapesAndNests() {
+        String s = new Json().beginObject().field("a\"b", "x\ny\\z\u0001").name("list").beginArray().value(1)
+                .value(true).beginObject().endObject().beginArray().endArray().endArray().endObject().toString();
+        assertThat(s).isEqualTo("""
+                {
+                  "a\\"b": "x\\ny\\\\z\\u0001",
+                  "list": [
+                    1,
+                    true,
+                    {},
+                    []
+                  ]
+                }""");
+    }
+
+    @Test
+    void kernelBtfLookupAndProbeBtf() {
+        KernelBtf vmlinux = KernelBtf.vmlinux();
+        assumeTrue(vmlinux != null, "no kernel BTF (CONFIG_DEBUG_INFO_BTF)");
+        assertThat(vmlinux.typeCount()).isGreaterThan(1000);
+        int id = vmlinux.find(KernelBtf.KIND_FUNC, "bpf_fentry_test1").orElseThrow();
+        assertThat(vmlinux.name(id)).isEqualTo("bpf_fentry_test1");
+        assertThat(vmlinux.find(KernelBtf.KIND_FUNC, "no_such_function_here")).isEmpty();
+        int ops = vmlinux.find(KernelBtf.KIND_STRUCT, "tcp_congestion_ops").orElseThrow();
+        assertThat(vmlinux.memberIndex(ops, "ssthresh")).isGreaterThanOrEqualTo(0);
+
+        KernelBtf own = KernelBtf.parse(ProbeBtf.bytes());
+        assertThat(own.find(KernelBtf.KIND_INT, "int")).hasValue(ProbeBtf.INT);
+        assertThat(own.find(KernelBtf.KIND_FUNC, "a")).hasValue(ProbeBtf.FUNC);
+        int fd = Sys.loadBtf(ProbeBtf.bytes());
+        assertThat(fd).as("the kernel accepts the probe's BTF").isPositive();
+        Sys.close(fd);
+    }
+}

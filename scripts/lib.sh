@@ -1,0 +1,127 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # BPF4J_JDK is set here and read by the scripts that source this file
+# Shared by ./bpf4j and scripts/test: finding a JDK >= 25.
+#
+#   source scripts/lib.sh
+#   bpf4j_find_jdk || exit 1      # sets BPF4J_JDK (a JDK home) or prints what is missing to stderr
+#
+# Where it looks, in order: $JAVA_HOME, `java` on PATH, then the JDKs under /usr/lib/jvm (newest first).
+# BPF4J_JVM_DIR replaces /usr/lib/jvm (meant for testing the "no JDK" path).
+
+BPF4J_MIN_JAVA=25
+BPF4J_JDK=''
+
+# Prints the full version (25.0.3, 17.0.15, 1.8.0_292, …) of the JDK at home $1, or nothing when it is not a
+# JDK. A JDK here has bin/java and bin/javac (Maven compiles with it). Reads the `release` file (no JVM start);
+# falls back to `java -version` only when that file is missing.
+bpf4j_jdk_full_version() {
+  local home=$1 v=
+  [[ -x $home/bin/java && -x $home/bin/javac ]] || return 0
+  if [[ -r $home/release ]]; then
+    v=$(sed -n 's/^JAVA_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$home/release" | head -n1)
+  fi
+  if [[ -z $v ]]; then
+    v=$("$home/bin/java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n1)
+  fi
+  [[ -n $v ]] && printf '%s\n' "$v"
+  return 0
+}
+
+# The feature version (8, 17, 25, …) of a full version string.
+bpf4j_feature_version() {
+  local v=$1
+  [[ $v == 1.* ]] && v=${v#1.}          # 1.8.0_292 -> 8
+  v=${v%%[!0-9]*}                        # 25.0.3 -> 25, 25-ea -> 25
+  [[ -n $v ]] && printf '%s\n' "$v"
+  return 0
+}
+
+# Prints the feature version of the JDK at home $1, or nothing when it is not a JDK.
+bpf4j_jdk_version() {
+  bpf4j_feature_version "$(bpf4j_jdk_full_version "$1")"
+}
+
+# The JDK home that contains the `java` found on PATH (through symlinks such as /etc/alternatives).
+bpf4j_path_java_home() {
+  local j
+  j=$(command -v java 2>/dev/null) || return 0
+  j=$(readlink -f "$j") || return 0
+  printf '%s\n' "${j%/bin/java}"
+}
+
+# "Java 17.0.15, too old" or "not a JDK (…)" for the full version $1 (empty: not a JDK).
+bpf4j_describe_jdk() {
+  if [[ -n $1 ]]; then echo "Java $1, too old"; else echo "not a JDK (no bin/java and bin/javac)"; fi
+}
+
+# Sets BPF4J_JDK to a JDK home >= $BPF4J_MIN_JAVA and returns 0; otherwise says what was found, what is
+# missing and how to get it, on stderr, and returns 1.
+bpf4j_find_jdk() {
+  local v full home best='' best_v='' checked=() jvm_dir=${BPF4J_JVM_DIR:-/usr/lib/jvm}
+  BPF4J_JDK=
+
+  if [[ -n ${JAVA_HOME:-} ]]; then
+    full=$(bpf4j_jdk_full_version "$JAVA_HOME")
+    v=$(bpf4j_feature_version "$full")
+    if [[ -n $v && $v -ge $BPF4J_MIN_JAVA ]]; then BPF4J_JDK=$JAVA_HOME; return 0; fi
+    checked+=("JAVA_HOME=$JAVA_HOME: $(bpf4j_describe_jdk "$full")")
+  else
+    checked+=("JAVA_HOME: not set")
+  fi
+
+  home=$(bpf4j_path_java_home)
+  if [[ -n $home ]]; then
+    full=$(bpf4j_jdk_full_version "$home")
+    v=$(bpf4j_feature_version "$full")
+    if [[ -n $v && $v -ge $BPF4J_MIN_JAVA ]]; then BPF4J_JDK=$home; return 0; fi
+    checked+=("java on PATH: $(command -v java) in $home: $(bpf4j_describe_jdk "$full")")
+  else
+    checked+=("java on PATH: none")
+  fi
+
+  if [[ -d $jvm_dir ]]; then
+    local found=()
+    for home in "$jvm_dir"/*/; do
+      home=${home%/}
+      [[ -d $home && ! -L $home ]] || continue    # skip alias links such as java-1.17.0-openjdk-amd64
+      full=$(bpf4j_jdk_full_version "$home")
+      v=$(bpf4j_feature_version "$full")
+      [[ -n $v ]] || continue
+      found+=("$(basename "$home") (Java $full)")
+      [[ $v -ge $BPF4J_MIN_JAVA ]] || continue
+      # newest wins: compare full versions (25.0.3 > 25.0.1), as sort -V orders them
+      if [[ -z $best_v || $(printf '%s\n%s\n' "$best_v" "$full" | sort -V | tail -n1) == "$full" ]]; then
+        best=$home best_v=$full
+      fi
+    done
+    if [[ -n $best ]]; then BPF4J_JDK=$best; return 0; fi
+    checked+=("$jvm_dir: ${found[*]:-no JDK}")
+  else
+    checked+=("$jvm_dir: does not exist")
+  fi
+
+  {
+    echo "bpf4j: needs a JDK $BPF4J_MIN_JAVA or newer (for the Foreign Function & Memory API) and found none."
+    echo "  looked at:"
+    local c
+    for c in "${checked[@]}"; do echo "    - $c"; done
+    local cand=
+    if command -v apt-cache >/dev/null 2>&1; then
+      cand=$(apt-cache policy "openjdk-$BPF4J_MIN_JAVA-jdk-headless" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+    fi
+    if [[ -n $cand && $cand != "(none)" ]]; then
+      echo "  to fix: apt-get install openjdk-$BPF4J_MIN_JAVA-jdk-headless   (then run this again)"
+    else
+      echo "  to fix: install a JDK $BPF4J_MIN_JAVA, e.g. Eclipse Temurin $BPF4J_MIN_JAVA (https://adoptium.net), unpacked under"
+      echo "          $jvm_dir/ or anywhere with JAVA_HOME=/path/to/jdk-$BPF4J_MIN_JAVA set."
+      echo "          apt has no openjdk-$BPF4J_MIN_JAVA-jdk-headless here (Debian 12 packages OpenJDK 17 only; if the"
+      echo "          package lists are just stale: apt-get update && apt-cache search openjdk-$BPF4J_MIN_JAVA)."
+    fi
+  } >&2
+  return 1
+}
+
+# MAVEN_OPTS for running Maven 3.9 on JDK 25 without its sun.misc.Unsafe deprecation warnings (Guice) on every run.
+bpf4j_maven_opts() {
+  printf '%s\n' "${MAVEN_OPTS:+$MAVEN_OPTS }--sun-misc-unsafe-memory-access=allow"
+}
