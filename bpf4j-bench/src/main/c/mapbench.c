@@ -12,12 +12,12 @@
  *   update_batch  bpf_map_update_batch(BPF_ANY) of BATCH existing keys, per element
  *
  * Each operation is warmed up, then timed with clock_gettime(CLOCK_MONOTONIC) over ROUNDS rounds of many
- * iterations. The output is one line per operation, "NAME NS_PER_OP" (the mean of the rounds, like a JMH
- * score), preceded by '#' comment lines (the set-up and the per-round figures), e.g.
+ * iterations (about half a second each). The output is one line per operation, "NAME NS_PER_OP" (the mean of
+ * the rounds, like a JMH score), preceded by '#' comment lines (the set-up and the per-round figures), e.g.
  *
- *   # mapbench: libbpf 1.1, hash map u32 -> u64, 1024 entries, batch 1024, 5 rounds
- *   # lookup rounds: 251.2 250.8 249.9 252.0 251.1
- *   lookup 251.0
+ *   # mapbench: libbpf 1.1, hash map u32 -> u64, 1024 entries, batch 1024, 3 rounds, scale 1.00
+ *   # lookup rounds: 251.2 250.8 249.9  (min 249.9, median 250.8)
+ *   lookup 250.6
  *
  * Build: gcc -O2 -o mapbench mapbench.c -lbpf -lelf -lz     Run as root (or with CAP_BPF).
  */
@@ -35,7 +35,7 @@
 
 static unsigned entries = 1024;   /* -e: map size, all prefilled */
 static unsigned batch = 1024;     /* -b: elements per batch call */
-static unsigned rounds = 5;       /* -r: timed rounds per operation */
+static unsigned rounds = 10;      /* -r: timed rounds per operation */
 static double scale = 1.0;        /* -s: multiplies the iteration counts (0.1 for a quick run) */
 
 static int map_fd = -1;

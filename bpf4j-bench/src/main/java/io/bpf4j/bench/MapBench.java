@@ -42,8 +42,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Fork(value = 1, jvmArgs = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 10, time = 1)
 @State(Scope.Thread)
 public class MapBench {
     /** Entries in the map (all present); the C program's default -e. */

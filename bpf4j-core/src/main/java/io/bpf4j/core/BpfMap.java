@@ -13,17 +13,14 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.ConcurrentModificationException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Spliterator;
 import java.util.Spliterators;
-import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -61,18 +58,22 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * key just returned (the usual "drain while iterating" loop of libbpf users) is safe and does not restart the
  * walk. If something else (another thread, a BPF program) deletes the key the iterator holds next, the kernel
  * restarts from the first key: keys may then be seen again, and after more than {@link #maxEntries()} keys the
- * iterator gives up with a {@link ConcurrentModificationException}. For a consistent view of a map under
+ * iterator gives up with a {@link java.util.ConcurrentModificationException}. For a consistent view of a map under
  * concurrent change, use the batch operations ({@link #lookupBatch()}), which walk hash buckets.
  *
- * <p>Operations on a closed map throw {@link IllegalStateException}; kernel failures throw {@link BpfException}
- * whose message names the map and says what to do.
+ * <p>A map may be used by several threads at once: each thread has its own scratch memory, and the kernel makes
+ * each element operation atomic. Operations on a closed map throw {@link IllegalStateException}; kernel failures
+ * throw {@link BpfException} whose message names the map and says what to do.
  */
 public final class BpfMap implements MapReference, AutoCloseable {
     /** Update flag BPF_ANY: create the element or replace it. */
     public static final long ANY = 0;
     /** Update flag BPF_NOEXIST: create the element only if the key is absent (not for arrays). */
     public static final long NOEXIST = 1;
-    /** Update flag BPF_EXIST: replace an existing element only; for queues and stacks: overwrite the oldest when full. */
+    /**
+     * Update flag BPF_EXIST: replace an existing element only; for queues and stacks: overwrite the oldest element
+     * when full.
+     */
     public static final long EXIST = 2;
     /** Flag BPF_F_LOCK: update or look up the value under its {@code struct bpf_spin_lock} (maps with BTF). */
     public static final long F_LOCK = 4;
@@ -181,12 +182,25 @@ public final class BpfMap implements MapReference, AutoCloseable {
     public static BpfMap adopt(int fd) {
         Fd owned = Fd.adopt(fd);
         try {
+            String kind = fdKind(fd);
+            if (!kind.equals("anon_inode:bpf-map")) {
+                throw new IllegalArgumentException("file descriptor " + fd + " is not a BPF map but " + kind);
+            }
             MapInfo info = MapInfo.of(fd);
             return new BpfMap(owned, info.type(), info.name(), info.keySize(), info.valueSize(), info.maxEntries(),
                     info.flags());
         } catch (RuntimeException e) {
             owned.close();
             throw e;
+        }
+    }
+
+    /** What an fd refers to, as /proc shows it: "anon_inode:bpf-map", "anon_inode:bpf-prog", a path… */
+    private static String fdKind(int fd) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(fd))).toString();
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
         }
     }
 
@@ -285,7 +299,7 @@ public final class BpfMap implements MapReference, AutoCloseable {
     public void update(MemorySegment key, MemorySegment value, long flags) {
         checkValue(value, valueBufferSize);
         int r = elem(BpfCommand.MAP_UPDATE_ELEM, keyAddress(key), value.address(), flags);
-        if (r < 0) throw failure(BpfCommand.MAP_UPDATE_ELEM, -r, flags);
+        if (r < 0) throw failure(BpfCommand.MAP_UPDATE_ELEM, -r);
     }
 
     /** Deletes {@code key} (BPF_MAP_DELETE_ELEM); returns false if it was not there. */
@@ -344,9 +358,9 @@ public final class BpfMap implements MapReference, AutoCloseable {
 
     private void checkSegment(MemorySegment s, long size, String what) {
         if (s.byteSize() < size || !s.isNative() || !s.scope().isAlive()) {
-            throw new IllegalArgumentException(what + " segment for " + this + " must be live native memory of at least "
-                    + size + " bytes; got " + (s.isNative() ? "" : "a heap segment of ") + s.byteSize() + " bytes"
-                    + (s.scope().isAlive() ? "" : " whose arena is closed"));
+            throw new IllegalArgumentException(what + " segment for " + this + " must be live native memory of at "
+                    + "least " + size + " bytes; got " + (s.isNative() ? "" : "a heap segment of ") + s.byteSize()
+                    + " bytes" + (s.scope().isAlive() ? "" : " whose arena is closed"));
         }
     }
 
@@ -623,7 +637,7 @@ public final class BpfMap implements MapReference, AutoCloseable {
 
     /** The keys, walked with BPF_MAP_GET_NEXT_KEY (see the class comment on changes during iteration). */
     public Stream<byte[]> keys() {
-        return stream(new KeyWalk<>((k, v) -> k.toArray(JAVA_BYTE), false));
+        return stream(new KeyWalk<>(this, (k, v) -> k.toArray(JAVA_BYTE), false));
     }
 
     /**
@@ -631,73 +645,12 @@ public final class BpfMap implements MapReference, AutoCloseable {
      * steps is skipped. Values are {@link #valueBufferSize()} bytes.
      */
     public Stream<Map.Entry<byte[], byte[]>> entries() {
-        return stream(new KeyWalk<>((k, v) -> Map.entry(k.toArray(JAVA_BYTE), v.toArray(JAVA_BYTE)), true));
+        return stream(new KeyWalk<>(this, (k, v) -> Map.entry(k.toArray(JAVA_BYTE), v.toArray(JAVA_BYTE)), true));
     }
 
     static <T> Stream<T> stream(Iterator<T> it) {
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL),
                 false);
-    }
-
-    /**
-     * Walks the keys with one key of look-ahead (so deleting the key just returned is safe) and, with
-     * {@code withValues}, looks each up; hands key and value segments (valid until the next step) to {@code read}.
-     */
-    final class KeyWalk<T> implements Iterator<T> {
-        private final BiFunction<MemorySegment, MemorySegment, T> read;
-        private final boolean withValues;
-        private final MemorySegment value;
-        private MemorySegment current, spare;
-        private boolean started, hasCurrent;
-        private T pending;
-        private long visited;
-
-        KeyWalk(BiFunction<MemorySegment, MemorySegment, T> read, boolean withValues) {
-            if (!type.hasKeys() || !type.canIterate()) {
-                throw new UnsupportedOperationException("user space cannot iterate " + BpfMap.this
-                        + (type.hasKeys() ? "" : ": it has no keys (use pop/peek)"));
-            }
-            this.read = read;
-            this.withValues = withValues;
-            Arena arena = Arena.ofAuto();
-            current = arena.allocate(keySize, 8);
-            spare = arena.allocate(keySize, 8);
-            value = withValues ? arena.allocate(valueBufferSize, 8) : MemorySegment.NULL;
-        }
-
-        @Override
-        public boolean hasNext() {
-            while (pending == null) {
-                if (!started) {
-                    started = true;
-                    hasCurrent = nextKey(MemorySegment.NULL, current);
-                }
-                if (!hasCurrent) return false;
-                if (++visited > maxEntries) {
-                    throw new ConcurrentModificationException("iterating " + BpfMap.this + " visited more keys than "
-                            + "max entries (" + maxEntries + "): the map is being changed while it is walked and the "
-                            + "kernel restarted the walk; use lookupBatch() for a consistent view");
-                }
-                // Read the current element, then fetch the next key before handing the element out, so that the
-                // caller may delete it.
-                boolean present = !withValues || lookup(current, value);
-                T item = present ? read.apply(current, value) : null;
-                hasCurrent = nextKey(current, spare);
-                MemorySegment t = current;
-                current = spare;
-                spare = t;
-                pending = item;
-            }
-            return true;
-        }
-
-        @Override
-        public T next() {
-            if (!hasNext()) throw new NoSuchElementException();
-            T item = pending;
-            pending = null;
-            return item;
-        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -811,7 +764,7 @@ public final class BpfMap implements MapReference, AutoCloseable {
             int r = Bpf.tryCall(BpfCommand.MAP_UPDATE_BATCH, attr);
             if (r < 0) {
                 int done = attr.get(JAVA_INT, BpfAttr.MapBatch.COUNT);
-                BpfException e = failure(BpfCommand.MAP_UPDATE_BATCH, -r, elemFlags);
+                BpfException e = failure(BpfCommand.MAP_UPDATE_BATCH, -r);
                 throw new BpfException(e.operation(), -r, e.getMessage() + " (after " + done + " of " + count
                         + " elements were written)");
             }
@@ -968,100 +921,11 @@ public final class BpfMap implements MapReference, AutoCloseable {
 
     private static final int ENOENT = Errno.ENOENT.code();
 
+    /** The exception for a failed command on this map, with the map-specific hint where there is one. */
     BpfException failure(BpfCommand cmd, int errno) {
-        return failure(cmd, errno, ANY);
-    }
-
-    private BpfException failure(BpfCommand cmd, int errno, long updateFlags) {
         String op = cmd.kernelName() + " (" + this + ")";
-        String hint = hint(cmd, errno, updateFlags);
+        String hint = MapErrors.hint(this, cmd, errno);
         return new BpfException(op, errno, Bpf.message(op, errno, hint != null ? hint : Bpf.hint(cmd, errno)));
-    }
-
-    private String hint(BpfCommand cmd, int errno, long updateFlags) {
-        boolean update = cmd == BpfCommand.MAP_UPDATE_ELEM || cmd == BpfCommand.MAP_UPDATE_BATCH;
-        boolean write = update || cmd == BpfCommand.MAP_DELETE_ELEM || cmd == BpfCommand.MAP_DELETE_BATCH
-                || cmd == BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM || cmd == BpfCommand.MAP_LOOKUP_AND_DELETE_BATCH;
-        boolean lookup = cmd == BpfCommand.MAP_LOOKUP_ELEM || cmd == BpfCommand.MAP_LOOKUP_BATCH;
-        Errno e = Errno.of(errno);
-        switch (e) {
-            case EPERM -> {
-                if (write && isFrozen()) {
-                    return "the map is frozen (BPF_MAP_FREEZE): user space can no longer change it, only BPF "
-                            + "programs can";
-                }
-                if (write && (flags & MapSpec.F_RDONLY) != 0) {
-                    return "the map was created with BPF_F_RDONLY: user space may only read it";
-                }
-                if (!write && (flags & MapSpec.F_WRONLY) != 0) {
-                    return "the map was created with BPF_F_WRONLY: user space may only write it";
-                }
-            }
-            case ENOTSUPP, EOPNOTSUPP, EINVAL -> {
-                if (lookup && !type.canLookup()) {
-                    return "user space cannot read the elements of " + type.displayName() + " maps"
-                            + (type == MapType.RINGBUF ? " (read ring buffers through their reader)" : "");
-                }
-                if (cmd == BpfCommand.MAP_GET_NEXT_KEY && !type.canIterate()) {
-                    return "user space cannot iterate " + type.displayName() + " maps";
-                }
-                if ((cmd == BpfCommand.MAP_DELETE_ELEM || cmd == BpfCommand.MAP_DELETE_BATCH) && !type.canDelete()) {
-                    return "elements of " + type.displayName() + " maps cannot be deleted"
-                            + (type.isIndexed() ? ": they always exist; update them with zeros instead" : "");
-                }
-                if (cmd.name().endsWith("_BATCH")) {
-                    return "this kernel offers no " + cmd.kernelName() + " for " + type.displayName()
-                            + " maps; walk them with keys()/entries() instead";
-                }
-                if (update && type == MapType.STACK_TRACE) {
-                    return "stack trace maps are filled by bpf_get_stackid() in programs; user space can only read "
-                            + "and delete them";
-                }
-                if (update && type == MapType.PROG_ARRAY) {
-                    return "the program cannot go into this prog array: all its programs must have one program "
-                            + "type (and be able to tail-call each other)";
-                }
-                if (update && type.isIndexed() && (updateFlags & 3) == NOEXIST) {
-                    return "array elements always exist, so BPF_NOEXIST always fails; use ANY or EXIST";
-                }
-                if (update && type == MapType.QUEUE || update && type == MapType.STACK) {
-                    return "queues and stacks take ANY or EXIST (overwrite the oldest when full) and no key";
-                }
-            }
-            case E2BIG -> {
-                if (update && type.isIndexed()) {
-                    return "index out of range: this map has " + maxEntries + " elements (0.." + (maxEntries - 1) + ")";
-                }
-                if (update && (type == MapType.QUEUE || type == MapType.STACK)) {
-                    return "the " + type.displayName() + " is full (" + maxEntries + " elements); pop some, or push "
-                            + "with BpfMap.EXIST to overwrite the oldest";
-                }
-                if (update && type.hasKeys() && !type.isIndexed()) {
-                    return "the map is full (" + maxEntries + " elements); delete some, create it larger, or use an "
-                            + "LRU hash, which evicts the least recently used";
-                }
-            }
-            case EEXIST -> {
-                if (update) return "the key exists and BPF_NOEXIST was given";
-            }
-            case ENOENT -> {
-                if (update) return "the key does not exist and BPF_EXIST was given";
-            }
-            case EBADF -> {
-                if (update && type.hasFdValues()) {
-                    return "the value must be an open file descriptor (of a program, map, perf event or cgroup, "
-                            + "as the map type requires)";
-                }
-            }
-            case EBUSY -> {
-                if (cmd == BpfCommand.MAP_FREEZE) {
-                    return "the map is mmap'd writable, or already being frozen";
-                }
-            }
-            default -> {
-            }
-        }
-        return null;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -1177,7 +1041,8 @@ public final class BpfMap implements MapReference, AutoCloseable {
         /** Creates a queue, stack or bloom filter with a typed view of its values. */
         public <V> TypedMap<Void, V> build(Codec<V> values) {
             if (spec.type().hasKeys()) {
-                throw new IllegalArgumentException(spec.type().displayName() + " maps have keys: use build(keys, values)");
+                throw new IllegalArgumentException(spec.type().displayName()
+                        + " maps have keys: use build(keys, values)");
             }
             if (spec.valueSize() == 0) spec.valueSize(values.size());
             return typed(spec.build(), Codec.NONE, values);

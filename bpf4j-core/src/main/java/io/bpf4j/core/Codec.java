@@ -81,7 +81,7 @@ public interface Codec<T> {
     Codec<Void> NONE = Codecs.None.INSTANCE;
     /** A signed 32-bit integer ({@code int}, {@code __s32}). */
     Codec<Integer> INT = new Codecs.Fixed<>(4, (v, s, o) -> s.set(Codecs.I32, o, v), (s, o) -> s.get(Codecs.I32, o));
-    /** A signed 64-bit integer ({@code long long}, {@code __s64}); also for {@code __u64} (see Long.toUnsignedString). */
+    /** A signed 64-bit integer ({@code __s64}); also for {@code __u64} (print with Long.toUnsignedString). */
     Codec<Long> LONG = new Codecs.Fixed<>(8, (v, s, o) -> s.set(Codecs.I64, o, v), (s, o) -> s.get(Codecs.I64, o));
     /** A signed 16-bit integer. */
     Codec<Short> SHORT = new Codecs.Fixed<>(2, (v, s, o) -> s.set(Codecs.I16, o, v), (s, o) -> s.get(Codecs.I16, o));

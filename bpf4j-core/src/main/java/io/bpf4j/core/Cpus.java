@@ -68,7 +68,8 @@ public final class Cpus {
                 if (from < 0 || to < from || stride < 1) throw new NumberFormatException();
                 for (int cpu = from; cpu <= to; cpu += stride) ids.add(cpu);
             } catch (NumberFormatException | IndexOutOfBoundsException e) {
-                throw new IllegalArgumentException("not a CPU list: '" + text.strip() + "' (expected e.g. 0-3 or 0,2-3)");
+                throw new IllegalArgumentException("not a CPU list: '" + text.strip()
+                        + "' (expected e.g. 0-3 or 0,2-3)");
             }
         }
         return ids.stream().distinct().sorted().toList();

@@ -165,6 +165,12 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
                 }
                 if (valueSize == 0) p.add("value size must be greater than 0");
             }
+            case ARENA -> {
+                if (keySize != 0 || valueSize != 0) {
+                    p.add("arenas have no key or value size (got key " + keySize + ", value " + valueSize
+                            + "); max entries is the number of pages");
+                }
+            }
             case STACK_TRACE -> {
                 if (keySize != 4) p.add("stack trace maps are keyed by a 4-byte stack id; got key size " + keySize);
                 if (valueSize == 0 || valueSize % 8 != 0) {
@@ -179,7 +185,7 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
                 } else if (keySize == 0 && type.hasKeys()) {
                     p.add("key size must be greater than 0");
                 }
-                if (type.hasFdValues() && valueSize != 4 && type != MapType.SOCKMAP && type != MapType.SOCKHASH) {
+                if (takesFd32(type) && valueSize != 4) {
                     p.add(type.displayName() + " values are 4-byte file descriptors; got value size " + valueSize);
                 } else if (valueSize == 0) {
                     p.add("value size must be greater than 0");
@@ -204,8 +210,15 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
 
     private boolean isStorage() {
         return switch (type) {
-            case CGROUP_STORAGE, PERCPU_CGROUP_STORAGE, SK_STORAGE, INODE_STORAGE, TASK_STORAGE, CGRP_STORAGE,
-                 STRUCT_OPS, ARENA -> true;
+            case CGROUP_STORAGE, PERCPU_CGROUP_STORAGE, SK_STORAGE, INODE_STORAGE, TASK_STORAGE, CGRP_STORAGE -> true;
+            default -> false;
+        };
+    }
+
+    /** Whether values are exactly a 4-byte fd (sockets may also take 8 bytes). */
+    private static boolean takesFd32(MapType type) {
+        return switch (type) {
+            case PROG_ARRAY, PERF_EVENT_ARRAY, CGROUP_ARRAY, ARRAY_OF_MAPS, HASH_OF_MAPS, XSKMAP -> true;
             default -> false;
         };
     }
@@ -315,7 +328,7 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
         public MapSpec build() {
             int k = keySize, v = valueSize, n = maxEntries, f = flags;
             if (k == 0 && (type.isIndexed() || type == MapType.STACK_TRACE)) k = 4;
-            if (v == 0 && type.hasFdValues() && type != MapType.SOCKMAP && type != MapType.SOCKHASH) v = 4;
+            if (v == 0 && takesFd32(type)) v = 4;
             if (type == MapType.STACK_TRACE && v == 0) v = 8 * (stackDepth > 0 ? stackDepth : MAX_STACK_DEPTH);
             if (type == MapType.PERF_EVENT_ARRAY && n == 0) n = Cpus.possible().getLast() + 1;
             if (type == MapType.LPM_TRIE) f |= F_NO_PREALLOC;

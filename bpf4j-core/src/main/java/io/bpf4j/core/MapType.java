@@ -57,7 +57,7 @@ public enum MapType {
     LRU_HASH(LOOKUP | ITERATE | DELETE | HASH_BATCH),
     /** LRU hash table with one value per possible CPU. */
     LRU_PERCPU_HASH(LOOKUP | ITERATE | DELETE | HASH_BATCH | PER_CPU),
-    /** Longest-prefix-match trie (IP routing tables); keys are a 4-byte prefix length and the data, see {@link LpmKey}. */
+    /** Longest-prefix-match trie (IP routing tables); keys are a prefix length and the data, see {@link LpmKey}. */
     LPM_TRIE(LOOKUP | ITERATE | DELETE | BATCH_LOOKUP | BATCH_UPDATE | BATCH_DELETE),
     /** Array whose values are maps (inner map fds in, inner map ids out). */
     ARRAY_OF_MAPS(LOOKUP | ITERATE | DELETE | INDEXED | FD_VALUES | BATCH_LOOKUP),

@@ -25,7 +25,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class Program implements AutoCloseable {
     /** Log buffer for the first verbose attempt; grown (up to {@link #MAX_LOG}) when the kernel says ENOSPC. */
     private static final int FIRST_LOG = 256 * 1024;
-    private static final int MAX_LOG = 1 << 30;
+    /** The kernel refuses log buffers above UINT_MAX >> 2 bytes with EINVAL. */
+    private static final int MAX_LOG = (int) (0xFFFF_FFFFL >>> 2);
     /** How many of the verifier's last lines the exception message shows. */
     private static final int DECISIVE_LINES = 4;
 
@@ -83,7 +84,8 @@ public final class Program implements AutoCloseable {
             int trueSize = attr.get(JAVA_INT, BpfAttr.ProgLoad.LOG_TRUE_SIZE);
             boolean truncated = fd == -Errno.ENOSPC.code() || trueSize > size;
             if (truncated && size < MAX_LOG) {
-                size = trueSize > size ? trueSize : Math.min(MAX_LOG, size * 4);
+                if (fd >= 0) LibC.close(fd); // loaded, but the log asked for is incomplete: load again
+                size = (int) Math.min(MAX_LOG, trueSize > size ? trueSize : size * 4L);
                 continue;
             }
             String text = log.getString(0, StandardCharsets.UTF_8);
@@ -220,9 +222,13 @@ public final class Program implements AutoCloseable {
                 if (run.data().length > 0) {
                     attr.set(JAVA_INT, BpfAttr.TestRun.DATA_SIZE_IN, run.data().length);
                     attr.set(JAVA_LONG, BpfAttr.TestRun.DATA_IN, arena.allocateFrom(JAVA_BYTE, run.data()).address());
-                    dataOut = arena.allocate(dataOutSize);
-                    attr.set(JAVA_INT, BpfAttr.TestRun.DATA_SIZE_OUT, dataOutSize);
-                    attr.set(JAVA_LONG, BpfAttr.TestRun.DATA_OUT, dataOut.address());
+                    // With data_out set, a data_size_out of 0 means "no limit" to the kernel, which would then
+                    // write the whole packet into a 0-byte buffer: no room asked for means no data_out at all.
+                    if (dataOutSize > 0) {
+                        dataOut = arena.allocate(dataOutSize);
+                        attr.set(JAVA_INT, BpfAttr.TestRun.DATA_SIZE_OUT, dataOutSize);
+                        attr.set(JAVA_LONG, BpfAttr.TestRun.DATA_OUT, dataOut.address());
+                    }
                 }
                 MemorySegment ctxOut = MemorySegment.NULL;
                 if (run.context().length > 0) {

@@ -14,7 +14,9 @@ import java.util.Optional;
  * @param license            the license string; GPL-only helpers need a GPL-compatible license
  * @param expectedAttachType the attach type the verifier should check against, if the type needs one
  * @param attachBtfId        the BTF id of the attach target (fentry, tp_btf, LSM…), 0 when none
- * @param attachBtfObjFd     the fd of the BTF object holding {@code attachBtfId} when it is a module's, else 0
+ * @param attachBtfObjFd     the fd of the BTF object holding {@code attachBtfId} when it is a module's, or of the
+ *                           target program for an extension (freplace) program (the kernel reads the same field
+ *                           as attach_prog_fd), else 0
  * @param btfFd              the fd of the program's own BTF (for func/line info), or -1
  * @param kernVersion        the kernel version for old kprobe programs (LINUX_VERSION_CODE), 0 otherwise
  * @param flags              BPF_F_* program flags (e.g. BPF_F_SLEEPABLE = 1 << 4)

@@ -312,7 +312,8 @@ public final class StructCodec<R extends Record> implements Codec<R> {
     private static MethodHandle handle(Object member, Class<?> type) {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
         try {
-            return member instanceof Method m ? lookup.unreflect(m) : lookup.unreflectConstructor((Constructor<?>) member);
+            return member instanceof Method m ? lookup.unreflect(m)
+                    : lookup.unreflectConstructor((Constructor<?>) member);
         } catch (IllegalAccessException e) {
             try {
                 if (member instanceof Method m) {

@@ -174,7 +174,7 @@ public final class TypedMap<K, V> implements MapReference, AutoCloseable {
 
     /** The keys (BPF_MAP_GET_NEXT_KEY walk; each key once, deleting the key just returned is safe). */
     public Stream<K> keys() {
-        return BpfMap.stream(map.new KeyWalk<>((k, v) -> keys.decode(k, 0), false));
+        return BpfMap.stream(new KeyWalk<>(map, (k, v) -> keys.decode(k, 0), false));
     }
 
     /** The elements (BPF_MAP_GET_NEXT_KEY walk, each looked up; elements deleted meanwhile are skipped). */
@@ -183,7 +183,7 @@ public final class TypedMap<K, V> implements MapReference, AutoCloseable {
     }
 
     private Iterator<Map.Entry<K, V>> entryIterator() {
-        return map.new KeyWalk<>((k, v) -> Map.entry(keys.decode(k, 0), values.decode(v, 0)), true);
+        return new KeyWalk<>(map, (k, v) -> Map.entry(keys.decode(k, 0), values.decode(v, 0)), true);
     }
 
     /** Calls {@code action} for each element. */

@@ -1,5 +1,12 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.asm.Assembler;
+import io.bpf4j.core.asm.Helper;
+import io.bpf4j.core.asm.Instructions;
+import io.bpf4j.core.asm.MapReference;
+import io.bpf4j.core.asm.Register;
+import io.bpf4j.core.asm.Size;
+import io.bpf4j.core.sys.LibC;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -280,17 +287,17 @@ class BpfMapTest {
     void stackTraceMapHoldsAStackFromBpfGetStackid() {
         try (BpfMap stacks = BpfMap.create(MapSpec.stackTrace("rt_stacks", 32, 16))) {
             assertThat(stacks.valueSize()).isEqualTo(8 * 32);
-            int fd = stacks.fd();
-            // r6 = r1; r2 = map; r1 = r6; r3 = 0 (kernel stack); call bpf_get_stackid; exit
-            var code = MapTestSupport.code(
-                    MapTestSupport.insn(0xbf, 6, 1, 0, 0),
-                    MapTestSupport.insn(0x18, 2, 1, 0, fd), MapTestSupport.insn(0, 0, 0, 0, 0),
-                    MapTestSupport.insn(0xbf, 1, 6, 0, 0),
-                    MapTestSupport.insn(0xb7, 3, 0, 0, 0),
-                    MapTestSupport.insn(0x85, 0, 0, 0, 27),
-                    MapTestSupport.insn(0x95, 0, 0, 0, 0));
+            // r0 = bpf_get_stackid(ctx, stacks, 0): the kernel stack of the test run
+            Instructions code = new Assembler()
+                    .mov64(Register.R6, Register.R1)
+                    .loadMapFd(Register.R2, stacks)
+                    .mov64(Register.R1, Register.R6)
+                    .mov64(Register.R3, 0)
+                    .call(Helper.GET_STACKID)
+                    .exit()
+                    .build();
             try (Program p = Program.load(ProgramSpec.of("bpf4j_stackid", ProgramType.RAW_TRACEPOINT, code))) {
-                TestRunResult r = p.testRun(new TestRun(new byte[0], 0, new byte[8], 0, 0, 0, 0, 0));
+                TestRunResult r = p.testRun(TestRun.withContext(new byte[8]));
                 int stackId = r.returnValue();
                 assertThat(stackId).as("bpf_get_stackid result").isBetween(0, 15);
                 long[] frames = stacks.stackTrace(stackId).orElseThrow();
@@ -304,9 +311,45 @@ class BpfMapTest {
         }
     }
 
+    /** A socket filter that adds 1 to element 0 of {@code counters} each time it runs. */
+    private static Program counterProgram(MapReference counters) {
+        Instructions code = new Assembler()
+                .loadMapFd(Register.R1, counters)
+                .stW(Register.R10, -4, 0)                  // key = 0
+                .mov64(Register.R2, Register.R10)
+                .add64(Register.R2, -4)
+                .call(Helper.MAP_LOOKUP_ELEM)
+                .jeq(Register.R0, 0, "out")
+                .mov64(Register.R1, 1)
+                .atomicAdd(Size.DW, Register.R0, 0, Register.R1)
+                .label("out")
+                .mov64(Register.R0, 0)
+                .exit()
+                .build();
+        return Program.load(ProgramSpec.of("bpf4j_count", ProgramType.SOCKET_FILTER, code));
+    }
+
+    @Test
+    void programsAndUserSpaceSeeTheSameElements() {
+        try (TypedMap<Integer, Long> counts = BpfMap.builder(MapType.ARRAY).name("shared").maxEntries(1)
+                .build(Codec.INT, Codec.LONG);
+             TypedMap<Integer, List<Long>> perCpu = BpfMap.builder(MapType.PERCPU_ARRAY).name("shared_pc")
+                     .maxEntries(1).buildPerCpu(Codec.INT, Codec.LONG);
+             Program p = counterProgram(counts);
+             Program q = counterProgram(perCpu)) {
+            counts.put(0, 100L);
+            p.testRun(TestRun.withData(new byte[64]).repeat(5));
+            assertThat(counts.get(0)).hasValue(105L);
+            q.testRun(TestRun.withData(new byte[64]).repeat(7));
+            List<Long> values = perCpu.get(0).orElseThrow();
+            assertThat(values).hasSize(Cpus.possibleCount());
+            assertThat(values.stream().mapToLong(Long::longValue).sum()).isEqualTo(7);
+        }
+    }
+
     @Test
     void ringBufferIsCreatedWithAPageMultiple() {
-        int page = (int) io.bpf4j.core.sys.LibC.pageSize();
+        int page = (int) LibC.pageSize();
         try (BpfMap rb = BpfMap.create(MapSpec.ringBuffer("rt_ringbuf", 16 * page))) {
             MapInfo info = rb.info();
             assertThat(info.type()).isEqualTo(MapType.RINGBUF);
@@ -328,6 +371,42 @@ class BpfMapTest {
             assertThatThrownBy(() -> pe.lookup(i32(0)))
                     .isInstanceOf(BpfException.class).hasMessageContaining("cannot read");
         }
+    }
+
+    @Test
+    void perfEventArrayTakesPerfEventFds() {
+        try (BpfMap pe = BpfMap.create(MapSpec.perfEventArray("rt_perf_fd")); Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = arena.allocate(128, 8); // struct perf_event_attr
+            attr.set(JAVA_INT, 0, 1);                    // type = PERF_TYPE_SOFTWARE
+            attr.set(JAVA_INT, 4, 128);                  // size
+            attr.set(JAVA_LONG, 8, 10);                  // config = PERF_COUNT_SW_BPF_OUTPUT
+            attr.set(JAVA_LONG, 24, 1 << 10);            // sample_type = PERF_SAMPLE_RAW
+            attr.set(JAVA_INT, 48, 1);                   // wakeup_events
+            int fd = (int) LibC.syscall(LibC.SYS_PERF_EVENT_OPEN, attr, -1, 0, -1, 8); // CPU 0, FD_CLOEXEC
+            assertThat(fd).as("perf_event_open").isNotNegative();
+            try {
+                pe.setFd(0, fd);
+                assertThat(pe.keys().count()).isEqualTo(pe.maxEntries());
+                assertThat(pe.delete(i32(0))).isTrue();
+                assertThat(pe.delete(i32(0))).isFalse();
+            } finally {
+                LibC.close(fd);
+            }
+        }
+    }
+
+    @Test
+    void openingAPinnedProgramAsAMapIsRefused() throws Exception {
+        Path path = MapTestSupport.pinPath();
+        long before = MapTestSupport.openFds();
+        try (Program p = MapTestSupport.trivialProgram("bpf4j_notmap", ProgramType.SOCKET_FILTER)) {
+            p.pin(path);
+            assertThatThrownBy(() -> BpfMap.open(path)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("not a BPF map").hasMessageContaining("bpf-prog");
+        } finally {
+            Files.deleteIfExists(path);
+        }
+        assertThat(MapTestSupport.openFds()).isEqualTo(before);
     }
 
     // ---- iteration ----------------------------------------------------------------------------------------
@@ -449,10 +528,21 @@ class BpfMapTest {
 
     @Test
     void batchOnATypeWithoutBatchSaysWhatToDo() {
-        try (BpfMap m = BpfMap.builder(MapType.LPM_TRIE).name("batch_lpm").keySize(8).valueSize(4).maxEntries(4)
-                .build()) {
-            assertThatThrownBy(m::lookupBatch).isInstanceOf(BpfException.class)
+        try (BpfMap stacks = BpfMap.create(MapSpec.stackTrace("batch_st", 8, 4));
+             BpfMap lpm = BpfMap.builder(MapType.LPM_TRIE).name("batch_lpm").keySize(8).valueSize(4).maxEntries(4)
+                     .build();
+             BpfMap array = BpfMap.builder(MapType.ARRAY).name("batch_arr").valueSize(4).maxEntries(4).build()) {
+            assertThat(MapType.STACK_TRACE.canBatchLookup()).isFalse();
+            assertThatThrownBy(stacks::lookupBatch).isInstanceOf(BpfException.class)
                     .hasMessageContaining("BPF_MAP_LOOKUP_BATCH").hasMessageContaining("keys()");
+            // LPM tries have batch lookup, update and delete, but no lookup-and-delete.
+            assertThat(MapType.LPM_TRIE.canBatchLookup()).isTrue();
+            assertThat(lpm.lookupBatch()).isEmpty();
+            assertThat(MapType.LPM_TRIE.canBatchLookupAndDelete()).isFalse();
+            assertThatThrownBy(lpm::lookupAndDeleteBatch).isInstanceOf(BpfException.class)
+                    .hasMessageContaining("BPF_MAP_LOOKUP_AND_DELETE_BATCH").hasMessageContaining("keys()");
+            assertThatThrownBy(() -> array.deleteBatch(List.of(i32(0)))).isInstanceOf(BpfException.class)
+                    .hasMessageContaining("cannot be deleted");
         }
     }
 

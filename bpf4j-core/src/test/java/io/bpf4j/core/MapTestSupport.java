@@ -1,6 +1,7 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.asm.Instructions;
+import io.bpf4j.core.asm.Assembler;
+import io.bpf4j.core.asm.Register;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,28 +13,14 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
-/** Helpers shared by the map tests: hand-encoded programs, byte conversions, fd counting, pin paths. */
+/** Helpers shared by the map tests: a trivial program, byte conversions, fd counting, pin paths. */
 final class MapTestSupport {
     private MapTestSupport() {
     }
 
-    /** One 8-byte instruction: opcode, dst and src registers, offset, immediate. */
-    static byte[] insn(int opcode, int dst, int src, int off, int imm) {
-        return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
-                .put((byte) opcode).put((byte) ((src << 4) | dst)).putShort((short) off).putInt(imm).array();
-    }
-
-    static Instructions code(byte[]... insns) {
-        ByteBuffer b = ByteBuffer.allocate(insns.length * 8);
-        for (byte[] i : insns) b.put(i);
-        return Instructions.decode(b.array());
-    }
-
-    /** {@code mov r0, 0; exit}. */
+    /** {@code r0 = 0; exit}, built with the assembler. */
     static Program trivialProgram(String name, ProgramType type) {
-        return Program.load(ProgramSpec.of(name, type, code(
-                insn(0xb7, 0, 0, 0, 0),     // r0 = 0
-                insn(0x95, 0, 0, 0, 0))));  // exit
+        return Program.load(ProgramSpec.of(name, type, new Assembler().mov64(Register.R0, 0).exit().build()));
     }
 
     static byte[] i32(int v) {

@@ -120,6 +120,12 @@ class ProgramTest {
             byte[] runt = java.util.Arrays.copyOf(fromBlocked, 14 + 19);
             assertThat(p.testRun(TestRun.withData(runt)).returnValue()).isEqualTo(XDP_PASS);
 
+            // No room for the packet out: nothing copied back (the kernel reads data_size_out 0 as "unlimited",
+            // so bpf4j must not pass a buffer at all — it once passed a 0-byte one and the heap paid for it).
+            TestRunResult noCopy = p.testRun(new TestRun(fromBlocked, 0, new byte[0], 0, 3, 0, 0, 0));
+            assertThat(noCopy.returnValue()).isEqualTo(XDP_DROP);
+            assertThat(noCopy.data()).isEmpty();
+
             TestRunResult many = p.testRun(TestRun.withData(fromBlocked).repeat(1000));
             assertThat(many.returnValue()).isEqualTo(XDP_DROP);
             assertThat(many.data()).isEqualTo(fromBlocked);

@@ -48,8 +48,10 @@ public final class Assembler {
     /**
      * An instruction whose offset field points at {@code label}.
      *
-     * @param slot     the instruction's first slot; offsets count from the slot after it
-     * @param complete builds the instruction from the offset
+     * @param label       the target
+     * @param slot        the instruction's first slot; offsets count from the slot after it
+     * @param description what the instruction is, for error messages
+     * @param complete    builds the instruction from the offset
      */
     private record Pending(String label, int slot, String description, IntFunction<Instruction> complete)
             implements Entry {

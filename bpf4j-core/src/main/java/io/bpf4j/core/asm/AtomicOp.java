@@ -30,11 +30,6 @@ public enum AtomicOp {
         return imm;
     }
 
-    /** Whether the old memory value is returned in a register. */
-    public boolean fetches() {
-        return (imm & Opcodes.ATOMIC_FETCH) != 0;
-    }
-
     /** The operation with this {@code imm}, or null if there is none. */
     static AtomicOp of(int imm) {
         for (AtomicOp op : values()) {

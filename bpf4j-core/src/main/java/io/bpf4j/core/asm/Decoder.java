@@ -7,9 +7,10 @@ import java.util.List;
 import static io.bpf4j.core.asm.Opcodes.*;
 
 /**
- * Turns encoded slots back into instruction records. Every encoding the instruction set defines decodes; anything
- * else, including non-zero reserved fields (which the verifier rejects too), is an error, so that re-encoding a
- * decoded program reproduces its bytes exactly.
+ * Turns encoded slots back into instruction records. Every encoding the instruction set defines decodes, and so do
+ * the two kernel-internal forms found in translated programs ({@link PerCpuAddress}, {@link SpeculationBarrier});
+ * anything else, including non-zero reserved fields (which the verifier rejects too), is an error, so that
+ * re-encoding a decoded program reproduces its bytes exactly.
  */
 final class Decoder {
     private Decoder() {

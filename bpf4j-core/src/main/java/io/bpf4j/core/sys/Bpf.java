@@ -94,7 +94,7 @@ public final class Bpf {
             };
             case ENOSPC -> cmd == BpfCommand.PROG_LOAD || cmd == BpfCommand.BTF_LOAD
                     ? "the log buffer is too small (bpf4j grows it and retries)"
-                    : "the map is full (max_entries reached); enlarge it or use an LRU map";
+                    : "a buffer passed to the kernel is too small for what it has to return";
             case EEXIST -> cmd == BpfCommand.OBJ_PIN ? "something is already pinned at that path"
                     : "the key exists and BPF_NOEXIST was given";
             case EBUSY -> "the hook is already in use (another program is attached, or the map is frozen)";

@@ -104,6 +104,13 @@ class FeaturesTest {
     }
 
     @Test
+    void helperNumbersAgreeWithTheAssemblers() {
+        for (Helpers.Helper h : Helpers.ALL.values()) {
+            assertThat(io.bpf4j.core.asm.Helper.byName(h.name()).orElseThrow().id()).as(h.name()).isEqualTo(h.id());
+        }
+    }
+
+    @Test
     void everyTypeHasAnAnswerAndEveryNoHasAReason() {
         FeatureReport r = Features.report();
         assertThat(r.programTypes()).hasSize(ProgramType.values().length - 1);
