@@ -9,10 +9,10 @@ import java.util.function.IntFunction;
  * {@code (61) r2 = *(u32 *)(r1 +4)}, {@code (15) if r1 == 0x0 goto pc+2}; 32-bit operations use {@code w}
  * registers. A program listing puts the slot number in front of each line, as bpftool does.
  *
- * <p>Two choices differ by where the instructions come from. Map loads print as {@code map[id:N]} in
- * {@link #kernelDump()} mode, because the kernel replaces file descriptors by map ids in what it reports back,
- * and as {@code map[fd:N]} in {@link #beforeLoad()} mode. Map-index and kernel-variable loads, which bpftool
- * only shows as raw hexadecimal, print as {@code map[idx:N]} and {@code var[btf_id:N]}.
+ * <p>Where the instructions come from decides how map loads print: as {@code map[id:N]} in {@link #kernelDump()}
+ * mode, because the kernel replaces file descriptors by map ids in what it reports back, and as
+ * {@code map[fd:N]} in {@link #beforeLoad()} mode. Map-index and kernel-variable loads, which bpftool only shows
+ * as raw hexadecimal, print as {@code map[idx:N]} and {@code var[btf_id:N]}.
  */
 public final class Disassembler {
     private final boolean kernelDump;
