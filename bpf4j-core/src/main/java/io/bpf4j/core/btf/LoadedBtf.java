@@ -63,6 +63,15 @@ public final class LoadedBtf implements AutoCloseable {
         }
     }
 
+    /** Opens the BTF object with kernel id {@code id} (BPF_BTF_GET_FD_BY_ID): vmlinux is id 1. */
+    public static LoadedBtf fromId(int id) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = Bpf.attr(arena);
+            attr.set(JAVA_INT, BpfAttr.GetId.ID, id);
+            return new LoadedBtf(Bpf.call(BpfCommand.BTF_GET_FD_BY_ID, attr, () -> "BTF id " + id));
+        }
+    }
+
     /** The fd to pass as a map's or program's BTF. */
     public int fd() {
         return fd.value();

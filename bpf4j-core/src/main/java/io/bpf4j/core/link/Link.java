@@ -28,6 +28,15 @@ public final class Link implements AutoCloseable {
         this.description = description;
     }
 
+    /** Opens the link with kernel id {@code id} (BPF_LINK_GET_FD_BY_ID), e.g. one {@code bpftool link} lists. */
+    public static Link fromId(int id) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = Bpf.attr(arena);
+            attr.set(JAVA_INT, BpfAttr.GetId.ID, id);
+            return new Link(Bpf.call(BpfCommand.LINK_GET_FD_BY_ID, attr, () -> "link id " + id), "link id " + id);
+        }
+    }
+
     /** The link's file descriptor. */
     public int fd() {
         return fd.value();

@@ -30,6 +30,10 @@ class LoadedBtfTest {
         try (LoadedBtf btf = LoadedBtf.load(intBtf(32))) {
             assertThat(btf.fd()).isPositive();
             assertThat(KernelObjects.btfIds()).contains(btf.id());
+            try (LoadedBtf again = LoadedBtf.fromId(btf.id())) {
+                assertThat(again.fd()).isNotEqualTo(btf.fd());
+                assertThat(again.id()).isEqualTo(btf.id());
+            }
         }
     }
 

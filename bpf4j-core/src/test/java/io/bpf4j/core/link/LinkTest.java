@@ -38,6 +38,9 @@ class LinkTest {
                 assertThat(info.type()).isEqualTo(LinkInfo.TYPE_XDP);
                 assertThat(info.programId()).isEqualTo(pass.info().id());
                 assertThat(KernelObjects.linkIds()).contains(linkId);
+                try (Link byId = Link.fromId(linkId)) {
+                    assertThat(byId.info()).isEqualTo(info);
+                }
                 assertThat(ipLink("lo")).contains("xdpgeneric").contains("id " + pass.info().id());
             }
             assertThat(KernelObjects.linkIds()).doesNotContain(linkId);

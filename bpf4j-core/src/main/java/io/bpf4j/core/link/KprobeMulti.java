@@ -1,0 +1,57 @@
+package io.bpf4j.core.link;
+
+import io.bpf4j.core.AttachType;
+import io.bpf4j.core.Program;
+import io.bpf4j.core.sys.Bpf;
+import io.bpf4j.core.sys.BpfAttr;
+import io.bpf4j.core.sys.BpfCommand;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Attaches a kprobe program to many kernel functions through one BPF link (BPF_TRACE_KPROBE_MULTI, Linux 5.18+;
+ * needs CONFIG_FPROBE). Load the program with expected attach type {@link AttachType#TRACE_KPROBE_MULTI}.
+ */
+public final class KprobeMulti {
+    /** BPF_F_KPROBE_MULTI_RETURN: run at function return (a kretprobe) instead of entry. */
+    public static final int F_RETURN = 1;
+
+    private KprobeMulti() {
+    }
+
+    /** Attaches {@code program} at the entry of each kernel function in {@code symbols}. */
+    public static Link attach(Program program, String... symbols) {
+        return attach(program, List.of(symbols), 0);
+    }
+
+    /**
+     * Attaches {@code program} to the kernel functions {@code symbols}.
+     *
+     * @param flags 0 for entry, {@link #F_RETURN} for return
+     * @throws io.bpf4j.core.BpfException when the kernel refuses: EOPNOTSUPP without fprobe support, ENOENT for an
+     *                                    unknown function, EPERM under lockdown…
+     */
+    public static Link attach(Program program, List<String> symbols, int flags) {
+        if (symbols.isEmpty()) throw new IllegalArgumentException("kprobe_multi needs at least one function");
+        String what = "kprobe_multi '" + program.name() + "' on " + (symbols.size() == 1 ? symbols.getFirst()
+                : symbols.size() + " functions (" + symbols.getFirst() + ", …)");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment syms = arena.allocate(8L * symbols.size(), 8);
+            for (int i = 0; i < symbols.size(); i++) {
+                syms.setAtIndex(JAVA_LONG, i, arena.allocateFrom(symbols.get(i)).address());
+            }
+            MemorySegment attr = Bpf.attr(arena);
+            attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
+            attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, AttachType.TRACE_KPROBE_MULTI.code());
+            attr.set(JAVA_INT, BpfAttr.LinkCreate.KPROBE_MULTI_FLAGS, flags);
+            attr.set(JAVA_INT, BpfAttr.LinkCreate.KPROBE_MULTI_CNT, symbols.size());
+            attr.set(JAVA_LONG, BpfAttr.LinkCreate.KPROBE_MULTI_SYMS, syms.address());
+            return new Link(Bpf.call(BpfCommand.LINK_CREATE, attr, () -> what), what);
+        }
+    }
+}

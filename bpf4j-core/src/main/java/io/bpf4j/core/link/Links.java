@@ -1,0 +1,45 @@
+package io.bpf4j.core.link;
+
+import io.bpf4j.core.AttachType;
+import io.bpf4j.core.Program;
+import io.bpf4j.core.sys.Bpf;
+import io.bpf4j.core.sys.BpfAttr;
+import io.bpf4j.core.sys.BpfCommand;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Locale;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * BPF_LINK_CREATE for attach types that need nothing beyond a target: cgroup hooks (a cgroup directory fd),
+ * iterators (no target), tcx (an interface index), netns hooks (a netns fd)… Hook families with their own
+ * attributes have their own class ({@link Xdp}, {@link KprobeMulti}, {@link RawTracepoint}).
+ */
+public final class Links {
+    private Links() {
+    }
+
+    /**
+     * Links {@code program} to {@code target} as {@code attachType}.
+     *
+     * @param target the attach type's target: a file descriptor (cgroup directory, netns) or an interface index
+     *               (tcx), 0 for none (iterators)
+     * @param flags  BPF_F_* link flags, usually 0
+     * @throws io.bpf4j.core.BpfException when the kernel refuses: ENODEV for a missing interface, EINVAL when this
+     *                                    program or kernel cannot be attached this way…
+     */
+    public static Link create(Program program, int target, AttachType attachType, int flags) {
+        String what = attachType.name().toLowerCase(Locale.ROOT) + " '" + program.name() + "'"
+                + (target == 0 ? "" : " on target " + target);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = Bpf.attr(arena);
+            attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
+            attr.set(JAVA_INT, BpfAttr.LinkCreate.TARGET_FD, target);
+            attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, attachType.code());
+            attr.set(JAVA_INT, BpfAttr.LinkCreate.FLAGS, flags);
+            return new Link(Bpf.call(BpfCommand.LINK_CREATE, attr, () -> what), what);
+        }
+    }
+}
