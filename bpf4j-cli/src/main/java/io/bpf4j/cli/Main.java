@@ -45,6 +45,7 @@ import picocli.CommandLine.Spec;
         // Subcommands: register each command class here, one per line, e.g. FeatureCommand.class,
         subcommands = {
                 FeatureCommand.class,
+                BtfCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -141,6 +141,7 @@ public final class BpfMap implements MapReference, AutoCloseable {
                 attr.set(JAVA_INT, BpfAttr.MapCreate.BTF_KEY_TYPE_ID, spec.btfKeyTypeId());
                 attr.set(JAVA_INT, BpfAttr.MapCreate.BTF_VALUE_TYPE_ID, spec.btfValueTypeId());
             }
+            attr.set(JAVA_INT, BpfAttr.MapCreate.BTF_VMLINUX_VALUE_TYPE_ID, spec.btfVmlinuxValueTypeId());
             attr.set(JAVA_LONG, BpfAttr.MapCreate.MAP_EXTRA, spec.mapExtra());
             int r = Bpf.tryCall(BpfCommand.MAP_CREATE, attr);
             if (r < 0) throw Bpf.failure(BpfCommand.MAP_CREATE, -r, spec.toString());

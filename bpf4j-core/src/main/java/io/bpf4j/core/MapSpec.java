@@ -27,10 +27,13 @@ import java.util.Optional;
  * @param btfFd          the fd of BTF describing key and value, or -1 for none
  * @param btfKeyTypeId   the BTF type id of the key, 0 for none
  * @param btfValueTypeId the BTF type id of the value, 0 for none
+ * @param btfVmlinuxValueTypeId for {@link MapType#STRUCT_OPS} maps: the id of the value type
+ *                       ({@code struct bpf_struct_ops_<name>}) in the kernel's BTF, 0 otherwise; the kernel still
+ *                       wants a {@code btfFd} (any loaded BTF) alongside it
  */
 public record MapSpec(MapType type, String name, int keySize, int valueSize, int maxEntries, int flags,
                       Optional<MapSpec> innerMap, int numaNode, long mapExtra, int btfFd, int btfKeyTypeId,
-                      int btfValueTypeId) {
+                      int btfValueTypeId, int btfVmlinuxValueTypeId) {
 
     /** BPF_F_NO_PREALLOC: allocate hash elements on demand (required for LPM tries). */
     public static final int F_NO_PREALLOC = 1;
@@ -89,19 +92,20 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
         b.btfFd = btfFd;
         b.btfKeyTypeId = btfKeyTypeId;
         b.btfValueTypeId = btfValueTypeId;
+        b.btfVmlinuxValueTypeId = btfVmlinuxValueTypeId;
         return b;
     }
 
     /** This spec with another name. */
     public MapSpec withName(String newName) {
         return new MapSpec(type, newName, keySize, valueSize, maxEntries, flags, innerMap, numaNode, mapExtra, btfFd,
-                btfKeyTypeId, btfValueTypeId);
+                btfKeyTypeId, btfValueTypeId, btfVmlinuxValueTypeId);
     }
 
     /** This spec with another number of entries (for ring buffers: size in bytes). */
     public MapSpec withMaxEntries(int entries) {
         return new MapSpec(type, name, keySize, valueSize, entries, flags, innerMap, numaNode, mapExtra, btfFd,
-                btfKeyTypeId, btfValueTypeId);
+                btfKeyTypeId, btfValueTypeId, btfVmlinuxValueTypeId);
     }
 
     /**
@@ -240,7 +244,7 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
         private MapSpec innerMap;
         private int numaNode = -1;
         private long mapExtra;
-        private int btfFd = -1, btfKeyTypeId, btfValueTypeId;
+        private int btfFd = -1, btfKeyTypeId, btfValueTypeId, btfVmlinuxValueTypeId;
         private int stackDepth;
 
         Builder(MapType type) {
@@ -310,6 +314,15 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
             return this;
         }
 
+        /**
+         * For {@link MapType#STRUCT_OPS} maps: the id of {@code struct bpf_struct_ops_<name>} in the kernel's BTF
+         * (the value size is that struct's size). Give {@link #btf} a loaded BTF's fd as well.
+         */
+        public Builder btfVmlinuxValueTypeId(int id) {
+            this.btfVmlinuxValueTypeId = id;
+            return this;
+        }
+
         /** The key size set so far (0 when not set). */
         int keySize() {
             return keySize;
@@ -333,7 +346,7 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
             if (type == MapType.PERF_EVENT_ARRAY && n == 0) n = Cpus.possible().getLast() + 1;
             if (type == MapType.LPM_TRIE) f |= F_NO_PREALLOC;
             return new MapSpec(type, name, k, v, n, f, Optional.ofNullable(innerMap), numaNode, mapExtra, btfFd,
-                    btfKeyTypeId, btfValueTypeId);
+                    btfKeyTypeId, btfValueTypeId, btfVmlinuxValueTypeId);
         }
     }
 }

@@ -108,6 +108,17 @@ public final class Program implements AutoCloseable {
         setName(attr, BpfAttr.ProgLoad.PROG_NAME, spec.name());
         spec.expectedAttachType().ifPresent(t -> attr.set(JAVA_INT, BpfAttr.ProgLoad.EXPECTED_ATTACH_TYPE, t.code()));
         if (spec.btfFd() >= 0) attr.set(JAVA_INT, BpfAttr.ProgLoad.PROG_BTF_FD, spec.btfFd());
+        if (!spec.funcInfo().isEmpty()) {
+            List<ProgramSpec.FuncInfo> funcs = spec.funcInfo();
+            MemorySegment records = arena.allocate((long) ProgramSpec.FuncInfo.SIZE * funcs.size(), 4);
+            for (int i = 0; i < funcs.size(); i++) {
+                records.set(JAVA_INT, (long) ProgramSpec.FuncInfo.SIZE * i, funcs.get(i).insnOffset());
+                records.set(JAVA_INT, (long) ProgramSpec.FuncInfo.SIZE * i + 4, funcs.get(i).typeId());
+            }
+            attr.set(JAVA_INT, BpfAttr.ProgLoad.FUNC_INFO_REC_SIZE, ProgramSpec.FuncInfo.SIZE);
+            attr.set(JAVA_LONG, BpfAttr.ProgLoad.FUNC_INFO, records.address());
+            attr.set(JAVA_INT, BpfAttr.ProgLoad.FUNC_INFO_CNT, funcs.size());
+        }
         attr.set(JAVA_INT, BpfAttr.ProgLoad.ATTACH_BTF_ID, spec.attachBtfId());
         attr.set(JAVA_INT, BpfAttr.ProgLoad.ATTACH_BTF_OBJ_FD, spec.attachBtfObjFd());
         return attr;

@@ -2,6 +2,7 @@ package io.bpf4j.core;
 
 import io.bpf4j.core.asm.Instructions;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -20,10 +21,13 @@ import java.util.Optional;
  * @param btfFd              the fd of the program's own BTF (for func/line info), or -1
  * @param kernVersion        the kernel version for old kprobe programs (LINUX_VERSION_CODE), 0 otherwise
  * @param flags              BPF_F_* program flags (e.g. BPF_F_SLEEPABLE = 1 << 4)
+ * @param funcInfo           the BTF function of each of the program's functions ({@code bpf_func_info}), types in
+ *                           {@code btfFd}'s BTF (so it needs a {@code btfFd}); empty for none. Extension (freplace) programs and their targets need
+ *                           it, and it lets the verifier log and bpftool name functions
  */
 public record ProgramSpec(String name, ProgramType type, Instructions instructions, String license,
                           Optional<AttachType> expectedAttachType, int attachBtfId, int attachBtfObjFd, int btfFd,
-                          int kernVersion, int flags) {
+                          int kernVersion, int flags, List<FuncInfo> funcInfo) {
 
     /** BPF_F_SLEEPABLE: the program may sleep (uprobe.s, lsm.s, fentry.s…). */
     public static final int F_SLEEPABLE = 1 << 4;
@@ -34,40 +38,58 @@ public record ProgramSpec(String name, ProgramType type, Instructions instructio
         Objects.requireNonNull(instructions, "instructions");
         Objects.requireNonNull(license, "license");
         Objects.requireNonNull(expectedAttachType, "expectedAttachType");
+        funcInfo = List.copyOf(funcInfo);
+    }
+
+    /**
+     * One function of the program as BTF describes it ({@code struct bpf_func_info}).
+     *
+     * @param insnOffset the slot where the function starts (0 for the main function)
+     * @param typeId     the id of its FUNC type in the program's BTF
+     */
+    public record FuncInfo(int insnOffset, int typeId) {
+        /** The size of one record as the kernel reads it ({@code func_info_rec_size}). */
+        public static final int SIZE = 8;
     }
 
     /** A program with the GPL license and no attach type, BTF or flags: enough for most hand-built programs. */
     public static ProgramSpec of(String name, ProgramType type, Instructions instructions) {
-        return new ProgramSpec(name, type, instructions, "GPL", Optional.empty(), 0, 0, -1, 0, 0);
+        return new ProgramSpec(name, type, instructions, "GPL", Optional.empty(), 0, 0, -1, 0, 0, List.of());
     }
 
     /** This spec with another license. */
     public ProgramSpec withLicense(String license) {
         return new ProgramSpec(name, type, instructions, license, expectedAttachType, attachBtfId, attachBtfObjFd,
-                btfFd, kernVersion, flags);
+                btfFd, kernVersion, flags, funcInfo);
     }
 
     /** This spec with the attach type the verifier should check against. */
     public ProgramSpec withExpectedAttachType(AttachType attachType) {
         return new ProgramSpec(name, type, instructions, license, Optional.of(attachType), attachBtfId,
-                attachBtfObjFd, btfFd, kernVersion, flags);
+                attachBtfObjFd, btfFd, kernVersion, flags, funcInfo);
     }
 
     /** This spec attached to a BTF-described target (fentry, fexit, tp_btf, LSM): its BTF id and object fd. */
     public ProgramSpec withAttachBtf(int btfId, int btfObjFd) {
         return new ProgramSpec(name, type, instructions, license, expectedAttachType, btfId, btfObjFd, btfFd,
-                kernVersion, flags);
+                kernVersion, flags, funcInfo);
     }
 
     /** This spec with the fd of the program's BTF (loaded with BPF_BTF_LOAD). */
     public ProgramSpec withBtf(int btfFd) {
         return new ProgramSpec(name, type, instructions, license, expectedAttachType, attachBtfId, attachBtfObjFd,
-                btfFd, kernVersion, flags);
+                btfFd, kernVersion, flags, funcInfo);
     }
 
     /** This spec with BPF_F_* program flags. */
     public ProgramSpec withFlags(int flags) {
         return new ProgramSpec(name, type, instructions, license, expectedAttachType, attachBtfId, attachBtfObjFd,
-                btfFd, kernVersion, flags);
+                btfFd, kernVersion, flags, funcInfo);
+    }
+
+    /** This spec with the BTF functions of its code (needs {@link #withBtf}): see {@link #funcInfo()}. */
+    public ProgramSpec withFuncInfo(List<FuncInfo> functions) {
+        return new ProgramSpec(name, type, instructions, license, expectedAttachType, attachBtfId, attachBtfObjFd,
+                btfFd, kernVersion, flags, functions);
     }
 }

@@ -1,9 +1,21 @@
 package io.bpf4j.core.features;
 
 import io.bpf4j.core.AttachType;
+import io.bpf4j.core.BpfException;
+import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Errno;
+import io.bpf4j.core.MapSpec;
 import io.bpf4j.core.MapType;
+import io.bpf4j.core.Program;
+import io.bpf4j.core.ProgramSpec;
 import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.VerifierException;
+import io.bpf4j.core.asm.Assembler;
+import io.bpf4j.core.btf.LoadedBtf;
+import io.bpf4j.core.link.KprobeMulti;
+import io.bpf4j.core.link.Link;
+import io.bpf4j.core.link.Links;
+import io.bpf4j.core.link.RawTracepoint;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.LibC;
 import io.bpf4j.core.sys.ObjectPath;
@@ -22,8 +34,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
+import static io.bpf4j.core.asm.Register.R0;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
@@ -210,21 +225,59 @@ public final class Features {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // Explaining refusals
+    // Loading probe programs and explaining refusals
+
+    /** The name of every probe program and map, so that bpftool shows what they are while they exist. */
+    private static final String PROBE = "bpf4j_probe";
+
+    /** {@code r0 = value; exit}: all a probe program needs to be loadable. */
+    private static ProgramSpec returning(ProgramType type, int value) {
+        return ProgramSpec.of(PROBE, type, new Assembler().mov64(R0, value).exit().build());
+    }
+
+    /** Null if {@code spec} loads (the program is closed again), else the kernel's refusal. */
+    private static BpfException refusal(ProgramSpec spec) {
+        try (Program ignored = Program.load(spec)) {
+            return null;
+        } catch (BpfException e) {
+            return e;
+        }
+    }
+
+    /**
+     * Loads {@code spec} and hands the program to {@code attach}, closing it afterwards; if it does not load, "no"
+     * with {@code prefix} and the reason.
+     */
+    private static Probe withProgram(String name, String prefix, ProgramSpec spec, Function<Program, Probe> attach) {
+        Program prog;
+        try {
+            prog = Program.load(spec);
+        } catch (BpfException e) {
+            return Probe.no(name, prefix + explainLoad(e));
+        }
+        try (prog) {
+            return attach.apply(prog);
+        }
+    }
+
+    /** The verifier log of a refused load, empty when there was none. */
+    private static String log(BpfException e) {
+        return e instanceof VerifierException v ? v.log() : "";
+    }
 
     /** Why a load was refused, in a few words: EPERM and lockdown, an unknown type, or the verifier's reason. */
-    static String explainLoad(Sys.Loaded r) {
-        int errno = r.errno();
+    private static String explainLoad(BpfException e) {
+        int errno = e.errnoCode();
         if (errno == Errno.EPERM.code()) {
             if (LibC.geteuid() != 0) return "program load refused with EPERM: not root (needs CAP_BPF)";
             return "program load refused with EPERM" + lockdownNote();
         }
-        String last = lastLine(r.log());
+        String last = lastLine(log(e));
         return errnoName(errno) + (last.isEmpty() ? "" : ": " + last);
     }
 
     /** The verifier's decisive line: the last one that is not a statistic. */
-    static String lastLine(String log) {
+    private static String lastLine(String log) {
         String last = "";
         for (String l : log.split("\n")) {
             String s = l.strip();
@@ -235,7 +288,7 @@ public final class Features {
         return last;
     }
 
-    static String errnoName(int errno) {
+    private static String errnoName(int errno) {
         Errno e = Errno.of(errno);
         return e == Errno.UNKNOWN ? "errno " + errno : e.name();
     }
@@ -260,9 +313,9 @@ public final class Features {
         };
     }
 
-    /** The expected attach type a program type needs for a plain load, or null. */
-    private static AttachType expectedAttachType(ProgramType t) {
-        return switch (t) {
+    /** {@code spec} with the expected attach type its program type needs for a plain load, if any. */
+    private static ProgramSpec expectingAttach(ProgramSpec spec) {
+        AttachType t = switch (spec.type()) {
             case CGROUP_SOCK -> AttachType.CGROUP_INET_SOCK_CREATE;
             case CGROUP_SOCK_ADDR -> AttachType.CGROUP_INET4_CONNECT;
             case CGROUP_SOCKOPT -> AttachType.CGROUP_GETSOCKOPT;
@@ -270,6 +323,7 @@ public final class Features {
             case NETFILTER -> AttachType.NETFILTER;
             default -> null;
         };
+        return t == null ? spec : spec.withExpectedAttachType(t);
     }
 
     private static Probe probeProgramType(ProgramType t) {
@@ -279,29 +333,25 @@ public final class Features {
             case LSM -> probeLsm(name);
             case EXT -> probeExt(name);
             case STRUCT_OPS -> probeStructOps(name);
-            default -> {
-                Sys.Load l = Sys.Load.of(t, Insns.returning(0)).expect(expectedAttachType(t));
-                if (t == ProgramType.SYSCALL) l = new Sys.Load(t, l.insns(), null, 0, 0, -1, 0, "GPL", 1 << 4);
-                yield fromLoad(name, t, Sys.load(l));
-            }
+            // Syscall programs must be sleepable.
+            case SYSCALL -> fromLoad(name, returning(t, 0).withFlags(ProgramSpec.F_SLEEPABLE));
+            default -> fromLoad(name, expectingAttach(returning(t, 0)));
         };
     }
 
-    /** Yes if it loaded (closing it), else no with the reason. */
-    private static Probe fromLoad(String name, ProgramType t, Sys.Loaded r) {
-        if (r.ok()) {
-            r.close();
-            return Probe.yes(name);
-        }
-        if (r.errno() == Errno.EINVAL.code() && r.log().isBlank()) {
-            String option = configFor(t);
+    /** Yes if {@code spec} loads, else no with the reason. */
+    private static Probe fromLoad(String name, ProgramSpec spec) {
+        BpfException e = refusal(spec);
+        if (e == null) return Probe.yes(name);
+        if (e.is(Errno.EINVAL) && log(e).isBlank()) {
+            String option = configFor(spec.type());
             String reason = "this kernel does not know the program type (EINVAL)";
             if (option != null) {
                 reason = config().knownUnset(option) ? option + " is not set" : reason + "; needs " + option;
             }
             return Probe.no(name, reason);
         }
-        return Probe.no(name, explainLoad(r));
+        return Probe.no(name, explainLoad(e));
     }
 
     private static OptionalInt btfId(int kind, String... names) {
@@ -316,41 +366,44 @@ public final class Features {
 
     private static final String NO_BTF = "the kernel has no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF)";
 
+    /** A tracing program of attach type {@code at} on the first of the kernel functions/types found, or null. */
+    private static ProgramSpec tracingSpec(AttachType at, int kind, String... targets) {
+        OptionalInt id = btfId(kind, targets);
+        return id.isEmpty() ? null : returning(ProgramType.TRACING, 0).withExpectedAttachType(at)
+                .withAttachBtf(id.getAsInt(), 0);
+    }
+
+    private static final String[] FENTRY_TARGETS = {"bpf_fentry_test1", "do_unlinkat"};
+    private static final String[] TP_BTF_TARGETS = {"btf_trace_sys_enter", "btf_trace_sched_switch"};
+    private static final String[] ITER_TARGETS = {"bpf_iter_task", "bpf_iter_bpf_map"};
+
     /** Loads a tracing program of attach type {@code at} on the first kernel function/type found; cached. */
     private static Probe tracingLoad(String name, AttachType at, int kind, String... targets) {
         return cached(List.of("tracing", at), () -> {
-            OptionalInt id = btfId(kind, targets);
-            if (id.isEmpty()) {
+            ProgramSpec spec = tracingSpec(at, kind, targets);
+            if (spec == null) {
                 return Probe.no(name, KernelBtf.vmlinux() == null ? NO_BTF
                         : "no attach target in kernel BTF (looked for " + String.join(", ", targets) + ")");
             }
-            Sys.Loaded r = Sys.load(Sys.Load.of(ProgramType.TRACING, Insns.returning(0)).expect(at)
-                    .attachBtf(id.getAsInt()));
-            if (r.ok()) {
-                r.close();
-                return Probe.yes(name);
-            }
-            return Probe.no(name, explainLoad(r));
+            BpfException e = refusal(spec);
+            return e == null ? Probe.yes(name) : Probe.no(name, explainLoad(e));
         });
     }
 
     private static Probe fentryLoad() {
-        return tracingLoad("fentry", AttachType.TRACE_FENTRY, KernelBtf.KIND_FUNC, "bpf_fentry_test1",
-                "do_unlinkat");
+        return tracingLoad("fentry", AttachType.TRACE_FENTRY, KernelBtf.KIND_FUNC, FENTRY_TARGETS);
     }
 
     private static Probe fexitLoad() {
-        return tracingLoad("fexit", AttachType.TRACE_FEXIT, KernelBtf.KIND_FUNC, "bpf_fentry_test1",
-                "do_unlinkat");
+        return tracingLoad("fexit", AttachType.TRACE_FEXIT, KernelBtf.KIND_FUNC, FENTRY_TARGETS);
     }
 
     private static Probe tpBtfLoad() {
-        return tracingLoad("tp_btf", AttachType.TRACE_RAW_TP, KernelBtf.KIND_TYPEDEF, "btf_trace_sys_enter",
-                "btf_trace_sched_switch");
+        return tracingLoad("tp_btf", AttachType.TRACE_RAW_TP, KernelBtf.KIND_TYPEDEF, TP_BTF_TARGETS);
     }
 
     private static Probe iterLoad() {
-        return tracingLoad("iter", AttachType.TRACE_ITER, KernelBtf.KIND_FUNC, "bpf_iter_task", "bpf_iter_bpf_map");
+        return tracingLoad("iter", AttachType.TRACE_ITER, KernelBtf.KIND_FUNC, ITER_TARGETS);
     }
 
     private static Probe probeTracing(String name) {
@@ -374,37 +427,33 @@ public final class Features {
             return Probe.no(name, config().knownUnset("CONFIG_BPF_LSM") ? "CONFIG_BPF_LSM is not set"
                     : "the kernel has no BPF LSM hooks (bpf_lsm_* functions; needs CONFIG_BPF_LSM)");
         }
-        Sys.Loaded r = Sys.load(Sys.Load.of(ProgramType.LSM, Insns.returning(0)).expect(AttachType.LSM_MAC)
-                .attachBtf(id.getAsInt()));
+        BpfException e = refusal(returning(ProgramType.LSM, 0).withExpectedAttachType(AttachType.LSM_MAC)
+                .withAttachBtf(id.getAsInt(), 0));
         KernelInfo k = kernel();
         String inactive = !k.lsms().isEmpty() && !k.bpfLsmActive()
                 ? "the BPF LSM is not active (lsm= boot parameter lacks 'bpf'; active: " + String.join(",", k.lsms())
                 + ")" : null;
-        if (r.ok()) {
-            r.close();
-            return inactive == null ? Probe.yes(name)
-                    : Probe.no(name, "programs load but never run: " + inactive);
+        if (e == null) {
+            return inactive == null ? Probe.yes(name) : Probe.no(name, "programs load but never run: " + inactive);
         }
-        String reason = explainLoad(r);
+        String reason = explainLoad(e);
         return Probe.no(name, inactive == null ? reason : reason + "; " + inactive);
     }
 
+    /** An extension program replacing the only function of an XDP program; both described by {@link ProbeBtf}. */
     private static Probe probeExt(String name) {
-        int btf = Sys.loadBtf(ProbeBtf.bytes());
-        if (btf < 0) return Probe.no(name, "could not load the probe's BTF: " + errnoName(-btf));
+        LoadedBtf btf;
         try {
-            Sys.Loaded target = Sys.load(Sys.Load.of(ProgramType.XDP, Insns.returning(0))
-                    .funcInfo(btf, ProbeBtf.FUNC));
-            if (!target.ok()) return Probe.no(name, "could not load a target program: " + explainLoad(target));
-            try {
-                Sys.Loaded ext = Sys.load(Sys.Load.of(ProgramType.EXT, Insns.returning(0)).funcInfo(btf, ProbeBtf.FUNC)
-                        .attachProg(target.fd()).attachBtf(ProbeBtf.FUNC));
-                return fromLoad(name, ProgramType.EXT, ext);
-            } finally {
-                target.close();
-            }
-        } finally {
-            Sys.close(btf);
+            btf = LoadedBtf.load(ProbeBtf.bytes());
+        } catch (BpfException e) {
+            return Probe.no(name, "could not load the probe's BTF: " + errnoName(e.errnoCode()));
+        }
+        try (btf) {
+            List<ProgramSpec.FuncInfo> func = List.of(new ProgramSpec.FuncInfo(0, ProbeBtf.FUNC));
+            return withProgram(name, "could not load a target program: ",
+                    returning(ProgramType.XDP, 0).withBtf(btf.fd()).withFuncInfo(func),
+                    target -> fromLoad(name, returning(ProgramType.EXT, 0).withBtf(btf.fd()).withFuncInfo(func)
+                            .withAttachBtf(ProbeBtf.FUNC, target.fd())));
         }
     }
 
@@ -415,38 +464,34 @@ public final class Features {
         OptionalInt st = btf.find(KernelBtf.KIND_STRUCT, "tcp_congestion_ops");
         int member = st.isPresent() ? btf.memberIndex(st.getAsInt(), "ssthresh") : -1;
         if (member < 0) return Probe.no(name, "no struct tcp_congestion_ops in kernel BTF to implement");
-        Sys.Load l = Sys.Load.of(ProgramType.STRUCT_OPS, Insns.returning(0)).attachBtf(st.getAsInt());
-        l = new Sys.Load(l.type(), l.insns(), AttachType.values()[member], l.attachBtfId(), 0, -1, 0, "GPL", 0);
-        return fromLoad(name, ProgramType.STRUCT_OPS, Sys.load(l));
+        // For struct_ops programs, the expected attach type is the index of the member they implement.
+        return fromLoad(name, returning(ProgramType.STRUCT_OPS, 0).withAttachBtf(st.getAsInt(), 0)
+                .withExpectedAttachType(AttachType.values()[member]));
     }
 
     // ---------------------------------------------------------------------------------------------------------
     // Map types
 
-    private static final int F_NO_PREALLOC = 1, F_MMAPABLE = 1 << 10;
-
     private static Probe probeMapType(MapType t) {
         String name = t.displayName();
-        int page = (int) LibC.pageSize();
-        int code = t.code();
-        int fd;
+        MapSpec.Builder spec = MapSpec.builder(t).name(PROBE);
+        boolean needsBtf = false;
         switch (t) {
             case HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, ARRAY, PERCPU_ARRAY, STACK_TRACE ->
-                    fd = Sys.createMap(code, 4, 8, 1, 0);
-            case LPM_TRIE -> fd = Sys.createMap(code, 8, 8, 1, F_NO_PREALLOC);
+                    spec.keySize(4).valueSize(8).maxEntries(1);
+            case LPM_TRIE -> spec.keySize(8).valueSize(8).maxEntries(1).flags(MapSpec.F_NO_PREALLOC);
             case ARRAY_OF_MAPS, HASH_OF_MAPS -> {
-                int inner = Sys.createMap(MapType.ARRAY.code(), 4, 4, 1, 0);
-                if (inner < 0) return Probe.no(name, "could not create an inner array map: " + errnoName(-inner));
-                fd = Sys.createMap(code, 4, 4, 1, 0, inner, -1, 0, 0, 0);
-                Sys.close(inner);
+                Probe array = mapType(MapType.ARRAY);
+                if (!array.available()) return Probe.no(name, "could not create an inner array map: " + array.reason());
+                spec.keySize(4).valueSize(4).maxEntries(1).innerMap(MapSpec.builder(MapType.ARRAY).name(PROBE)
+                        .keySize(4).valueSize(4).maxEntries(1).build());
             }
-            case CGROUP_STORAGE, PERCPU_CGROUP_STORAGE -> fd = Sys.createMap(code, 8, 8, 0, 0);
-            case QUEUE, STACK, BLOOM_FILTER -> fd = Sys.createMap(code, 0, 4, 1, 0);
+            case CGROUP_STORAGE, PERCPU_CGROUP_STORAGE -> spec.keySize(8).valueSize(8);
+            case QUEUE, STACK, BLOOM_FILTER -> spec.valueSize(4).maxEntries(1);
             case SK_STORAGE, INODE_STORAGE, TASK_STORAGE, CGRP_STORAGE -> {
-                int btf = Sys.loadBtf(ProbeBtf.bytes());
-                if (btf < 0) return Probe.no(name, "needs BTF, and loading BTF failed: " + errnoName(-btf));
-                fd = Sys.createMap(code, 4, 4, 0, F_NO_PREALLOC, 0, btf, ProbeBtf.INT, ProbeBtf.INT, 0);
-                Sys.close(btf);
+                // Local storage needs BTF for key and value, and is allocated on demand.
+                spec.keySize(4).valueSize(4).flags(MapSpec.F_NO_PREALLOC).btf(-1, ProbeBtf.INT, ProbeBtf.INT);
+                needsBtf = true;
             }
             case STRUCT_OPS -> {
                 KernelBtf btf = KernelBtf.vmlinux();
@@ -455,32 +500,47 @@ public final class Features {
                 if (vt.isEmpty()) return Probe.no(name, "no struct_ops type (bpf_struct_ops_tcp_congestion_ops) "
                         + "in kernel BTF");
                 // The kernel wants a valid btf_fd even though the value type is the kernel's own.
-                int own = Sys.loadBtf(ProbeBtf.bytes());
-                if (own < 0) return Probe.no(name, "needs BTF, and loading BTF failed: " + errnoName(-own));
-                fd = Sys.createMap(code, 4, btf.size(vt.getAsInt()), 1, 0, 0, own, 0, 0, vt.getAsInt());
-                Sys.close(own);
+                spec.keySize(4).valueSize(btf.size(vt.getAsInt())).maxEntries(1).btf(-1, 0, 0)
+                        .btfVmlinuxValueTypeId(vt.getAsInt());
+                needsBtf = true;
             }
-            case RINGBUF, USER_RINGBUF -> fd = Sys.createMap(code, 0, 0, page, 0);
-            case ARENA -> fd = Sys.createMap(code, 0, 0, 1, F_MMAPABLE);
-            default -> fd = Sys.createMap(code, 4, 4, 1, 0); // fd arrays, devmaps, sockmaps, cpumap, xskmap
+            case RINGBUF, USER_RINGBUF -> spec.maxEntries((int) LibC.pageSize());
+            case ARENA -> spec.maxEntries(1).flags(MapSpec.F_MMAPABLE);
+            default -> spec.keySize(4).valueSize(4).maxEntries(1); // fd arrays, devmaps, sockmaps, cpumap, xskmap
         }
-        if (fd >= 0) {
-            Sys.close(fd);
+        LoadedBtf btf = null;
+        if (needsBtf) {
+            try {
+                btf = LoadedBtf.load(ProbeBtf.bytes());
+            } catch (BpfException e) {
+                return Probe.no(name, "needs BTF, and loading BTF failed: " + errnoName(e.errnoCode()));
+            }
+            MapSpec s = spec.build();
+            spec.btf(btf.fd(), s.btfKeyTypeId(), s.btfValueTypeId());
+        }
+        try (LoadedBtf ownBtf = btf; BpfMap map = BpfMap.create(spec.build())) {
             return Probe.yes(name);
+        } catch (BpfException e) {
+            if (e.is(Errno.EPERM)) {
+                return Probe.no(name, "map creation refused with EPERM" + (LibC.geteuid() != 0
+                        ? ": not root (needs CAP_BPF)" : lockdownNote()));
+            }
+            if (e.is(Errno.EINVAL)) return Probe.no(name, "this kernel does not support the map type (EINVAL)");
+            return Probe.no(name, "map creation failed: " + errnoName(e.errnoCode()));
         }
-        int errno = -fd;
-        if (errno == Errno.EPERM.code()) {
-            return Probe.no(name, "map creation refused with EPERM" + (LibC.geteuid() != 0
-                    ? ": not root (needs CAP_BPF)" : lockdownNote()));
-        }
-        if (errno == Errno.EINVAL.code()) {
-            return Probe.no(name, "this kernel does not support the map type (EINVAL)");
-        }
-        return Probe.no(name, "map creation failed: " + errnoName(errno));
     }
 
     // ---------------------------------------------------------------------------------------------------------
     // Helpers
+
+    /** A map for helper probes, or null if the kernel refuses it. */
+    private static BpfMap tryMap(MapSpec.Builder spec) {
+        try {
+            return BpfMap.create(spec.name(PROBE).build());
+        } catch (BpfException e) {
+            return null;
+        }
+    }
 
     private static List<Probe> probeHelpers(ProgramType type) {
         List<Probe> out = new ArrayList<>();
@@ -491,22 +551,24 @@ public final class Features {
             }
             return out;
         }
-        int page = (int) LibC.pageSize();
-        int hash = Sys.createMap(MapType.HASH.code(), 4, 8, 1, 0);
-        int progArray = Sys.createMap(MapType.PROG_ARRAY.code(), 4, 4, 1, 0);
-        int perfArray = Sys.createMap(MapType.PERF_EVENT_ARRAY.code(), 4, 4, 1, 0);
-        int stack = Sys.createMap(MapType.STACK_TRACE.code(), 4, 8 * 16, 1, 0);
-        int ringbuf = Sys.createMap(MapType.RINGBUF.code(), 0, 0, page, 0);
-        Helpers.Maps maps = new Helpers.Maps(hash, progArray, perfArray, stack, ringbuf);
+        Helpers.Maps maps = new Helpers.Maps(
+                tryMap(MapSpec.builder(MapType.HASH).keySize(4).valueSize(8).maxEntries(1)),
+                tryMap(MapSpec.builder(MapType.PROG_ARRAY).maxEntries(1)),
+                tryMap(MapSpec.builder(MapType.PERF_EVENT_ARRAY).maxEntries(1)),
+                tryMap(MapSpec.builder(MapType.STACK_TRACE).stackDepth(16).maxEntries(1)),
+                tryMap(MapSpec.builder(MapType.RINGBUF).maxEntries((int) LibC.pageSize())));
         try {
-            for (Helpers.Helper h : Helpers.ALL.values()) out.add(probeHelper(type, h, maps));
+            for (Helpers.HelperProbe h : Helpers.ALL.values()) out.add(probeHelper(type, h, maps));
         } finally {
-            for (int fd : new int[] {hash, progArray, perfArray, stack, ringbuf}) Sys.close(fd);
+            for (BpfMap m : new BpfMap[] {maps.hash(), maps.progArray(), maps.perfArray(), maps.stackTrace(),
+                    maps.ringbuf()}) {
+                if (m != null) m.close();
+            }
         }
         return out;
     }
 
-    private static int mapFd(Helpers.Maps m, String which) {
+    private static BpfMap map(Helpers.Maps m, String which) {
         return switch (which) {
             case "hash" -> m.hash();
             case "progArray" -> m.progArray();
@@ -517,21 +579,15 @@ public final class Features {
         };
     }
 
-    private static Probe probeHelper(ProgramType type, Helpers.Helper h, Helpers.Maps maps) {
-        if (h.map() != null && mapFd(maps, h.map()) < 0) {
+    private static Probe probeHelper(ProgramType type, Helpers.HelperProbe h, Helpers.Maps maps) {
+        if (h.map() != null && map(maps, h.map()) == null) {
             return Probe.no(h.name(), "probe not run: could not create the " + h.map() + " map it needs");
         }
-        Sys.Load l = Sys.Load.of(type, Helpers.program(h, maps)).expect(expectedAttachType(type));
-        Sys.Loaded r = Sys.load(l);
-        if (r.ok()) {
-            r.close();
-            return Probe.yes(h.name());
-        }
-        String log = r.log();
-        boolean missing = missingLine(log).contains("#");
-        if (missing) {
-            String line = missingLine(log);
-            if (!java.util.regex.Pattern.compile("#" + h.id() + "\\b").matcher(line).find()) {
+        BpfException e = refusal(expectingAttach(ProgramSpec.of(PROBE, type, Helpers.program(h, maps))));
+        if (e == null) return Probe.yes(h.name());
+        String line = missingLine(log(e));
+        if (line.contains("#")) {
+            if (!Pattern.compile("#" + h.id() + "\\b").matcher(line).find()) {
                 // Another helper of the probe program is missing (ringbuf_reserve for ringbuf_submit).
                 return Probe.no(h.name(), "not testable: " + line);
             }
@@ -547,7 +603,7 @@ public final class Features {
             return Probe.no(h.name(), reason);
         }
         return Probe.no(h.name(), "helper present, but the probe program was rejected for another reason: "
-                + explainLoad(r));
+                + explainLoad(e));
     }
 
     /** The verifier's line naming a missing helper. */
@@ -587,6 +643,21 @@ public final class Features {
         };
     }
 
+    /** Attaches {@code prog} to a new perf event of {@code attr} on CPU 0 and closes it; null if that worked. */
+    private static String setBpf(MemorySegment attr, String event, Program prog) {
+        int pfd = PerfEventAttr.open(attr, -1, 0, -1, 0);
+        if (pfd < 0) {
+            return "perf_event_open(" + event + ") failed: " + errnoName(-pfd)
+                    + (-pfd == Errno.EACCES.code() ? " (kernel.perf_event_paranoid; needs CAP_PERFMON)" : "");
+        }
+        try {
+            int r = PerfEventAttr.setBpf(pfd, prog.fd());
+            return r < 0 ? "PERF_EVENT_IOC_SET_BPF failed: " + errnoName(-r) : null;
+        } finally {
+            LibC.close(pfd);
+        }
+    }
+
     private static Probe probeTracepoint() {
         String name = "tracepoint";
         Path tracefs;
@@ -605,56 +676,42 @@ public final class Features {
         } catch (IOException | NumberFormatException e) {
             return Probe.no(name, "could not read a tracepoint id from " + idFile + ": " + e.getMessage());
         }
-        Sys.Loaded prog = Sys.load(Sys.Load.of(ProgramType.TRACEPOINT, Insns.returning(0)));
-        if (!prog.ok()) return Probe.no(name, "tracepoint programs do not load: " + explainLoad(prog));
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = PerfEventAttr.allocate(arena, PerfEventAttr.TYPE_TRACEPOINT, id);
-            attr.set(JAVA_LONG, PerfEventAttr.SAMPLE_PERIOD, 1);
-            attr.set(JAVA_LONG, PerfEventAttr.FLAGS, PerfEventAttr.FLAG_DISABLED);
-            int pfd = PerfEventAttr.open(attr, -1, 0, -1, 0);
-            if (pfd < 0) return Probe.no(name, "perf_event_open(PERF_TYPE_TRACEPOINT) failed: " + errnoName(-pfd));
-            try {
-                int r = PerfEventAttr.setBpf(pfd, prog.fd());
-                if (r < 0) return Probe.no(name, "PERF_EVENT_IOC_SET_BPF failed: " + errnoName(-r));
-                return Probe.yes(name);
-            } finally {
-                Sys.close(pfd);
+        return withProgram(name, "tracepoint programs do not load: ", returning(ProgramType.TRACEPOINT, 0), prog -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment attr = PerfEventAttr.allocate(arena, PerfEventAttr.TYPE_TRACEPOINT, id);
+                attr.set(JAVA_LONG, PerfEventAttr.SAMPLE_PERIOD, 1);
+                attr.set(JAVA_LONG, PerfEventAttr.FLAGS, PerfEventAttr.FLAG_DISABLED);
+                String failed = setBpf(attr, "PERF_TYPE_TRACEPOINT", prog);
+                return failed == null ? Probe.yes(name) : Probe.no(name, failed);
             }
-        } finally {
-            prog.close();
-        }
+        });
     }
 
     private static Probe probeRawTracepoint() {
         String name = "raw_tp";
-        Sys.Loaded prog = Sys.load(Sys.Load.of(ProgramType.RAW_TRACEPOINT, Insns.returning(0)));
-        if (!prog.ok()) return Probe.no(name, "raw_tracepoint programs do not load: " + explainLoad(prog));
-        try {
-            int link = Sys.rawTracepointOpen("sys_enter", prog.fd());
-            if (link < 0) return Probe.no(name, "BPF_RAW_TRACEPOINT_OPEN(sys_enter) failed: " + errnoName(-link));
-            Sys.close(link);
-            return Probe.yes(name);
-        } finally {
-            prog.close();
-        }
+        return withProgram(name, "raw_tracepoint programs do not load: ", returning(ProgramType.RAW_TRACEPOINT, 0),
+                prog -> {
+                    try (Link link = RawTracepoint.attach(prog, "sys_enter")) {
+                        return Probe.yes(name);
+                    } catch (BpfException e) {
+                        return Probe.no(name, "BPF_RAW_TRACEPOINT_OPEN(sys_enter) failed: "
+                                + errnoName(e.errnoCode()));
+                    }
+                });
     }
 
     private static Probe probeTpBtf() {
         String name = "tp_btf";
         Probe load = tpBtfLoad();
         if (!load.available()) return load;
-        OptionalInt id = btfId(KernelBtf.KIND_TYPEDEF, "btf_trace_sys_enter", "btf_trace_sched_switch");
-        Sys.Loaded prog = Sys.load(Sys.Load.of(ProgramType.TRACING, Insns.returning(0))
-                .expect(AttachType.TRACE_RAW_TP).attachBtf(id.orElseThrow()));
-        if (!prog.ok()) return Probe.no(name, explainLoad(prog));
-        try {
-            int link = Sys.rawTracepointOpen(null, prog.fd());
-            if (link < 0) return Probe.no(name, "loads, but attaching failed: " + errnoName(-link));
-            Sys.close(link);
-            return Probe.yes(name);
-        } finally {
-            prog.close();
-        }
+        return withProgram(name, "", tracingSpec(AttachType.TRACE_RAW_TP, KernelBtf.KIND_TYPEDEF, TP_BTF_TARGETS),
+                prog -> {
+                    try (Link link = RawTracepoint.attach(prog)) {
+                        return Probe.yes(name);
+                    } catch (BpfException e) {
+                        return Probe.no(name, "loads, but attaching failed: " + errnoName(e.errnoCode()));
+                    }
+                });
     }
 
     private static boolean tracefsHas(String file) {
@@ -680,28 +737,22 @@ public final class Features {
 
     private static Probe probeKprobeMulti() {
         String name = "kprobe_multi";
-        Sys.Loaded prog = Sys.load(Sys.Load.of(ProgramType.KPROBE, Insns.returning(0))
-                .expect(AttachType.TRACE_KPROBE_MULTI));
-        if (!prog.ok()) return Probe.no(name, "kprobe programs do not load: " + explainLoad(prog));
-        try {
-            int link = Sys.kprobeMulti(prog.fd(), "bpf_fentry_test1");
-            if (link >= 0) {
-                Sys.close(link);
-                return Probe.yes(name);
-            }
-            int errno = -link;
-            if (errno == Errno.EOPNOTSUPP.code() || errno == Errno.ENOTSUPP.code()) {
-                KernelConfig c = config();
-                if (c.knownUnset("CONFIG_KPROBES")) return Probe.no(name, "CONFIG_KPROBES is not set");
-                if (c.knownUnset("CONFIG_FPROBE")) return Probe.no(name, "CONFIG_FPROBE is not set");
-                return Probe.no(name, "the kernel does not support it (" + errnoName(errno)
-                        + "; needs CONFIG_FPROBE)");
-            }
-            if (errno == Errno.EPERM.code()) return Probe.no(name, "attach refused with EPERM" + lockdownNote());
-            return Probe.no(name, "BPF_LINK_CREATE(kprobe_multi) failed: " + errnoName(errno));
-        } finally {
-            prog.close();
-        }
+        return withProgram(name, "kprobe programs do not load: ", returning(ProgramType.KPROBE, 0)
+                .withExpectedAttachType(AttachType.TRACE_KPROBE_MULTI), prog -> {
+                    try (Link link = KprobeMulti.attach(prog, "bpf_fentry_test1")) {
+                        return Probe.yes(name);
+                    } catch (BpfException e) {
+                        if (e.is(Errno.EOPNOTSUPP) || e.is(Errno.ENOTSUPP)) {
+                            KernelConfig c = config();
+                            if (c.knownUnset("CONFIG_KPROBES")) return Probe.no(name, "CONFIG_KPROBES is not set");
+                            if (c.knownUnset("CONFIG_FPROBE")) return Probe.no(name, "CONFIG_FPROBE is not set");
+                            return Probe.no(name, "the kernel does not support it (" + errnoName(e.errnoCode())
+                                    + "; needs CONFIG_FPROBE)");
+                        }
+                        if (e.is(Errno.EPERM)) return Probe.no(name, "attach refused with EPERM" + lockdownNote());
+                        return Probe.no(name, "BPF_LINK_CREATE(kprobe_multi) failed: " + errnoName(e.errnoCode()));
+                    }
+                });
     }
 
     private static Probe probeUprobe() {
@@ -717,18 +768,13 @@ public final class Features {
         String name = "iter";
         Probe load = iterLoad();
         if (!load.available()) return load;
-        OptionalInt id = btfId(KernelBtf.KIND_FUNC, "bpf_iter_task", "bpf_iter_bpf_map");
-        Sys.Loaded prog = Sys.load(Sys.Load.of(ProgramType.TRACING, Insns.returning(0))
-                .expect(AttachType.TRACE_ITER).attachBtf(id.orElseThrow()));
-        if (!prog.ok()) return Probe.no(name, explainLoad(prog));
-        try {
-            int link = Sys.linkCreate(prog.fd(), 0, AttachType.TRACE_ITER);
-            if (link < 0) return Probe.no(name, "loads, but BPF_LINK_CREATE failed: " + errnoName(-link));
-            Sys.close(link);
-            return Probe.yes(name);
-        } finally {
-            prog.close();
-        }
+        return withProgram(name, "", tracingSpec(AttachType.TRACE_ITER, KernelBtf.KIND_FUNC, ITER_TARGETS), prog -> {
+            try (Link link = Links.create(prog, 0, AttachType.TRACE_ITER, 0)) {
+                return Probe.yes(name);
+            } catch (BpfException e) {
+                return Probe.no(name, "loads, but BPF_LINK_CREATE failed: " + errnoName(e.errnoCode()));
+            }
+        });
     }
 
     private static Probe probeTc() {
@@ -746,21 +792,15 @@ public final class Features {
     /** tcx: LINK_CREATE(TCX_INGRESS) on ifindex 0 answers ENODEV where tcx exists, EINVAL where it does not. */
     private static Probe probeTcx() {
         String name = "tcx";
-        Sys.Loaded prog = Sys.load(Sys.Load.of(ProgramType.SCHED_CLS, Insns.returning(-1)));
-        if (!prog.ok()) return Probe.no(name, "sched_cls programs do not load: " + explainLoad(prog));
-        try {
-            int link = Sys.linkCreate(prog.fd(), 0, AttachType.TCX_INGRESS);
-            if (link >= 0) {
-                Sys.close(link);
+        return withProgram(name, "sched_cls programs do not load: ", returning(ProgramType.SCHED_CLS, -1), prog -> {
+            try (Link link = Links.create(prog, 0, AttachType.TCX_INGRESS, 0)) {
                 return Probe.yes(name);
+            } catch (BpfException e) {
+                if (e.is(Errno.ENODEV)) return Probe.yes(name);
+                if (e.is(Errno.EINVAL)) return Probe.no(name, "this kernel has no tcx (Linux 6.6+)");
+                return Probe.no(name, "BPF_LINK_CREATE(tcx_ingress) failed: " + errnoName(e.errnoCode()));
             }
-            int errno = -link;
-            if (errno == Errno.ENODEV.code()) return Probe.yes(name);
-            if (errno == Errno.EINVAL.code()) return Probe.no(name, "this kernel has no tcx (Linux 6.6+)");
-            return Probe.no(name, "BPF_LINK_CREATE(tcx_ingress) failed: " + errnoName(errno));
-        } finally {
-            prog.close();
-        }
+        });
     }
 
     /** The cgroup v2 mount point, or null. */
@@ -792,33 +832,32 @@ public final class Features {
             String name = "cgroup";
             Path root = cgroup2();
             if (root == null) return Probe.no(name, "no cgroup v2 file system is mounted");
-            Sys.Loaded prog = Sys.load(Sys.Load.of(ProgramType.CGROUP_SKB, Insns.returning(1))
-                    .expect(AttachType.CGROUP_INET_INGRESS));
-            if (!prog.ok()) return Probe.no(name, "cgroup_skb programs do not load: " + explainLoad(prog));
-            Path dir = root.resolve("bpf4j-probe-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-            try {
-                Files.createDirectory(dir);
-                int cg = openDir(dir);
-                if (cg < 0) return Probe.no(name, "could not open " + dir + ": " + errnoName(-cg));
-                try {
-                    int link = Sys.linkCreate(prog.fd(), cg, AttachType.CGROUP_INET_INGRESS);
-                    if (link < 0) return Probe.no(name, "BPF_LINK_CREATE(cgroup_inet_ingress) failed: "
-                            + errnoName(-link));
-                    Sys.close(link);
-                    return Probe.yes(name);
-                } finally {
-                    Sys.close(cg);
-                }
-            } catch (IOException e) {
-                return Probe.no(name, "could not create a cgroup under " + root + ": " + e);
-            } finally {
-                prog.close();
-                try {
-                    Files.deleteIfExists(dir);
-                } catch (IOException e) {
-                    // an empty cgroup left behind; harmless
-                }
-            }
+            return withProgram(name, "cgroup_skb programs do not load: ", returning(ProgramType.CGROUP_SKB, 1)
+                    .withExpectedAttachType(AttachType.CGROUP_INET_INGRESS), prog -> {
+                        Path dir = root.resolve("bpf4j-probe-" + ProcessHandle.current().pid() + "-"
+                                + System.nanoTime());
+                        try {
+                            Files.createDirectory(dir);
+                            int cg = openDir(dir);
+                            if (cg < 0) return Probe.no(name, "could not open " + dir + ": " + errnoName(-cg));
+                            try (Link link = Links.create(prog, cg, AttachType.CGROUP_INET_INGRESS, 0)) {
+                                return Probe.yes(name);
+                            } catch (BpfException e) {
+                                return Probe.no(name, "BPF_LINK_CREATE(cgroup_inet_ingress) failed: "
+                                        + errnoName(e.errnoCode()));
+                            } finally {
+                                LibC.close(cg);
+                            }
+                        } catch (IOException e) {
+                            return Probe.no(name, "could not create a cgroup under " + root + ": " + e);
+                        } finally {
+                            try {
+                                Files.deleteIfExists(dir);
+                            } catch (IOException e) {
+                                // an empty cgroup left behind; harmless
+                            }
+                        }
+                    });
         });
     }
 
@@ -830,28 +869,16 @@ public final class Features {
 
     private static Probe probePerfEvent() {
         String name = "perf_event";
-        Sys.Loaded prog = Sys.load(Sys.Load.of(ProgramType.PERF_EVENT, Insns.returning(0)));
-        if (!prog.ok()) return Probe.no(name, "perf_event programs do not load: " + explainLoad(prog));
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = PerfEventAttr.allocate(arena, PerfEventAttr.TYPE_SOFTWARE,
-                    PerfEventAttr.SW_CPU_CLOCK);
-            attr.set(JAVA_LONG, PerfEventAttr.SAMPLE_PERIOD, 10_000_000L);
-            attr.set(JAVA_LONG, PerfEventAttr.FLAGS, PerfEventAttr.FLAG_DISABLED);
-            int pfd = PerfEventAttr.open(attr, -1, 0, -1, 0);
-            if (pfd < 0) {
-                return Probe.no(name, "perf_event_open(cpu-clock) failed: " + errnoName(-pfd)
-                        + (-pfd == Errno.EACCES.code() ? " (kernel.perf_event_paranoid; needs CAP_PERFMON)" : ""));
+        return withProgram(name, "perf_event programs do not load: ", returning(ProgramType.PERF_EVENT, 0), prog -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment attr = PerfEventAttr.allocate(arena, PerfEventAttr.TYPE_SOFTWARE,
+                        PerfEventAttr.SW_CPU_CLOCK);
+                attr.set(JAVA_LONG, PerfEventAttr.SAMPLE_PERIOD, 10_000_000L);
+                attr.set(JAVA_LONG, PerfEventAttr.FLAGS, PerfEventAttr.FLAG_DISABLED);
+                String failed = setBpf(attr, "cpu-clock", prog);
+                return failed == null ? Probe.yes(name, "cpu-clock sampling") : Probe.no(name, failed);
             }
-            try {
-                int r = PerfEventAttr.setBpf(pfd, prog.fd());
-                if (r < 0) return Probe.no(name, "PERF_EVENT_IOC_SET_BPF failed: " + errnoName(-r));
-                return Probe.yes(name, "cpu-clock sampling");
-            } finally {
-                Sys.close(pfd);
-            }
-        } finally {
-            prog.close();
-        }
+        });
     }
 
     private static Probe probePerfEventHw() {
@@ -863,7 +890,7 @@ public final class Features {
             attr.set(JAVA_LONG, PerfEventAttr.FLAGS, PerfEventAttr.FLAG_DISABLED);
             int pfd = PerfEventAttr.open(attr, 0, -1, -1, 0);
             if (pfd >= 0) {
-                Sys.close(pfd);
+                LibC.close(pfd);
                 return Probe.yes(name);
             }
             int errno = -pfd;

@@ -10,9 +10,10 @@ import java.util.Arrays;
 import java.util.OptionalInt;
 
 /**
- * Just enough of the kernel's BTF (/sys/kernel/btf/vmlinux) to find a type's id by kind and name, a struct's
- * size and a member's index: what the probes of BTF-attached programs (fentry, LSM, tp_btf, iter, struct_ops)
- * need. Not a BTF model — that is {@code io.bpf4j.core.btf}'s job.
+ * A stopgap: just enough of the kernel's BTF (/sys/kernel/btf/vmlinux) to find a type's id by kind and name, a
+ * struct's size and a member's index — what the probes of BTF-attached programs (fentry, LSM, tp_btf, iter,
+ * struct_ops) need. One linear scan per lookup, no type model, no validation beyond the magic. Not a BTF model:
+ * that is {@code io.bpf4j.core.btf}'s job, and this class goes once the probes can use it. Keep it this small.
  */
 final class KernelBtf {
     static final Path VMLINUX = Path.of("/sys/kernel/btf/vmlinux");

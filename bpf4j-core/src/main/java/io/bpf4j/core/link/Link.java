@@ -1,14 +1,17 @@
 package io.bpf4j.core.link;
 
+import io.bpf4j.core.BpfException;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.BpfAttr;
 import io.bpf4j.core.sys.BpfCommand;
 import io.bpf4j.core.sys.Fd;
 import io.bpf4j.core.sys.ObjectPath;
+import io.bpf4j.core.sys.PerfEventAttr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -22,10 +25,26 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 public final class Link implements AutoCloseable {
     private final Fd fd;
     private final String description;
+    /** False for a perf-event attachment made with PERF_EVENT_IOC_SET_BPF: {@link #fd} is then the perf event. */
+    private final boolean bpfLink;
+    /** Other fds the attachment holds (the perf event a link goes through), closed after {@link #fd}. */
+    private final List<Fd> owned;
 
     Link(int fd, String description) {
-        this.fd = Fd.adopt(fd);
+        this(Fd.adopt(fd), true, description, List.of());
+    }
+
+    /**
+     * A link that also owns {@code owned}, closed after {@code fd} (closing the perf event first would leave the
+     * link pointing at a dead event until it is closed too).
+     *
+     * @param bpfLink false when {@code fd} is a perf event with a program set by ioctl, not a BPF link
+     */
+    Link(Fd fd, boolean bpfLink, String description, List<Fd> owned) {
+        this.fd = fd;
+        this.bpfLink = bpfLink;
         this.description = description;
+        this.owned = List.copyOf(owned);
     }
 
     /** Opens the link with kernel id {@code id} (BPF_LINK_GET_FD_BY_ID), e.g. one {@code bpftool link} lists. */
@@ -37,7 +56,10 @@ public final class Link implements AutoCloseable {
         }
     }
 
-    /** The link's file descriptor. */
+    /**
+     * The link's file descriptor; for a perf-event attachment made without a BPF link (kernels before 5.15), the
+     * perf event's.
+     */
     public int fd() {
         return fd.value();
     }
@@ -49,11 +71,13 @@ public final class Link implements AutoCloseable {
 
     /** What the kernel says about this link (BPF_OBJ_GET_INFO_BY_FD). */
     public LinkInfo info() {
+        requireBpfLink("has no link info");
         return LinkInfo.of(fd.value());
     }
 
     /** Pins the link in bpffs: the attachment then outlives this process until the pin is removed. */
     public void pin(Path path) {
+        requireBpfLink("cannot be pinned");
         ObjectPath.pin(fd.value(), path);
     }
 
@@ -62,6 +86,13 @@ public final class Link implements AutoCloseable {
      * link object alive. The link stays open but inert until closed.
      */
     public void detach() {
+        if (!bpfLink) {
+            // The program stays set on the perf event, but a disabled event never fires.
+            int r = PerfEventAttr.disable(fd.value());
+            if (r < 0) throw new BpfException("PERF_EVENT_IOC_DISABLE", -r, Bpf.message(
+                    "disabling " + description, -r, null));
+            return;
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = Bpf.attr(arena);
             attr.set(JAVA_INT, BpfAttr.LinkDetach.LINK_FD, fd.value());
@@ -73,6 +104,14 @@ public final class Link implements AutoCloseable {
     @Override
     public void close() {
         fd.close();
+        for (Fd f : owned) f.close();
+    }
+
+    private void requireBpfLink(String what) {
+        if (!bpfLink) {
+            throw new UnsupportedOperationException(description + " " + what + ": it was attached with "
+                    + "PERF_EVENT_IOC_SET_BPF because this kernel has no perf-event BPF links (Linux 5.15+)");
+        }
     }
 
     @Override

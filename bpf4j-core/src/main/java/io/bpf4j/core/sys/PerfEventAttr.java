@@ -72,6 +72,11 @@ public final class PerfEventAttr {
         return LibC.ioctl(perfFd, IOC_SET_BPF, progFd);
     }
 
+    /** ioctl(PERF_EVENT_IOC_DISABLE); 0 or {@code -errno}. */
+    public static int disable(int perfFd) {
+        return LibC.ioctl(perfFd, IOC_DISABLE, 0);
+    }
+
     /** ioctl(PERF_EVENT_IOC_ENABLE); 0 or {@code -errno}. */
     public static int enable(int perfFd) {
         return LibC.ioctl(perfFd, IOC_ENABLE, 0);

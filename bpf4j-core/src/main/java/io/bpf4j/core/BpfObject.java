@@ -1,0 +1,170 @@
+package io.bpf4j.core;
+
+import io.bpf4j.core.asm.Instruction;
+import io.bpf4j.core.asm.Instructions;
+import io.bpf4j.core.asm.LoadMapFd;
+import io.bpf4j.core.asm.LoadMapValue;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The kernel objects of one loaded {@link ObjectSpec}: its maps (global data included) and its programs. Owns them
+ * all: {@link #close()} releases every program and map (links attached to the programs keep them alive in the
+ * kernel until they are closed too).
+ *
+ * <p>Loading creates each map, writes the initial bytes of global data and freezes {@code .rodata} (so the verifier
+ * can treat {@code const volatile} knobs as constants), patches every map reference in the programs with the map's
+ * fd, loads each program marked autoload, and finally fills the slots prog arrays and maps of maps were
+ * initialised with.
+ */
+public final class BpfObject implements AutoCloseable {
+    private final Map<String, BpfMap> maps;
+    private final Map<String, Program> programs;
+
+    private BpfObject(Map<String, BpfMap> maps, Map<String, Program> programs) {
+        this.maps = Collections.unmodifiableMap(maps);
+        this.programs = Collections.unmodifiableMap(programs);
+    }
+
+    /**
+     * Creates the object's maps and loads its autoload programs.
+     *
+     * @throws VerifierException when the verifier rejects a program (its log is in the exception)
+     * @throws BpfException      when the kernel refuses a map or program, or a program needs something bpf4j does
+     *                           not resolve yet (externs, BTF attach targets); everything created so far is closed
+     */
+    public static BpfObject load(ObjectSpec spec) {
+        Map<String, BpfMap> maps = new LinkedHashMap<>();
+        Map<String, Program> programs = new LinkedHashMap<>();
+        try {
+            for (ObjectMap m : spec.maps()) maps.put(m.name(), createMap(m));
+            for (ObjectProgram p : spec.programs()) {
+                if (p.autoload()) programs.put(p.name(), Program.load(programSpec(spec, p, maps)));
+            }
+            for (ObjectMap m : spec.maps()) fillInitialValues(m, maps, programs);
+            return new BpfObject(maps, programs);
+        } catch (RuntimeException e) {
+            closeAll(programs.values(), maps.values(), e);
+            throw e;
+        }
+    }
+
+    private static BpfMap createMap(ObjectMap m) {
+        BpfMap map = BpfMap.create(m.spec());
+        try {
+            if (m.kind() == ObjectMap.Kind.DATA) {
+                map.update(new byte[4], m.data());
+                if (m.readOnly()) map.freeze();
+            }
+            return map;
+        } catch (RuntimeException e) {
+            map.close();
+            throw e;
+        }
+    }
+
+    /** The program spec the kernel gets: map references patched with the fds of {@code maps}. */
+    static ProgramSpec programSpec(ObjectSpec object, ObjectProgram p, Map<String, BpfMap> maps) {
+        if (p.type() == ProgramType.UNSPEC) {
+            throw new BpfException("BPF_PROG_LOAD", 0, "program '" + p.name() + "' is in section '"
+                    + p.sectionName() + "', which is not a section name libbpf knows (e.g. \"xdp\", "
+                    + "\"tracepoint/<category>/<name>\"), so its program type is unknown");
+        }
+        if (!p.externs().isEmpty()) {
+            throw new BpfException("BPF_PROG_LOAD", 0, "program '" + p.name() + "' uses externs "
+                    + p.externs().stream().map(ObjectProgram.ExternRelocation::name).distinct().toList()
+                    + " (__kconfig/__ksym), which bpf4j does not resolve yet");
+        }
+        Map<Integer, ObjectProgram.MapRelocation> bySlot = new LinkedHashMap<>();
+        for (ObjectProgram.MapRelocation r : p.maps()) bySlot.put(r.slot(), r);
+        List<Instruction> patched = new ArrayList<>(p.instructions().instructions().size());
+        int slot = 0;
+        for (Instruction insn : p.instructions()) {
+            ObjectProgram.MapRelocation r = bySlot.get(slot);
+            if (r != null) insn = patch(p, insn, r, maps);
+            patched.add(insn);
+            slot += insn.slots();
+        }
+        return new ProgramSpec(p.name(), p.type(), Instructions.of(patched), object.license(),
+                p.expectedAttachType(), 0, 0, -1, object.kernelVersion(), p.flags(), List.of());
+    }
+
+    private static Instruction patch(ObjectProgram p, Instruction insn, ObjectProgram.MapRelocation r,
+                                     Map<String, BpfMap> maps) {
+        BpfMap map = maps.get(r.map());
+        if (map == null) {
+            throw new BpfException("BPF_PROG_LOAD", 0, "program '" + p.name() + "' refers to map '" + r.map()
+                    + "', which was not created");
+        }
+        return switch (insn) {
+            case LoadMapFd l -> new LoadMapFd(l.dst(), map.fd());
+            case LoadMapValue l -> new LoadMapValue(l.dst(), map.fd(), l.offset());
+            default -> throw new IllegalStateException("slot " + r.slot() + " of '" + p.name()
+                    + "' should load map '" + r.map() + "' but holds " + insn);
+        };
+    }
+
+    private static void fillInitialValues(ObjectMap m, Map<String, BpfMap> maps, Map<String, Program> programs) {
+        for (ObjectMap.InitialValue v : m.initialValues()) {
+            BpfMap outer = maps.get(m.name());
+            if (v.program()) {
+                Program target = programs.get(v.target());
+                if (target != null) outer.set(v.index(), target); // not loaded (autoload off): slot stays empty
+            } else {
+                outer.setFd(v.index(), maps.get(v.target()).fd());
+            }
+        }
+    }
+
+    private static void closeAll(Iterable<Program> programs, Iterable<BpfMap> maps, RuntimeException failure) {
+        for (Program p : programs) {
+            try {
+                p.close();
+            } catch (RuntimeException e) {
+                if (failure != null) failure.addSuppressed(e);
+            }
+        }
+        for (BpfMap m : maps) {
+            try {
+                m.close();
+            } catch (RuntimeException e) {
+                if (failure != null) failure.addSuppressed(e);
+            }
+        }
+    }
+
+    /** The loaded programs by function name (programs not marked autoload are absent). */
+    public Map<String, Program> programs() {
+        return programs;
+    }
+
+    /** The maps by name, global data maps under their section name ({@code .rodata}, {@code .bss}…). */
+    public Map<String, BpfMap> maps() {
+        return maps;
+    }
+
+    /** The loaded program named {@code name}. */
+    public Program program(String name) {
+        return Optional.ofNullable(programs.get(name)).orElseThrow(() -> new IllegalArgumentException(
+                "no loaded program '" + name + "'; loaded: " + programs.keySet()));
+    }
+
+    /** The map named {@code name}. */
+    public BpfMap map(String name) {
+        return Optional.ofNullable(maps.get(name)).orElseThrow(() -> new IllegalArgumentException(
+                "no map '" + name + "'; maps: " + maps.keySet()));
+    }
+
+    /** Closes every program, then every map. */
+    @Override
+    public void close() {
+        RuntimeException failure = new RuntimeException("closing BPF object");
+        closeAll(programs.values(), maps.values(), failure);
+        if (failure.getSuppressed().length > 0) throw failure;
+    }
+}
