@@ -47,7 +47,7 @@ public final class BtfCommand implements Runnable {
                     "FILE is raw BTF (default /sys/kernel/btf/vmlinux). A module's file under /sys/kernel/btf is "
                             + "read as split BTF on top of vmlinux; for other split BTF, name its base with --base.",
                     "%nExamples:%n"
-                            + "  bpf4j btf dump                       raw lines of the kernel's types%n"
+                            + "  bpf4j btf dump                          raw lines of the kernel's types%n"
                             + "  bpf4j btf dump --format c > vmlinux.h   a header for CO-RE programs"
             },
             sortOptions = false)

@@ -39,7 +39,7 @@ public final class Btf {
     private final BtfParser.Index index;
     /** Decoded types, filled on demand; racy but safe: records are immutable and decoding is deterministic. */
     private final BtfType[] cache;
-    private volatile Map<String, int[]> names;
+    private volatile NameIndex names;
     private volatile Map<String, Integer> stringOffsets;
     /** Alignments of composites, 0 = not known yet; racy like {@link #cache}. */
     private volatile int[] aligns;
@@ -182,8 +182,7 @@ public final class Btf {
     /** The ids of all types (here and in the base) named {@code name}, in ascending order. */
     public List<Integer> typeIds(String name) {
         List<Integer> out = base == null ? new ArrayList<>() : new ArrayList<>(base.typeIds(name));
-        int[] own = names().get(name);
-        if (own != null) for (int i : own) out.add(firstId + i);
+        for (int i : own(name)) out.add(firstId + i);
         return out;
     }
 
@@ -193,9 +192,7 @@ public final class Btf {
             OptionalInt b = base.typeId(name, kind);
             if (b.isPresent()) return b;
         }
-        int[] own = names().get(name);
-        if (own != null)
-            for (int i : own) if (kindAt(i) == kind) return OptionalInt.of(firstId + i);
+        for (int i : own(name)) if (kindAt(i) == kind) return OptionalInt.of(firstId + i);
         return OptionalInt.empty();
     }
 
@@ -391,32 +388,35 @@ public final class Btf {
 
     // ---- the name index ----
 
-    /** Own type indexes (id - firstId) by name, built on first use; anonymous types are not in it. */
-    private Map<String, int[]> names() {
-        Map<String, int[]> m = names;
+    /** Own type indexes (id - firstId) named {@code name}; the index is built on first use. */
+    private int[] own(String name) {
+        NameIndex m = names;
         if (m == null) {
             synchronized (this) {
                 m = names;
-                if (m == null) names = m = buildNames();
+                if (m == null) names = m = new NameIndex(this, index.types(), index.offsets(), index.count());
             }
         }
-        return m;
+        return m.find(name, index.types(), index.offsets());
     }
 
-    private Map<String, int[]> buildNames() {
-        ByteBuffer b = index.types();
-        int[] offsets = index.offsets();
-        int n = index.count();
-        Map<String, int[]> m = new HashMap<>(n * 2);
-        for (int i = 0; i < n; i++) {
-            int off = b.getInt(offsets[i]);
-            if (off == 0) continue;
-            m.merge(string(off), new int[] {i}, (a, c) -> {
-                int[] r = java.util.Arrays.copyOf(a, a.length + 1);
-                r[a.length] = c[0];
-                return r;
-            });
-        }
-        return m;
+    /** The hash {@link NameIndex} uses, of the string at {@code off}, read in place. */
+    int hashString(int off) {
+        if (off < baseStrings) return base.hashString(off);
+        int h = NameIndex.hash(index.strings(), off - baseStrings);
+        if (h != -1) return h;
+        byte[] canonical = string(off).getBytes(StandardCharsets.UTF_8);
+        return NameIndex.hash(canonical, canonical.length);
+    }
+
+    /** Whether the string at {@code off} is {@code q} (UTF-8), compared in place. */
+    boolean stringEquals(int off, byte[] q, String name) {
+        if (off < baseStrings) return base.stringEquals(off, q, name);
+        ByteBuffer s = index.strings();
+        int start = off - baseStrings;
+        boolean same = start + q.length < s.limit() && s.get(start + q.length) == 0;
+        for (int i = 0; same && i < q.length; i++) same = s.get(start + i) == q[i];
+        // a name with bytes that are not valid UTF-8 only equals its decoded form
+        return same || (NameIndex.hash(s, start) == -1 && string(off).equals(name));
     }
 }

@@ -24,6 +24,11 @@ import java.util.Set;
 final class MapDefinitions {
     /** libbpf's LIBBPF_PIN_BY_NAME. */
     private static final int PIN_BY_NAME = 1;
+    /**
+     * The largest global data section accepted: the kernel refuses array values above KMALLOC_MAX_SIZE (a few
+     * MiB), and a bigger {@code .bss} claimed by a damaged file must not make us allocate gigabytes.
+     */
+    private static final long MAX_DATA_SECTION = 32L << 20;
     /** {@code struct bpf_map_def}: type, key_size, value_size, max_entries, map_flags (u32 each). */
     private static final int LEGACY_DEF_SIZE = 20;
 
@@ -104,7 +109,7 @@ final class MapDefinitions {
                 throw new ElfException("map '" + sym.name() + "' in '.maps' has no variable in the BTF DATASEC "
                         + "'.maps'");
             }
-            Definition d = definition(sym.name(), type);
+            Definition d = definition(sym.name(), type, false);
             byOffset.put(key(section.index(), sym.value()), sym.name());
             placements.put(sym.name(), new Placement(sym, d.valuesOffset, d.spec.type() == MapType.PROG_ARRAY));
             out.add(new ObjectMap(sym.name(), d.spec, ObjectMap.Kind.BTF_DEFINED, d.pinning, new byte[0], List.of(),
@@ -118,7 +123,7 @@ final class MapDefinitions {
     }
 
     /** Reads a map definition struct: {@code __uint(type, …)}, {@code __type(key, …)}, {@code __array(values, …)}… */
-    private Definition definition(String name, int typeId) {
+    private Definition definition(String name, int typeId, boolean inner) {
         if (!(btf.resolveType(typeId) instanceof BtfType.Struct def)) {
             throw new ElfException("map '" + name + "': its BTF type [" + typeId + "] is "
                     + btf.resolveType(typeId).kind() + ", expected the struct of a map definition");
@@ -127,7 +132,7 @@ final class MapDefinitions {
         long keySize = -1, valueSize = -1, maxEntries = 0, flags = 0, numaNode = -1, mapExtra = 0;
         int keyType = 0, valueType = 0, valuesOffset = -1;
         ObjectMap.Pinning pinning = ObjectMap.Pinning.NONE;
-        MapSpec inner = null;
+        MapSpec innerSpec = null;
         for (BtfType.Member m : def.members()) {
             String what = "map '" + name + "': field '" + m.name() + "'";
             switch (m.name()) {
@@ -160,8 +165,9 @@ final class MapDefinitions {
                     pinning = p == PIN_BY_NAME ? ObjectMap.Pinning.BY_NAME : ObjectMap.Pinning.NONE;
                 }
                 case "values" -> {
+                    if (inner) throw new ElfException(what + ": an inner map cannot itself have values");
                     valuesOffset = m.bitOffset() / 8;
-                    inner = values(name, what, m);
+                    innerSpec = values(name, what, m);
                 }
                 default -> throw new ElfException(what + " is not a map definition field (type, key, value, "
                         + "key_size, value_size, max_entries, map_flags, numa_node, map_extra, pinning, values)");
@@ -175,7 +181,7 @@ final class MapDefinitions {
                 .flags(toInt(name, "map_flags", flags))
                 .mapExtra(mapExtra);
         if (numaNode >= 0) b.numaNode(toInt(name, "numa_node", numaNode));
-        if (inner != null) b.innerMap(inner);
+        if (innerSpec != null) b.innerMap(innerSpec);
         try {
             return new Definition(b.build(), pinning, keyType, valueType, valuesOffset);
         } catch (IllegalArgumentException e) {
@@ -196,7 +202,7 @@ final class MapDefinitions {
         BtfType target = btf.resolveType(ptr.type());
         if (target instanceof BtfType.FuncProto) return null; // a prog array's initial programs
         if (target instanceof BtfType.Struct) {
-            return definition(name + ".inner", ptr.type()).spec;
+            return definition(name + ".inner", ptr.type(), true).spec;
         }
         throw new ElfException(what + ": the array's elements must point to a map definition struct or a "
                 + "function prototype, found " + target.kind());
@@ -295,6 +301,11 @@ final class MapDefinitions {
     /** A global data section as a one-element array whose value is the section (libbpf's internal maps). */
     private List<ObjectMap> dataMap(ElfSection section) {
         if (section.size() == 0) return List.of();
+        if (section.size() > MAX_DATA_SECTION) {
+            throw new ElfException("global data section '" + section.name() + "' is " + section.size()
+                    + " bytes; the kernel's array map values are limited to a few MiB (KMALLOC_MAX_SIZE) and bpf4j "
+                    + "accepts at most " + MAX_DATA_SECTION);
+        }
         int size = toInt(section.name(), "section size", section.size());
         byte[] data = section.isNoBits() ? new byte[size] : elf.data(section);
         boolean readOnly = section.name().startsWith(".rodata");
