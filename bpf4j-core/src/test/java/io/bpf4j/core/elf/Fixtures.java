@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The BPF C fixtures of src/test/c, compiled with clang-19 into target/bpf-fixtures on first use (and again
  * when the source is newer). Headers: linux/bpf.h and libbpf-dev's bpf/bpf_helpers.h; no kernel headers.
  */
-final class Fixtures {
+public final class Fixtures {
     static final String CLANG = "clang-19";
     static final Path SOURCES = Path.of("src/test/c");
     static final Path OUT = Path.of("target/bpf-fixtures");
@@ -35,7 +35,7 @@ final class Fixtures {
     }
 
     /** The compiled object of fixture {@code name}; skips the test when clang-19 is missing. */
-    static synchronized Path object(String name) {
+    public static synchronized Path object(String name) {
         Path source = SOURCES.resolve(name + ".bpf.c");
         Path object = OUT.resolve(name + ".bpf.o");
         try {
