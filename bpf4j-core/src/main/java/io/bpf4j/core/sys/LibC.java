@@ -46,6 +46,9 @@ public final class LibC {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
     private static final MethodHandle IOCTL_PTR = downcall("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), 2);
+    private static final MethodHandle READ = downcall("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
     private static final MethodHandle MMAP = downcall("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
@@ -135,6 +138,28 @@ public final class LibC {
         MemorySegment buf = ERRNO_BUF.get();
         try {
             return (int) orErrno((int) IOCTL_PTR.invokeExact(buf, fd, request, arg), buf);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static final int O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+
+    /** open(path, flags). */
+    public static int open(String path, int flags) {
+        MemorySegment buf = ERRNO_BUF.get();
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) orErrno((int) OPEN.invokeExact(buf, arena.allocateFrom(path), flags), buf);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** read(fd, buf, count); {@code -EAGAIN} when a non-blocking fd has nothing. */
+    public static long read(int fd, MemorySegment into, long count) {
+        MemorySegment buf = ERRNO_BUF.get();
+        try {
+            return orErrno((long) READ.invokeExact(buf, fd, into, count), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
