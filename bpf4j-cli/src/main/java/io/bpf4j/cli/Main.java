@@ -46,6 +46,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
                 FeatureCommand.class,
                 BtfCommand.class,
+                ObjectCommand.class,
         })
 public final class Main implements Runnable {
 

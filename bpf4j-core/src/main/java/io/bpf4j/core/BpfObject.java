@@ -35,27 +35,63 @@ public final class BpfObject implements AutoCloseable {
      * Creates the object's maps and loads its autoload programs.
      *
      * @throws VerifierException when the verifier rejects a program (its log is in the exception)
-     * @throws BpfException      when the kernel refuses a map or program, or a program needs something bpf4j does
-     *                           not resolve yet (externs, BTF attach targets); everything created so far is closed
+     * @throws BpfException      when the kernel refuses a map or program, an extern ({@code __kconfig},
+     *                           {@code __ksym}, kfunc) or BTF attach target (tp_btf, fentry, lsm, iter) cannot be
+     *                           resolved (the message names it); everything created so far is closed
      */
     public static BpfObject load(ObjectSpec spec) {
         Map<String, BpfMap> maps = new LinkedHashMap<>();
         Map<String, Program> programs = new LinkedHashMap<>();
+        ProgramBtf btf = ProgramBtf.of(spec);
         try {
-            for (ObjectMap m : spec.maps()) maps.put(m.name(), createMap(m));
+            CoreRelocations core = CoreRelocations.of(spec); // CO-RE: field offsets etc. of the running kernel
+            for (ObjectMap m : spec.maps()) maps.put(m.name(), createMap(m, btf));
+            Externs.createKconfigMap(spec).ifPresent(m -> maps.put(Externs.KCONFIG_MAP, m));
             for (ObjectProgram p : spec.programs()) {
-                if (p.autoload()) programs.put(p.name(), Program.load(programSpec(spec, p, maps)));
+                if (!p.autoload()) continue;
+                io.bpf4j.core.btf.CoreRelocator.Result relocated = core.apply(p);
+                ProgramSpec ps = btf.apply(p, programSpec(spec, p.withInstructions(relocated.instructions()), maps));
+                try {
+                    programs.put(p.name(), AttachTargets.load(p, ps)); // explains EPERM for fentry/LSM
+                } catch (VerifierException e) {
+                    VerifierException explained = CoreRelocations.explain(e, relocated); // names failed CO-RE accesses
+                    if (btf.failure() != null) explained.addSuppressed(btf.failure());
+                    throw explained;
+                } catch (BpfException e) {
+                    if (btf.failure() != null) e.addSuppressed(btf.failure());
+                    throw e;
+                }
             }
             for (ObjectMap m : spec.maps()) fillInitialValues(m, maps, programs);
             return new BpfObject(maps, programs);
         } catch (RuntimeException e) {
             closeAll(programs.values(), maps.values(), e);
             throw e;
+        } finally {
+            btf.close(); // maps and programs hold the kernel's BTF object now
         }
     }
 
-    private static BpfMap createMap(ObjectMap m) {
-        BpfMap map = BpfMap.create(m.spec());
+    /**
+     * Creates a map, with its key and value described by the object's BTF when the kernel took that BTF; when the
+     * kernel refuses the map with BTF (a type it cannot check), it is created again without, as libbpf does.
+     */
+    private static BpfMap createMap(ObjectMap m, ProgramBtf btf) {
+        MapSpec withBtf = btf.apply(m);
+        BpfMap map;
+        if (withBtf != m.spec()) {
+            try {
+                map = BpfMap.create(withBtf);
+            } catch (BpfException e) {
+                map = BpfMap.create(m.spec());
+            }
+        } else {
+            map = BpfMap.create(m.spec());
+        }
+        return fill(m, map);
+    }
+
+    private static BpfMap fill(ObjectMap m, BpfMap map) {
         try {
             if (m.kind() == ObjectMap.Kind.DATA) {
                 map.update(new byte[4], m.data());
@@ -75,11 +111,6 @@ public final class BpfObject implements AutoCloseable {
                     + p.sectionName() + "', which is not a section name libbpf knows (e.g. \"xdp\", "
                     + "\"tracepoint/<category>/<name>\"), so its program type is unknown");
         }
-        if (!p.externs().isEmpty()) {
-            throw new BpfException("BPF_PROG_LOAD", 0, "program '" + p.name() + "' uses externs "
-                    + p.externs().stream().map(ObjectProgram.ExternRelocation::name).distinct().toList()
-                    + " (__kconfig/__ksym), which bpf4j does not resolve yet");
-        }
         Map<Integer, ObjectProgram.MapRelocation> bySlot = new LinkedHashMap<>();
         for (ObjectProgram.MapRelocation r : p.maps()) bySlot.put(r.slot(), r);
         List<Instruction> patched = new ArrayList<>(p.instructions().instructions().size());
@@ -90,8 +121,9 @@ public final class BpfObject implements AutoCloseable {
             patched.add(insn);
             slot += insn.slots();
         }
-        return new ProgramSpec(p.name(), p.type(), Instructions.of(patched), object.license(),
-                p.expectedAttachType(), 0, 0, -1, object.kernelVersion(), p.flags(), List.of());
+        patched = Externs.patch(object, p, patched, maps); // __kconfig, __ksym, kfunc calls
+        return AttachTargets.apply(p, new ProgramSpec(p.name(), p.type(), Instructions.of(patched),
+                object.license(), p.expectedAttachType(), 0, 0, -1, object.kernelVersion(), p.flags(), List.of()));
     }
 
     private static Instruction patch(ObjectProgram p, Instruction insn, ObjectProgram.MapRelocation r,

@@ -72,10 +72,50 @@ public record ObjectProgram(String name, String sectionName, ProgramType type, O
     /**
      * A function placed in the linked program.
      *
-     * @param name the function's symbol name
-     * @param slot the slot its first instruction is at
+     * @param name          the function's symbol name
+     * @param slot          the slot its first instruction is at
+     * @param section       the ELF section it came from ("" when unknown)
+     * @param sectionOffset the byte offset of its first instruction in that section (what {@code .BTF.ext}
+     *                      func info, line info and CO-RE records are relative to)
+     * @param length        its length in slots (0 when unknown)
      */
-    public record Function(String name, int slot) {
+    public record Function(String name, int slot, String section, int sectionOffset, int length) {
+        public Function {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(section, "section");
+        }
+
+        /** A function whose origin in the ELF file is not known. */
+        public Function(String name, int slot) {
+            this(name, slot, "", 0, 0);
+        }
+
+        /** Whether byte {@code offset} of ELF section {@code section} is inside this function. */
+        public boolean contains(String section, int offset) {
+            return this.section.equals(section) && offset >= sectionOffset
+                    && (long) offset < sectionOffset + 8L * length;
+        }
+    }
+
+    /**
+     * The slot in {@link #instructions()} of the instruction at byte {@code offset} of ELF section
+     * {@code section}, if that instruction was linked into this program: how {@code .BTF.ext} records (func and
+     * line info, CO-RE relocations), which are relative to ELF sections, map to the linked program.
+     */
+    public java.util.OptionalInt slotOf(String section, int offset) {
+        for (Function f : functions) {
+            if (f.contains(section, offset)) return java.util.OptionalInt.of(f.slot() + (offset - f.sectionOffset()) / 8);
+        }
+        return java.util.OptionalInt.empty();
+    }
+
+    /**
+     * This program with other instructions in the same slots (e.g. after CO-RE relocation); relocations and
+     * functions keep their slots.
+     */
+    public ObjectProgram withInstructions(Instructions instructions) {
+        return new ObjectProgram(name, sectionName, type, expectedAttachType, attachTarget, flags, autoload,
+                instructions, maps, externs, functions);
     }
 
     /** True when the section name implies the program may sleep. */

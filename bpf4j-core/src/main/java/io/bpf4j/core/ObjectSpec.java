@@ -133,6 +133,25 @@ public record ObjectSpec(List<ObjectProgram> programs, List<ObjectMap> maps, Lis
         return withVariable(name, new byte[0]); // throws with the list of variables
     }
 
+    /**
+     * This spec with program {@code name} loaded by {@link BpfObject#load} or not: how a {@code SEC("?…")} program
+     * is asked for, or a program left out (libbpf's {@code bpf_program__set_autoload}).
+     *
+     * @throws IllegalArgumentException when there is no such program
+     */
+    public ObjectSpec withAutoload(String name, boolean autoload) {
+        List<ObjectProgram> replaced = new ArrayList<>(programs);
+        for (int i = 0; i < replaced.size(); i++) {
+            ObjectProgram p = replaced.get(i);
+            if (!p.name().equals(name)) continue;
+            replaced.set(i, new ObjectProgram(p.name(), p.sectionName(), p.type(), p.expectedAttachType(),
+                    p.attachTarget(), p.flags(), autoload, p.instructions(), p.maps(), p.externs(), p.functions()));
+            return new ObjectSpec(replaced, maps, externs, license, kernelVersion, btf, btfExt);
+        }
+        throw new IllegalArgumentException("no program '" + name + "' in this object; its programs are "
+                + programs.stream().map(ObjectProgram::name).toList());
+    }
+
     private int indexOfMap(String name) {
         for (int i = 0; i < maps.size(); i++) if (maps.get(i).name().equals(name)) return i;
         throw new IllegalArgumentException("no map '" + name + "' in this object; its maps are "

@@ -119,6 +119,21 @@ public final class Program implements AutoCloseable {
             attr.set(JAVA_LONG, BpfAttr.ProgLoad.FUNC_INFO, records.address());
             attr.set(JAVA_INT, BpfAttr.ProgLoad.FUNC_INFO_CNT, funcs.size());
         }
+        if (!spec.lineInfo().isEmpty()) {
+            List<ProgramSpec.LineInfo> lines = spec.lineInfo();
+            int size = ProgramSpec.LineInfo.SIZE;
+            MemorySegment records = arena.allocate((long) size * lines.size(), 4);
+            for (int i = 0; i < lines.size(); i++) {
+                ProgramSpec.LineInfo l = lines.get(i);
+                records.set(JAVA_INT, (long) size * i, l.insnOffset());
+                records.set(JAVA_INT, (long) size * i + 4, l.fileNameOff());
+                records.set(JAVA_INT, (long) size * i + 8, l.lineOff());
+                records.set(JAVA_INT, (long) size * i + 12, l.lineCol());
+            }
+            attr.set(JAVA_INT, BpfAttr.ProgLoad.LINE_INFO_REC_SIZE, size);
+            attr.set(JAVA_LONG, BpfAttr.ProgLoad.LINE_INFO, records.address());
+            attr.set(JAVA_INT, BpfAttr.ProgLoad.LINE_INFO_CNT, lines.size());
+        }
         attr.set(JAVA_INT, BpfAttr.ProgLoad.ATTACH_BTF_ID, spec.attachBtfId());
         attr.set(JAVA_INT, BpfAttr.ProgLoad.ATTACH_BTF_OBJ_FD, spec.attachBtfObjFd());
         return attr;
@@ -142,12 +157,48 @@ public final class Program implements AutoCloseable {
         String what = "program '" + spec.name() + "' (" + spec.type().displayName() + ")";
         List<String> decisive = decisiveLines(log);
         if (!decisive.isEmpty()) {
+            String source = sourceLine(spec, log).map(l -> "\n  at " + l.location() + ": " + l.lineText().strip())
+                    .orElse("");
             String msg = Bpf.message("loading " + what, errno, "the verifier rejected it:")
-                    + "\n  " + String.join("\n  ", decisive)
+                    + "\n  " + String.join("\n  ", decisive) + source
                     + "\n(" + log.lines().count() + " lines of verifier log in VerifierException.log())";
             return new VerifierException(spec.name(), errno, log, msg);
         }
         return Bpf.failure(BpfCommand.PROG_LOAD, errno, what);
+    }
+
+    /** A verifier log line about one instruction: {@code 12: (61) r1 = *(u32 *)(r0 +0)}. */
+    private static final java.util.regex.Pattern INSN_LINE = java.util.regex.Pattern.compile("^(\\d+): \\([0-9a-f]{2}\\)");
+
+    /**
+     * The source line of the instruction the verifier stopped at: the last instruction line of the log, mapped to
+     * the nearest line info at or before it. Empty without line info or without an instruction line.
+     */
+    static java.util.Optional<ProgramSpec.LineInfo> sourceLine(ProgramSpec spec, String log) {
+        if (spec.lineInfo().isEmpty()) return java.util.Optional.empty();
+        int failing = failingInstruction(log);
+        if (failing < 0) return java.util.Optional.empty();
+        ProgramSpec.LineInfo best = null;
+        for (ProgramSpec.LineInfo l : spec.lineInfo()) {
+            if (l.insnOffset() <= failing && (best == null || l.insnOffset() >= best.insnOffset())) best = l;
+        }
+        return java.util.Optional.ofNullable(best);
+    }
+
+    /** The index of the last instruction the verifier log shows ({@code N: (xx) ...}), or -1. */
+    static int failingInstruction(String log) {
+        int last = -1;
+        for (String line : log.lines().toList()) {
+            java.util.regex.Matcher m = INSN_LINE.matcher(line);
+            if (m.find()) {
+                try {
+                    last = Integer.parseInt(m.group(1));
+                } catch (NumberFormatException ignored) {
+                    // absurdly long number: not an instruction index
+                }
+            }
+        }
+        return last;
     }
 
     /**

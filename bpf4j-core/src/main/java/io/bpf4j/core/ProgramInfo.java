@@ -27,10 +27,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * @param runCount           how often it ran (counted while BPF stats are enabled)
  * @param runTime            the total time it ran (counted while BPF stats are enabled)
  * @param recursionMisses    how often it did not run because it was already running on that CPU
+ * @param funcInfoCount      how many BTF func info records it was loaded with (one per function), 0 without BTF
+ * @param lineInfoCount      how many BTF line info records it was loaded with, 0 without BTF
  */
 public record ProgramInfo(int id, ProgramType type, String name, String tag, int xlatedLength, int jitedLength,
                           int verifiedInstructions, int mapCount, int btfId, long runCount, Duration runTime,
-                          long recursionMisses) {
+                          long recursionMisses, int funcInfoCount, int lineInfoCount) {
 
     /** Reads the info of the program behind {@code fd}. */
     public static ProgramInfo of(int fd) {
@@ -49,7 +51,9 @@ public record ProgramInfo(int id, ProgramType type, String name, String tag, int
                     info.get(JAVA_INT, ProgInfo.BTF_ID),
                     info.get(JAVA_LONG, ProgInfo.RUN_CNT),
                     Duration.ofNanos(info.get(JAVA_LONG, ProgInfo.RUN_TIME_NS)),
-                    info.get(JAVA_LONG, ProgInfo.RECURSION_MISSES));
+                    info.get(JAVA_LONG, ProgInfo.RECURSION_MISSES),
+                    info.get(JAVA_INT, ProgInfo.NR_FUNC_INFO),
+                    info.get(JAVA_INT, ProgInfo.NR_LINE_INFO));
         }
     }
 

@@ -24,10 +24,13 @@ import java.util.Optional;
  * @param funcInfo           the BTF function of each of the program's functions ({@code bpf_func_info}), types in
  *                           {@code btfFd}'s BTF (so it needs a {@code btfFd}); empty for none. Extension (freplace) programs and their targets need
  *                           it, and it lets the verifier log and bpftool name functions
+ * @param lineInfo           the C source line of runs of instructions ({@code bpf_line_info}), strings in
+ *                           {@code btfFd}'s BTF, ascending slots; empty for none. The verifier log then shows source
+ *                           lines, and a {@link VerifierException} names the failing one
  */
 public record ProgramSpec(String name, ProgramType type, Instructions instructions, String license,
                           Optional<AttachType> expectedAttachType, int attachBtfId, int attachBtfObjFd, int btfFd,
-                          int kernVersion, int flags, List<FuncInfo> funcInfo) {
+                          int kernVersion, int flags, List<FuncInfo> funcInfo, List<LineInfo> lineInfo) {
 
     /** BPF_F_SLEEPABLE: the program may sleep (uprobe.s, lsm.s, fentry.s…). */
     public static final int F_SLEEPABLE = 1 << 4;
@@ -39,6 +42,52 @@ public record ProgramSpec(String name, ProgramType type, Instructions instructio
         Objects.requireNonNull(license, "license");
         Objects.requireNonNull(expectedAttachType, "expectedAttachType");
         funcInfo = List.copyOf(funcInfo);
+        lineInfo = List.copyOf(lineInfo);
+    }
+
+    /** A spec without line info. */
+    public ProgramSpec(String name, ProgramType type, Instructions instructions, String license,
+                       Optional<AttachType> expectedAttachType, int attachBtfId, int attachBtfObjFd, int btfFd,
+                       int kernVersion, int flags, List<FuncInfo> funcInfo) {
+        this(name, type, instructions, license, expectedAttachType, attachBtfId, attachBtfObjFd, btfFd, kernVersion,
+                flags, funcInfo, List.of());
+    }
+
+    /**
+     * The C source position of the instructions from {@code insnOffset} on ({@code struct bpf_line_info}).
+     *
+     * @param insnOffset  the slot of the first instruction
+     * @param fileNameOff the file name's offset in the program BTF's strings
+     * @param lineOff     the source line text's offset in the program BTF's strings
+     * @param lineCol     line {@code << 10 | column}
+     * @param fileName    the file name (for messages; the kernel reads {@code fileNameOff})
+     * @param lineText    the source line's text (for messages; the kernel reads {@code lineOff})
+     */
+    public record LineInfo(int insnOffset, int fileNameOff, int lineOff, int lineCol, String fileName,
+                           String lineText) {
+        /** The size of one record as the kernel reads it ({@code line_info_rec_size}). */
+        public static final int SIZE = 16;
+
+        public LineInfo {
+            Objects.requireNonNull(fileName, "fileName");
+            Objects.requireNonNull(lineText, "lineText");
+        }
+
+        /** The 1-based line number. */
+        public int line() {
+            return lineCol >>> 10;
+        }
+
+        /** The column, 0 when unknown. */
+        public int column() {
+            return lineCol & 0x3ff;
+        }
+
+        /** {@code file.bpf.c:42}: the file's last path element and the line. */
+        public String location() {
+            int slash = fileName.lastIndexOf('/');
+            return fileName.substring(slash + 1) + ":" + line();
+        }
     }
 
     /**
@@ -60,36 +109,42 @@ public record ProgramSpec(String name, ProgramType type, Instructions instructio
     /** This spec with another license. */
     public ProgramSpec withLicense(String license) {
         return new ProgramSpec(name, type, instructions, license, expectedAttachType, attachBtfId, attachBtfObjFd,
-                btfFd, kernVersion, flags, funcInfo);
+                btfFd, kernVersion, flags, funcInfo, lineInfo);
     }
 
     /** This spec with the attach type the verifier should check against. */
     public ProgramSpec withExpectedAttachType(AttachType attachType) {
         return new ProgramSpec(name, type, instructions, license, Optional.of(attachType), attachBtfId,
-                attachBtfObjFd, btfFd, kernVersion, flags, funcInfo);
+                attachBtfObjFd, btfFd, kernVersion, flags, funcInfo, lineInfo);
     }
 
     /** This spec attached to a BTF-described target (fentry, fexit, tp_btf, LSM): its BTF id and object fd. */
     public ProgramSpec withAttachBtf(int btfId, int btfObjFd) {
         return new ProgramSpec(name, type, instructions, license, expectedAttachType, btfId, btfObjFd, btfFd,
-                kernVersion, flags, funcInfo);
+                kernVersion, flags, funcInfo, lineInfo);
     }
 
     /** This spec with the fd of the program's BTF (loaded with BPF_BTF_LOAD). */
     public ProgramSpec withBtf(int btfFd) {
         return new ProgramSpec(name, type, instructions, license, expectedAttachType, attachBtfId, attachBtfObjFd,
-                btfFd, kernVersion, flags, funcInfo);
+                btfFd, kernVersion, flags, funcInfo, lineInfo);
     }
 
     /** This spec with BPF_F_* program flags. */
     public ProgramSpec withFlags(int flags) {
         return new ProgramSpec(name, type, instructions, license, expectedAttachType, attachBtfId, attachBtfObjFd,
-                btfFd, kernVersion, flags, funcInfo);
+                btfFd, kernVersion, flags, funcInfo, lineInfo);
+    }
+
+    /** This spec with the source lines of its code (needs {@link #withBtf}): see {@link #lineInfo()}. */
+    public ProgramSpec withLineInfo(List<LineInfo> lines) {
+        return new ProgramSpec(name, type, instructions, license, expectedAttachType, attachBtfId, attachBtfObjFd,
+                btfFd, kernVersion, flags, funcInfo, lines);
     }
 
     /** This spec with the BTF functions of its code (needs {@link #withBtf}): see {@link #funcInfo()}. */
     public ProgramSpec withFuncInfo(List<FuncInfo> functions) {
         return new ProgramSpec(name, type, instructions, license, expectedAttachType, attachBtfId, attachBtfObjFd,
-                btfFd, kernVersion, flags, functions);
+                btfFd, kernVersion, flags, functions, lineInfo);
     }
 }

@@ -163,7 +163,8 @@ final class ProgramLinker {
                     + e.getMessage(), e);
         }
         List<ObjectProgram.Function> layout = new ArrayList<>();
-        placed.forEach((f, slot) -> layout.add(new ObjectProgram.Function(f.name(), slot)));
+        placed.forEach((f, slot) -> layout.add(new ObjectProgram.Function(f.name(), slot,
+                elf.section(f.section()).name(), f.start() * SLOT, f.length())));
         ProgramSection ps = sec.orElse(null);
         return new ObjectProgram(main.name(), section.name(), ps == null ? ProgramType.UNSPEC : ps.type(),
                 ps == null ? Optional.empty() : ps.expectedAttachType(), ps == null ? "" : ps.target(),
