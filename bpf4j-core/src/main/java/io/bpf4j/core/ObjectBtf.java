@@ -65,7 +65,7 @@ final class ObjectBtf {
                 default -> {
                 }
             }
-            p += 12 + extraSize(kind, vlen);
+            p += 12 + kind.extraSize(vlen);
         }
 
         byte[] newTypes = extra.types.toByteArray();
@@ -131,15 +131,6 @@ final class ObjectBtf {
         assert entries.size() == vlen;
     }
 
-    static int extraSize(BtfKind kind, int vlen) {
-        return switch (kind) {
-            case INT, VAR, DECL_TAG -> 4;
-            case ARRAY -> 12;
-            case STRUCT, UNION, DATASEC, ENUM64 -> 12 * vlen;
-            case ENUM, FUNC_PROTO -> 8 * vlen;
-            default -> 0;
-        };
-    }
 
     /** Types and strings appended after the object's own. */
     private static final class Appender {

@@ -1,5 +1,6 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.btf.BtfExt;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.BpfAttr;
 import io.bpf4j.core.sys.BpfCommand;
@@ -120,11 +121,11 @@ public final class Program implements AutoCloseable {
             attr.set(JAVA_INT, BpfAttr.ProgLoad.FUNC_INFO_CNT, funcs.size());
         }
         if (!spec.lineInfo().isEmpty()) {
-            List<ProgramSpec.LineInfo> lines = spec.lineInfo();
-            int size = ProgramSpec.LineInfo.SIZE;
+            List<BtfExt.LineInfo> lines = spec.lineInfo();
+            int size = ProgramSpec.LINE_INFO_SIZE;
             MemorySegment records = arena.allocate((long) size * lines.size(), 4);
             for (int i = 0; i < lines.size(); i++) {
-                ProgramSpec.LineInfo l = lines.get(i);
+                BtfExt.LineInfo l = lines.get(i);
                 records.set(JAVA_INT, (long) size * i, l.insnOffset());
                 records.set(JAVA_INT, (long) size * i + 4, l.fileNameOff());
                 records.set(JAVA_INT, (long) size * i + 8, l.lineOff());
@@ -174,12 +175,12 @@ public final class Program implements AutoCloseable {
      * The source line of the instruction the verifier stopped at: the last instruction line of the log, mapped to
      * the nearest line info at or before it. Empty without line info or without an instruction line.
      */
-    static java.util.Optional<ProgramSpec.LineInfo> sourceLine(ProgramSpec spec, String log) {
+    static java.util.Optional<BtfExt.LineInfo> sourceLine(ProgramSpec spec, String log) {
         if (spec.lineInfo().isEmpty()) return java.util.Optional.empty();
         int failing = failingInstruction(log);
         if (failing < 0) return java.util.Optional.empty();
-        ProgramSpec.LineInfo best = null;
-        for (ProgramSpec.LineInfo l : spec.lineInfo()) {
+        BtfExt.LineInfo best = null;
+        for (BtfExt.LineInfo l : spec.lineInfo()) {
             if (l.insnOffset() <= failing && (best == null || l.insnOffset() >= best.insnOffset())) best = l;
         }
         return java.util.Optional.ofNullable(best);

@@ -76,7 +76,7 @@ final class ProgramBtf implements AutoCloseable {
     ProgramSpec apply(ObjectProgram p, ProgramSpec spec) {
         if (loaded == null) return spec;
         List<ProgramSpec.FuncInfo> funcs = new ArrayList<>();
-        List<ProgramSpec.LineInfo> lines = new ArrayList<>();
+        List<BtfExt.LineInfo> lines = new ArrayList<>();
         for (ObjectProgram.Function f : p.functions()) {
             String section = f.section().isEmpty() && f.slot() == 0 ? p.sectionName() : f.section();
             for (BtfExt.FuncInfo fi : ext.funcInfo(section)) {
@@ -85,14 +85,13 @@ final class ProgramBtf implements AutoCloseable {
             }
             for (BtfExt.LineInfo li : ext.lineInfo(section)) {
                 OptionalInt slot = slotOf(p, f, section, li.insnOffset());
-                if (slot.isPresent()) lines.add(new ProgramSpec.LineInfo(slot.getAsInt(), li.fileNameOff(),
-                        li.lineOff(), li.lineCol(), li.fileName(), li.lineText()));
+                if (slot.isPresent()) lines.add(li.withInsnOffset(slot.getAsInt()));
             }
         }
         funcs.sort(Comparator.comparingInt(ProgramSpec.FuncInfo::insnOffset));
-        lines.sort(Comparator.comparingInt(ProgramSpec.LineInfo::insnOffset));
-        List<ProgramSpec.LineInfo> distinct = new ArrayList<>(lines.size());
-        for (ProgramSpec.LineInfo l : lines) {
+        lines.sort(Comparator.comparingInt(BtfExt.LineInfo::insnOffset));
+        List<BtfExt.LineInfo> distinct = new ArrayList<>(lines.size());
+        for (BtfExt.LineInfo l : lines) {
             if (distinct.isEmpty() || distinct.getLast().insnOffset() != l.insnOffset()) distinct.add(l);
         }
         // the kernel wants func info for slot 0 (and every function); without it, send neither

@@ -1,6 +1,7 @@
 package io.bpf4j.core;
 
 import io.bpf4j.core.asm.Instructions;
+import io.bpf4j.core.btf.BtfExt;
 
 import java.util.List;
 import java.util.Objects;
@@ -25,12 +26,13 @@ import java.util.Optional;
  *                           {@code btfFd}'s BTF (so it needs a {@code btfFd}); empty for none. Extension (freplace) programs and their targets need
  *                           it, and it lets the verifier log and bpftool name functions
  * @param lineInfo           the C source line of runs of instructions ({@code bpf_line_info}), strings in
- *                           {@code btfFd}'s BTF, ascending slots; empty for none. The verifier log then shows source
+ *                           {@code btfFd}'s BTF, ascending; each record's {@code insnOffset} is the instruction
+ *                           slot in this program (not the section byte offset .BTF.ext stores); empty for none. The verifier log then shows source
  *                           lines, and a {@link VerifierException} names the failing one
  */
 public record ProgramSpec(String name, ProgramType type, Instructions instructions, String license,
                           Optional<AttachType> expectedAttachType, int attachBtfId, int attachBtfObjFd, int btfFd,
-                          int kernVersion, int flags, List<FuncInfo> funcInfo, List<LineInfo> lineInfo) {
+                          int kernVersion, int flags, List<FuncInfo> funcInfo, List<BtfExt.LineInfo> lineInfo) {
 
     /** BPF_F_SLEEPABLE: the program may sleep (uprobe.s, lsm.s, fentry.s…). */
     public static final int F_SLEEPABLE = 1 << 4;
@@ -53,42 +55,8 @@ public record ProgramSpec(String name, ProgramType type, Instructions instructio
                 flags, funcInfo, List.of());
     }
 
-    /**
-     * The C source position of the instructions from {@code insnOffset} on ({@code struct bpf_line_info}).
-     *
-     * @param insnOffset  the slot of the first instruction
-     * @param fileNameOff the file name's offset in the program BTF's strings
-     * @param lineOff     the source line text's offset in the program BTF's strings
-     * @param lineCol     line {@code << 10 | column}
-     * @param fileName    the file name (for messages; the kernel reads {@code fileNameOff})
-     * @param lineText    the source line's text (for messages; the kernel reads {@code lineOff})
-     */
-    public record LineInfo(int insnOffset, int fileNameOff, int lineOff, int lineCol, String fileName,
-                           String lineText) {
-        /** The size of one record as the kernel reads it ({@code line_info_rec_size}). */
-        public static final int SIZE = 16;
-
-        public LineInfo {
-            Objects.requireNonNull(fileName, "fileName");
-            Objects.requireNonNull(lineText, "lineText");
-        }
-
-        /** The 1-based line number. */
-        public int line() {
-            return lineCol >>> 10;
-        }
-
-        /** The column, 0 when unknown. */
-        public int column() {
-            return lineCol & 0x3ff;
-        }
-
-        /** {@code file.bpf.c:42}: the file's last path element and the line. */
-        public String location() {
-            int slash = fileName.lastIndexOf('/');
-            return fileName.substring(slash + 1) + ":" + line();
-        }
-    }
+    /** The size of one line info record as the kernel reads it ({@code line_info_rec_size}). */
+    public static final int LINE_INFO_SIZE = 16;
 
     /**
      * One function of the program as BTF describes it ({@code struct bpf_func_info}).
@@ -137,7 +105,7 @@ public record ProgramSpec(String name, ProgramType type, Instructions instructio
     }
 
     /** This spec with the source lines of its code (needs {@link #withBtf}): see {@link #lineInfo()}. */
-    public ProgramSpec withLineInfo(List<LineInfo> lines) {
+    public ProgramSpec withLineInfo(List<BtfExt.LineInfo> lines) {
         return new ProgramSpec(name, type, instructions, license, expectedAttachType, attachBtfId, attachBtfObjFd,
                 btfFd, kernVersion, flags, funcInfo, lines);
     }

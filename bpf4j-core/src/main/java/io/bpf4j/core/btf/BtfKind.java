@@ -25,4 +25,15 @@ public enum BtfKind {
     static BtfKind ofCode(int code) {
         return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
+
+    /** The number of bytes that follow the 12-byte {@code struct btf_type} for a type of this kind with {@code vlen}. */
+    public int extraSize(int vlen) {
+        return switch (this) {
+            case INT, VAR, DECL_TAG -> 4;
+            case ARRAY -> 12;
+            case STRUCT, UNION, DATASEC, ENUM64 -> 12 * vlen;
+            case ENUM, FUNC_PROTO -> 8 * vlen;
+            default -> 0;
+        };
+    }
 }

@@ -68,16 +68,6 @@ final class BtfParser {
         return new Scan(types, typesStart, strings, baseStrings, firstId).run(b.order());
     }
 
-    /** The number of bytes that follow the 12-byte {@code btf_type} for a type of this kind and vlen. */
-    static int extraSize(BtfKind kind, int vlen) {
-        return switch (kind) {
-            case INT, VAR, DECL_TAG -> 4;
-            case ARRAY -> 12;
-            case STRUCT, UNION, DATASEC, ENUM64 -> 12 * vlen;
-            case ENUM, FUNC_PROTO -> 8 * vlen;
-            default -> 0;
-        };
-    }
 
     static BtfException err(long offset, String expected, String found) {
         return new BtfException("malformed BTF at byte " + offset + ": expected " + expected + ", found " + found);
@@ -119,7 +109,7 @@ final class BtfParser {
                 if (kind == null || kind == BtfKind.VOID)
                     throw err(typesStart + p + 4, "a known kind (1-19) for type [" + id + "]", "kind " + code);
                 int vlen = info & 0xffff;
-                int extra = extraSize(kind, vlen);
+                int extra = kind.extraSize(vlen);
                 if (len - p - 12 < extra)
                     throw err(typesStart + p, extra + 12 + " bytes for " + kind + " [" + id + "] (vlen=" + vlen + ")",
                             (len - p) + " bytes left");
