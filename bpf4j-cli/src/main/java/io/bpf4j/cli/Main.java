@@ -47,6 +47,7 @@ import picocli.CommandLine.Spec;
                 FeatureCommand.class,
                 BtfCommand.class,
                 ObjectCommand.class,
+                RunCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -359,7 +359,7 @@ public final class ObjectCommand implements Runnable {
         }
 
         private List<Result> load(Named n) {
-            ObjectSpec s = configure(n.spec());
+            ObjectSpec s = withSets(n.spec(), set);
             for (String p : programs) {
                 if (s.program(p).isEmpty()) {
                     throw new IllegalArgumentException(n.name() + " has no program '" + p + "'; its programs: "
@@ -380,20 +380,6 @@ public final class ObjectCommand implements Runnable {
                 for (ObjectProgram q : s.programs()) s = s.withAutoload(q.name(), programs.contains(q.name()));
             }
             return loadAll(n.name(), s);
-        }
-
-        private ObjectSpec configure(ObjectSpec s) {
-            for (Map.Entry<String, String> e : set.entrySet()) {
-                String v = e.getValue().strip();
-                long value = switch (v) {
-                    case "true" -> 1;
-                    case "false" -> 0;
-                    default -> v.startsWith("0x") || v.startsWith("0X") ? Long.parseUnsignedLong(v.substring(2), 16)
-                            : Long.parseLong(v);
-                };
-                s = s.withVariable(e.getKey(), value);
-            }
-            return s;
         }
 
         /** A message's first line; when it ends with ':' (the verifier's log follows), the next line too. */
@@ -437,6 +423,21 @@ public final class ObjectCommand implements Runnable {
             }
             return out;
         }
+    }
+
+    /** {@code --set NAME=VALUE} applied to global variables: numbers (decimal or 0x hex), true and false. */
+    static ObjectSpec withSets(ObjectSpec s, Map<String, String> sets) {
+        for (Map.Entry<String, String> e : sets.entrySet()) {
+            String v = e.getValue().strip();
+            long value = switch (v) {
+                case "true" -> 1;
+                case "false" -> 0;
+                default -> v.startsWith("0x") || v.startsWith("0X") ? Long.parseUnsignedLong(v.substring(2), 16)
+                        : Long.parseLong(v);
+            };
+            s = s.withVariable(e.getKey(), value);
+        }
+        return s;
     }
 
     // -------------------------------------------------------------------------------------------------------------

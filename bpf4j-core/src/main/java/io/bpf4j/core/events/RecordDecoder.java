@@ -91,6 +91,15 @@ public final class RecordDecoder {
         return decode(MemorySegment.ofArray(data));
     }
 
+    /**
+     * Decodes one value of any BTF type — an integer, enum, char array, struct… — from the start of
+     * {@code data}: what a map's key or value holds. Analyses the type on every call; for a stream of values of
+     * one struct type, make a decoder with {@link #forType} instead.
+     */
+    public static Object decodeValue(Btf btf, int typeId, MemorySegment data) {
+        return reader(btf, typeId).read(data, 0);
+    }
+
     /** Field names as decoded (anonymous members flattened), in order. */
     public List<String> fieldNames() {
         return names;

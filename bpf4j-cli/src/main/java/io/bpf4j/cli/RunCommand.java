@@ -1,0 +1,226 @@
+package io.bpf4j.cli;
+
+import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.BpfObject;
+import io.bpf4j.core.MapType;
+import io.bpf4j.core.ObjectMap;
+import io.bpf4j.core.ObjectProgram;
+import io.bpf4j.core.ObjectSpec;
+import io.bpf4j.core.Program;
+import io.bpf4j.core.btf.Btf;
+import io.bpf4j.core.btf.BtfType;
+import io.bpf4j.core.events.BtfRecord;
+import io.bpf4j.core.events.RecordDecoder;
+import io.bpf4j.core.events.RingBuffer;
+import io.bpf4j.core.events.RingBufferPoller;
+import io.bpf4j.core.link.AutoAttach;
+import io.bpf4j.core.link.Link;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code bpf4j run OBJECT}: the generic runner. Loads a BPF object, sets its {@code const volatile} globals,
+ * attaches every program its section names a hook for, prints every ring buffer's events decoded with the
+ * object's BTF, and at exit (duration, Ctrl-C, SIGTERM) prints its other maps — as bpftrace prints its maps —
+ * then detaches everything.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Load a BPF object, attach its programs, stream its events decoded with BTF, print its "
+                + "maps at exit.")
+public final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "OBJECT", description = "A BPF object file (clang -target bpf -g).")
+    Path object;
+
+    @Option(names = "--set", paramLabel = "NAME=VALUE", description = "Set a global (const volatile) before load.")
+    Map<String, String> set = new LinkedHashMap<>();
+
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS",
+            description = "Stop after this many seconds (default: until Ctrl-C).")
+    Double duration;
+
+    @Option(names = "--json", description = "Print events and maps as JSON lines.")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print no events: only the counts and the maps at exit.")
+    boolean quiet;
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ObjectSpec objectSpec = ObjectCommand.withSets(ObjectSpec.read(object), set);
+        Btf btf = Btf.parse(objectSpec.btf());
+        // Ctrl-C and SIGTERM run shutdown hooks: ask the loop to stop and wait until everything is detached.
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "bpf4j-run-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        List<Link> links = new ArrayList<>();
+        long events = 0;
+        try (BpfObject obj = BpfObject.load(objectSpec); RingBufferPoller poller = new RingBufferPoller()) {
+            for (ObjectProgram p : objectSpec.programs()) {
+                Program prog = obj.programs().get(p.name());
+                if (prog == null) continue;
+                Optional<Link> link = AutoAttach.attach(p, prog);
+                if (link.isPresent()) links.add(link.get());
+                else err.println("bpf4j run: not attaching '" + p.name() + "': " + AutoAttach.why(p));
+            }
+            EventPrinter printer = new EventPrinter(out, json, quiet);
+            List<RingBuffer> rings = new ArrayList<>();
+            for (ObjectMap m : objectSpec.maps()) {
+                if (m.spec().type() != MapType.RINGBUF) continue;
+                Optional<RecordDecoder> decoder = eventType(btf);
+                rings.add(poller.add(obj.map(m.name()), rec -> printer.print(m.name(), decoder, rec)));
+            }
+            err.println("bpf4j run: " + links.size() + " program(s) attached, " + rings.size()
+                    + " ring buffer(s); " + (duration == null ? "Ctrl-C to stop" : "for " + duration + " s"));
+            err.flush();
+            long deadline = duration == null ? Long.MAX_VALUE
+                    : System.nanoTime() + (long) (duration * 1_000_000_000L);
+            while (stop.getCount() > 0 && System.nanoTime() < deadline) {
+                poller.poll(Duration.ofMillis(Math.max(1, Math.min(100, (deadline - System.nanoTime()) / 1_000_000))));
+                out.flush();
+            }
+            poller.consume();
+            events = printer.count();
+            for (Link l : links) l.close();
+            links.clear();
+            printMaps(obj, objectSpec, btf, out);
+            out.flush();
+            err.println("bpf4j run: " + events + " event(s); detached");
+            return 0;
+        } finally {
+            for (Link l : links) l.close();
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting because of a signal: the hook is running and waits for us
+            }
+        }
+    }
+
+    /**
+     * The struct the ring buffers carry. Ring buffers have no value type, so this takes the libbpf-tools idiom:
+     * a global pointer to the event struct ({@code const struct event *unused;}) — or the only struct that is
+     * neither a map definition nor a program context.
+     */
+    static Optional<RecordDecoder> eventType(Btf btf) {
+        for (BtfType t : btf.types()) {
+            if (t instanceof BtfType.Var v && btf.resolveType(v.type()) instanceof BtfType.Ptr p
+                    && btf.resolveType(p.type()) instanceof BtfType.Struct) {
+                return Optional.of(RecordDecoder.forType(btf, p.type()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void printMaps(BpfObject obj, ObjectSpec objectSpec, Btf btf, PrintWriter out) {
+        for (ObjectMap m : objectSpec.maps()) {
+            if (m.kind() != ObjectMap.Kind.BTF_DEFINED && m.kind() != ObjectMap.Kind.LEGACY) continue;
+            MapType type = m.spec().type();
+            if (!type.canIterate() || !type.canLookup() || type.hasFdValues()) continue;
+            BpfMap map = obj.map(m.name());
+            Map<String, Object> entries = new LinkedHashMap<>();
+            map.entries().forEach(e -> entries.put(String.valueOf(value(btf, m.btfKeyTypeId(), e.getKey())),
+                    value(btf, m.btfValueTypeId(), e.getValue())));
+            if (json) {
+                out.println(ObjectCommand.Json.write(Map.of("map", m.name(), "entries", entries)));
+            } else {
+                out.println();
+                if (entries.isEmpty()) out.println("@" + m.name() + ": (empty)");
+                entries.forEach((k, v) -> out.println("@" + m.name() + "[" + k + "]: " + v));
+            }
+        }
+    }
+
+    /** A key or value decoded with its BTF type when the object has one, else as a number or hex bytes. */
+    private static Object value(Btf btf, int typeId, byte[] bytes) {
+        if (typeId > 0) return RecordDecoder.decodeValue(btf, typeId, MemorySegment.ofArray(bytes));
+        MemorySegment s = MemorySegment.ofArray(bytes);
+        return switch (bytes.length) {
+            case 4 -> Integer.toUnsignedLong(s.get(ValueLayout.JAVA_INT_UNALIGNED, 0));
+            case 8 -> s.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+            default -> HexFormat.of().formatHex(bytes);
+        };
+    }
+
+    /** Prints events as an aligned table (header once) or JSON lines. */
+    static final class EventPrinter {
+        private final PrintWriter out;
+        private final boolean json;
+        private final boolean quiet;
+        private long count;
+        private boolean headerDone;
+
+        EventPrinter(PrintWriter out, boolean json, boolean quiet) {
+            this.out = out;
+            this.json = json;
+            this.quiet = quiet;
+        }
+
+        void print(String ring, Optional<RecordDecoder> decoder, MemorySegment rec) {
+            count++;
+            if (quiet) return;
+            if (decoder.isEmpty() || rec.byteSize() < decoder.get().size()) {
+                String hex = HexFormat.of().formatHex(rec.toArray(ValueLayout.JAVA_BYTE));
+                out.println(json ? ObjectCommand.Json.write(Map.of("ring", ring, "data", hex)) : ring + ": " + hex);
+                return;
+            }
+            BtfRecord r = decoder.get().decode(rec);
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>(r.asMap());
+                m.replaceAll((k, v) -> v instanceof BtfRecord nested ? nested.asMap() : v);
+                out.println(ObjectCommand.Json.write(m));
+                return;
+            }
+            if (!headerDone) {
+                out.println(row(r.fieldNames()));
+                headerDone = true;
+            }
+            List<String> cells = new ArrayList<>();
+            for (String f : r.fieldNames()) cells.add(String.valueOf(r.get(f)));
+            out.println(row(cells));
+        }
+
+        /** Columns 16 wide (wider values push the rest right, as bcc's tools do). */
+        private static String row(List<String> cells) {
+            StringBuilder b = new StringBuilder();
+            for (String c : cells) b.append(String.format("%-16s ", c));
+            return b.toString().stripTrailing();
+        }
+
+        long count() {
+            return count;
+        }
+    }
+}
