@@ -8,11 +8,8 @@ import io.bpf4j.core.btf.BtfExt.CoreReloKind;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -20,11 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * CO-RE relocation against the running kernel's BTF. The fixtures in src/test/c/core are compiled against a
@@ -33,65 +28,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * relocated instructions and the kernel's program tag to be identical to libbpf's.
  */
 class CoreRelocatorTest {
-    static final Path SOURCES = Path.of("src/test/c/core");
-    static final Path HARNESS = Path.of("src/test/c/harness/core_harness.c");
-    static final Path OUT = Path.of("target/core-fixtures");
-
     @BeforeAll
-    static void fixtures() throws IOException {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/clang-19")), "clang-19 is not installed");
-        assumeTrue(Files.exists(KernelBtf.SYSFS.resolve("vmlinux")), "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF)");
-        Files.createDirectories(OUT);
-        Path header = OUT.resolve("vmlinux.h");
-        if (!Files.exists(header)) {
-            Files.writeString(header, BtfCHeader.of(KernelBtf.vmlinux(), "__VMLINUX_H__"));
-        }
+    static void fixtures() {
+        LibbpfHarness.coreFixture("core_relocs"); // skips when clang-19 or the kernel's BTF are missing
     }
 
-    static synchronized Path object(String name) {
-        Path source = SOURCES.resolve(name + ".bpf.c");
-        Path object = OUT.resolve(name + ".bpf.o");
-        try {
-            if (!Files.exists(object)
-                    || Files.getLastModifiedTime(object).compareTo(Files.getLastModifiedTime(source)) < 0) {
-                String out = run("clang-19", "-target", "bpf", "-O2", "-g", "-I", OUT.toString(), "-I",
-                        "/usr/include/x86_64-linux-gnu", "-c", source.toString(), "-o", object.toString());
-                if (!Files.exists(object)) throw new IllegalStateException("clang-19 failed on " + source + ":\n" + out);
-            }
-            return object;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    static String run(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(120, TimeUnit.SECONDS);
-            return out;
-        } catch (IOException e) {
-            assumeTrue(false, command[0] + " is not installed (" + e.getMessage() + ")");
-            throw new AssertionError(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    static Path object(String name) {
+        return LibbpfHarness.coreFixture(name);
     }
 
     /** libbpf's view: program name → [tag, instructions as 16 hex digits per slot…]. */
     static Map<String, List<String>> libbpf(Path object) {
-        Path harness = OUT.resolve("core_harness");
-        try {
-            if (!Files.exists(harness)
-                    || Files.getLastModifiedTime(harness).compareTo(Files.getLastModifiedTime(HARNESS)) < 0) {
-                String out = run("gcc", "-O1", "-o", harness.toString(), HARNESS.toString(), "-lbpf", "-lelf", "-lz");
-                assumeTrue(Files.exists(harness), "cannot build the libbpf harness (gcc, libbpf-dev): " + out);
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        String out = run(harness.toAbsolutePath().toString(), object.toAbsolutePath().toString());
+        String out = LibbpfHarness.run(LibbpfHarness.binary().toString(), object.toAbsolutePath().toString());
         Map<String, List<String>> programs = new LinkedHashMap<>();
         for (String line : out.lines().toList()) {
             if (!line.startsWith("prog ")) continue;

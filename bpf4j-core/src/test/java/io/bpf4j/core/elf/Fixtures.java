@@ -25,7 +25,7 @@ public final class Fixtures {
     }
 
     /** The names of all fixtures (file names without .bpf.c). */
-    static List<String> names() {
+    public static List<String> names() {
         try (var files = Files.list(SOURCES)) {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".bpf.c"))
                     .map(n -> n.substring(0, n.length() - ".bpf.c".length())).sorted().toList();

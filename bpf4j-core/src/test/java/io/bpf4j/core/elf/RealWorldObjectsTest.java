@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Parses the BPF objects that libbpf-tools (Debian's CO-RE builds of the bcc tools) embed in their binaries as
  * skeletons: real-world objects with CO-RE relocations, {@code .rodata} knobs, kconfig and ksym externs.
  */
-class RealWorldObjectsTest {
+public class RealWorldObjectsTest {
     private static final Path SBIN = Path.of("/usr/sbin");
 
     @Test
@@ -52,7 +52,7 @@ class RealWorldObjectsTest {
     }
 
     /** ELF64 little-endian EM_BPF images inside {@code binary}, cut at the end of their section header table. */
-    static List<byte[]> embeddedBpfObjects(byte[] binary) {
+    public static List<byte[]> embeddedBpfObjects(byte[] binary) {
         List<byte[]> out = new ArrayList<>();
         ByteBuffer b = ByteBuffer.wrap(binary).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 1; i + 64 <= binary.length; i++) {
