@@ -1,0 +1,54 @@
+package io.bpf4j.cli;
+
+import io.bpf4j.core.KernelObjects;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code bpf4j run} in its own JVM, stopped by a real signal as a user stops it (Ctrl-C is SIGINT, kill and
+ * systemd send SIGTERM): it exits promptly, prints its maps first, and leaves no link behind.
+ */
+class RunSignalTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"INT", "TERM"})
+    void exitsPromptlyWithEverythingDetached(String signal) throws Exception {
+        ObjectCommandTest.root();
+        Path object = ObjectCommandTest.fixture("run_opensnoop");
+        List<Integer> linksBefore = KernelObjects.linkIds();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), "io.bpf4j.cli.Main", "run", object.toString())
+                .redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+        List<String> lines = new ArrayList<>();
+        String line;
+        while ((line = out.readLine()) != null) { // wait until it says it is attached
+            lines.add(line);
+            if (line.contains("program(s) attached")) break;
+        }
+        assertThat(lines).as("the runner's start").anyMatch(l -> l.contains("1 program(s) attached"));
+        List<Integer> linksWhileRunning = KernelObjects.linkIds();
+        assertThat(linksWhileRunning).as("the runner's link exists").hasSizeGreaterThan(linksBefore.size());
+
+        long sent = System.nanoTime();
+        new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).start().waitFor();
+        assertThat(p.waitFor(5, TimeUnit.SECONDS)).as("exited within 5 s of SIG%s", signal).isTrue();
+        long tookMs = (System.nanoTime() - sent) / 1_000_000;
+        while ((line = out.readLine()) != null) lines.add(line);
+
+        assertThat(lines).as("maps printed at exit, after SIG%s (%d ms)", signal, tookMs)
+                .anyMatch(l -> l.startsWith("@opens_by_pid"))
+                .anyMatch(l -> l.contains("detached"));
+        assertThat(KernelObjects.linkIds()).as("links after exit").doesNotContainAnyElementsOf(
+                linksWhileRunning.stream().filter(id -> !linksBefore.contains(id)).toList());
+    }
+}
