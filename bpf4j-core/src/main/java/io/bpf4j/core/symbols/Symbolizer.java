@@ -1,0 +1,112 @@
+package io.bpf4j.core.symbols;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Turns the stacks BPF programs capture into {@link Frame}s: kernel addresses through {@link KernelSymbols}, user
+ * addresses through a {@link ProcessSymbols} per process, cached (a process's mappings are read the first time one
+ * of its stacks is resolved, each ELF file once for all processes that map it).
+ *
+ * <pre>{@code
+ * Symbolizer sym = new Symbolizer();
+ * long[] kstack = stacks.stackTrace(kernelStackId).orElseThrow();
+ * sym.kernel(kstack).forEach(System.out::println);         // do_sys_openat2+0x5c [kernel]
+ * sym.user(pid, ustack).forEach(System.out::println);      // bpf4j_spin+0x11 [/tmp/spin]
+ * }</pre>
+ *
+ * Thread-safe.
+ */
+public final class Symbolizer {
+    private final Map<Long, ProcessSymbols> processes = new ConcurrentHashMap<>();
+    private final Map<FileKey, ElfSymbols> elfFiles = new ConcurrentHashMap<>();
+    private volatile KernelSymbols kernel;
+
+    /** A symbolizer with empty caches. */
+    public Symbolizer() {
+    }
+
+    /** The kernel's symbols (read on first use). */
+    public KernelSymbols kernelSymbols() {
+        KernelSymbols k = kernel;
+        if (k == null) kernel = k = KernelSymbols.load();
+        return k;
+    }
+
+    /** The symbols of process {@code pid}, read on first use and cached until {@link #refresh(long)}. */
+    public ProcessSymbols process(long pid) {
+        return processes.computeIfAbsent(pid, p -> ProcessSymbols.of(p, this::elf));
+    }
+
+    /** Forgets process {@code pid}'s mappings and perf map (after it loaded libraries or JIT-compiled code). */
+    public void refresh(long pid) {
+        processes.remove(pid);
+    }
+
+    /** Forgets everything, including the kernel symbols (after modules were loaded). */
+    public void clear() {
+        processes.clear();
+        elfFiles.clear();
+        kernel = null;
+    }
+
+    /** Resolves a kernel address. */
+    public Frame kernel(long address) {
+        return kernelSymbols().resolve(address);
+    }
+
+    /** Resolves a kernel stack, innermost first. */
+    public List<Frame> kernel(long[] stack) {
+        return kernelSymbols().resolve(stack);
+    }
+
+    /** Resolves an address of process {@code pid}; an unresolved frame when the process is gone. */
+    public Frame user(long pid, long address) {
+        try {
+            return process(pid).resolve(address);
+        } catch (IllegalArgumentException gone) {
+            return Frame.unknown(address, null, Frame.Kind.USER);
+        }
+    }
+
+    /** Resolves a user stack of process {@code pid}, innermost first. */
+    public List<Frame> user(long pid, long[] stack) {
+        List<Frame> out = new ArrayList<>(stack.length);
+        for (long a : stack) out.add(user(pid, a));
+        return out;
+    }
+
+    /**
+     * Resolves a mixed stack (as {@code bpf_get_stack} without flags on a kernel entry): addresses at or above the
+     * kernel's half of the address space are kernel frames, the others user frames of {@code pid}.
+     */
+    public List<Frame> mixed(long pid, long[] stack) {
+        List<Frame> out = new ArrayList<>(stack.length);
+        for (long a : stack) out.add(a < 0 ? kernel(a) : user(pid, a));
+        return out;
+    }
+
+    private ElfSymbols elf(Path path) {
+        FileKey key = FileKey.of(path);
+        return elfFiles.computeIfAbsent(key, k -> ElfSymbols.read(path));
+    }
+
+    /** An ELF file by identity (device and inode when available, plus size and time), so a rebuilt file is re-read. */
+    private record FileKey(Object identity, long size, long modified) {
+        static FileKey of(Path path) {
+            try {
+                BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
+                Object id = a.fileKey() != null ? a.fileKey() : path.toRealPath().toString();
+                return new FileKey(id, a.size(), a.lastModifiedTime().toMillis());
+            } catch (IOException e) {
+                return new FileKey(path.toString(), -1, -1);
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.bpf4j.core.symbols;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.StringReader;
+import java.lang.foreign.Linker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Kernel, ELF and JIT symbol resolution. */
+class SymbolsTest {
+    @Test
+    void perfMapParsesAndResolvesFromAFileTheTestWrites(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("perf-4242.map"), """
+                7f0000001000 40 Interpreter
+                0x7f0000002000 0x100 LFoo;::bar (compiled, tier 4)
+                not a line
+                7f0000003000 20
+                7f0000002000 80 LFoo;::bar (recompiled)
+                """);
+        PerfMap map = PerfMap.read(file).orElseThrow();
+        assertThat(map.entries()).hasSize(3);
+        assertThat(map.resolve(0x7f0000001010L).orElseThrow().toString())
+                .isEqualTo("Interpreter+0x10 [JIT perf-4242.map]");
+        Frame f = map.resolve(0x7f0000002090L).orElseThrow();
+        assertThat(f.kind()).isEqualTo(Frame.Kind.JIT);
+        assertThat(f.symbol()).isEqualTo("LFoo;::bar (compiled, tier 4)");
+        assertThat(f.offset()).isEqualTo(0x90);
+        assertThat(map.resolve(0x7f0000001040L)).as("one past the end").isEmpty();
+        assertThat(map.resolve(0x7f0000000fffL)).isEmpty();
+        assertThat(PerfMap.read(dir.resolve("perf-1.map"))).isEmpty();
+    }
+
+    @Test
+    void jitFramesOfThisProcessComeFromItsPerfMap() throws Exception {
+        long pid = ProcessHandle.current().pid();
+        Path file = Path.of("/tmp/perf-" + pid + ".map");
+        assumeTrue(!Files.exists(file), file + " exists already (a perf-map agent is running)");
+        ProcessSymbols.Mapping anon = ProcessSymbols.of(pid).mappings().stream()
+                .filter(m -> !m.isFile()).filter(m -> m.path() == null).findFirst().orElse(null);
+        assumeTrue(anon != null, "this JVM has no anonymous executable mapping (code cache)");
+        try {
+            Files.writeString(file, Long.toHexString(anon.start() + 0x100) + " 80 LHello;::world\n");
+            Frame f = ProcessSymbols.of(pid).resolve(anon.start() + 0x120);
+            assertThat(f.kind()).isEqualTo(Frame.Kind.JIT);
+            assertThat(f.toString()).isEqualTo("LHello;::world+0x20 [JIT perf-" + pid + ".map]");
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void libcFunctionOfThisProcessResolvesThroughProgramHeaders() {
+        long getpid = Linker.nativeLinker().defaultLookup().find("getpid").orElseThrow().address();
+        Symbolizer sym = new Symbolizer();
+        Frame f = sym.user(ProcessHandle.current().pid(), getpid);
+        System.out.println("getpid at 0x" + Long.toHexString(getpid) + ": " + f);
+        assertThat(f.kind()).isEqualTo(Frame.Kind.USER);
+        assertThat(f.symbol()).as("the public name of the alias set").isEqualTo("getpid");
+        assertThat(f.offset()).isZero();
+        assertThat(f.module()).contains("libc");
+        Frame inside = sym.user(ProcessHandle.current().pid(), getpid + 1);
+        assertThat(inside.symbol()).isEqualTo(f.symbol());
+        assertThat(inside.offset()).isEqualTo(1);
+        assertThat(sym.process(ProcessHandle.current().pid()).buildId(getpid)).isPresent();
+    }
+
+    @Test
+    void mapsLinesKeepExecutableMappings() {
+        List<ProcessSymbols.Mapping> m = ProcessSymbols.parseMaps(List.of(
+                "55d0c0a00000-55d0c0a01000 r--p 00000000 fe:01 123 /usr/bin/spin",
+                "55d0c0a01000-55d0c0a02000 r-xp 00001000 fe:01 123 /usr/bin/spin",
+                "7f10a0000000-7f10a0100000 rwxp 00000000 00:00 0 ",
+                "7ffd1c5f0000-7ffd1c5f2000 r-xp 00000000 00:00 0                          [vdso]",
+                "7f10b0000000-7f10b0001000 r-xp 00002000 fe:01 77 /tmp/lib with space.so (deleted)"));
+        assertThat(m).extracting(ProcessSymbols.Mapping::path)
+                .containsExactly("/usr/bin/spin", null, "/tmp/lib with space.so", "[vdso]");
+        assertThat(m.getFirst().offset()).isEqualTo(0x1000);
+        assertThat(m.get(1).isFile()).isFalse();
+        assertThat(m.get(3).isFile()).isFalse();
+    }
+
+    @Test
+    void kallsymsTextParsesWithModulesAndAliases() throws Exception {
+        KernelSymbols k = KernelSymbols.parse(new StringReader("""
+                ffffffff81000000 T _stext
+                ffffffff81001000 T do_sys_openat2
+                ffffffff81001200 t helper_local
+                ffffffff81002000 D some_data
+                ffffffffc0001000 t nft_do_chain\t[nf_tables]
+                """), "test");
+        assertThat(k.size()).isEqualTo(4);
+        assertThat(k.resolve(0xffffffff8100105cL).toString()).isEqualTo("do_sys_openat2+0x5c [kernel]");
+        assertThat(k.resolve(0xffffffff81001204L).symbol()).isEqualTo("helper_local");
+        assertThat(k.resolve(0xffffffffc0001010L).toString()).isEqualTo("nft_do_chain+0x10 [nf_tables]");
+        assertThat(k.resolve(0x1000L).resolved()).isFalse();
+        assertThat(k.address("do_sys_openat2")).hasValue(0xffffffff81001000L);
+    }
+
+    @Test
+    void hiddenKernelAddressesAreAClearError() {
+        assertThatThrownBy(() -> KernelSymbols.parse(new StringReader("""
+                0000000000000000 T _stext
+                0000000000000000 T do_sys_openat2
+                """), "/proc/kallsyms"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("kptr_restrict")
+                .hasMessageContaining("address 0");
+    }
+
+    @Test
+    void realKallsymsResolvesAKnownFunction() {
+        assumeTrue(Files.isReadable(KernelSymbols.KALLSYMS), "needs /proc/kallsyms");
+        KernelSymbols k;
+        try {
+            k = KernelSymbols.load();
+        } catch (IllegalStateException e) {
+            assumeTrue(false, e.getMessage());
+            return;
+        }
+        long addr = k.address("vfs_read").orElseThrow();
+        assertThat(k.resolve(addr + 0x10).toString()).isEqualTo("vfs_read+0x10 [kernel]");
+        System.out.println(k);
+    }
+}
