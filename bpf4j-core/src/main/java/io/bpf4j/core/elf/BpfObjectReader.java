@@ -68,6 +68,15 @@ public final class BpfObjectReader {
         }
     }
 
+    /** Names of global functions with hidden visibility: see {@link HiddenFunctions}. */
+    private java.util.Set<String> hiddenFunctions() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (ElfSymbol sym : elf.symbols()) {
+            if (sym.isFunction() && sym.isGlobal() && sym.visibility() == ElfSymbol.STV_HIDDEN) names.add(sym.name());
+        }
+        return names;
+    }
+
     private static Btf parseBtf(ElfFile elf) {
         Optional<ElfSection> s = elf.section(".BTF");
         if (s.isEmpty() || s.get().isNoBits()) return null;
@@ -80,7 +89,7 @@ public final class BpfObjectReader {
         List<ObjectProgram> programs = new ProgramLinker(elf, maps, externs.keySet()).link();
         List<ObjectMap> withInitial = maps.initialValues(mapList, programs);
         return new ObjectSpec(programs, withInitial, List.copyOf(externs.values()), license(), version(),
-                sectionBytes(".BTF"), sectionBytes(".BTF.ext"));
+                HiddenFunctions.markStatic(sectionBytes(".BTF"), hiddenFunctions()), sectionBytes(".BTF.ext"));
     }
 
     private byte[] sectionBytes(String name) {
