@@ -6,7 +6,6 @@ import io.bpf4j.core.MapType;
 import io.bpf4j.core.ObjectMap;
 import io.bpf4j.core.ObjectProgram;
 import io.bpf4j.core.ObjectSpec;
-import io.bpf4j.core.Program;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfType;
 import io.bpf4j.core.events.BtfRecord;
@@ -88,9 +87,8 @@ public final class RunCommand implements Callable<Integer> {
         long events = 0;
         try (BpfObject obj = BpfObject.load(objectSpec); RingBufferPoller poller = new RingBufferPoller()) {
             for (ObjectProgram p : objectSpec.programs()) {
-                Program prog = obj.programs().get(p.name());
-                if (prog == null) continue;
-                Optional<Link> link = AutoAttach.attach(p, prog);
+                if (!obj.programs().containsKey(p.name())) continue;
+                Optional<Link> link = AutoAttach.attach(obj, p);
                 if (link.isPresent()) links.add(link.get());
                 else err.println("bpf4j run: not attaching '" + p.name() + "': " + AutoAttach.why(p));
             }
