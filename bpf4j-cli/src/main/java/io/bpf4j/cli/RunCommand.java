@@ -152,7 +152,10 @@ public final class RunCommand implements Callable<Integer> {
             map.entries().forEach(e -> entries.put(String.valueOf(value(btf, m.btfKeyTypeId(), e.getKey())),
                     value(btf, m.btfValueTypeId(), e.getValue())));
             if (json) {
-                out.println(ObjectCommand.Json.write(Map.of("map", m.name(), "entries", entries)));
+                Map<String, Object> line = new LinkedHashMap<>(); // "map" first: readers match on it
+                line.put("map", m.name());
+                line.put("entries", entries);
+                out.println(ObjectCommand.Json.write(line));
             } else {
                 out.println();
                 if (entries.isEmpty()) out.println("@" + m.name() + ": (empty)");
@@ -191,7 +194,10 @@ public final class RunCommand implements Callable<Integer> {
             if (quiet) return;
             if (decoder.isEmpty() || rec.byteSize() < decoder.get().size()) {
                 String hex = HexFormat.of().formatHex(rec.toArray(ValueLayout.JAVA_BYTE));
-                out.println(json ? ObjectCommand.Json.write(Map.of("ring", ring, "data", hex)) : ring + ": " + hex);
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("ring", ring);
+                line.put("data", hex);
+                out.println(json ? ObjectCommand.Json.write(line) : ring + ": " + hex);
                 return;
             }
             BtfRecord r = decoder.get().decode(rec);
