@@ -34,6 +34,8 @@ import static io.bpf4j.core.asm.Register.R10;
 import static io.bpf4j.core.asm.Register.R2;
 import static io.bpf4j.core.asm.Register.R3;
 import static io.bpf4j.core.asm.Register.R4;
+import static io.bpf4j.core.asm.Register.R5;
+import static io.bpf4j.core.asm.Register.R6;
 import static io.bpf4j.core.asm.Register.R7;
 import static io.bpf4j.core.asm.Register.R8;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -102,7 +104,18 @@ public final class RingBufBench {
 
     /** attempts = counters[0]++; record {seq, pid_tgid, ktime, 0…}; refused: counters[8] += 1. */
     static Program program(BpfMap counters, BpfMap ring) {
+        return program(counters, ring, ProgramType.TRACEPOINT, "bpf4j_ringbench");
+    }
+
+    /**
+     * The same program for {@code type} (TRACEPOINT, XDP…), writing into {@code out}: a ring buffer
+     * (bpf_ringbuf_output) or a perf event array (bpf_perf_event_output on the current CPU); refused counts the
+     * helper's failures in both cases (ring full; for perf, the samples the kernel reports lost).
+     */
+    static Program program(BpfMap counters, BpfMap out, ProgramType type, String name) {
+        boolean perf = out.type() == MapType.PERF_EVENT_ARRAY;
         Assembler a = new Assembler()
+                .mov64(R6, R1)
                 .loadMapFd(R1, counters)
                 .stW(R10, -68, 0)
                 .mov64(R2, R10)
@@ -118,15 +131,21 @@ public final class RingBufBench {
                 .call(Helper.KTIME_GET_NS)
                 .stxDW(R10, -48, R0);
         for (int off = -40; off < 0; off += 8) a.stDW(R10, off, 0);
-        a.loadMapFd(R1, ring).mov64(R2, R10).add64(R2, -64).mov64(R3, EVENT).mov64(R4, 0)
-                .call(Helper.RINGBUF_OUTPUT)
-                .jeq(R0, 0, "out")
+        if (perf) {
+            // BPF_F_CURRENT_CPU = 0xffffffff (mov32 zero-extends)
+            a.mov64(R1, R6).loadMapFd(R2, out).mov32(R3, -1).mov64(R4, R10).add64(R4, -64).mov64(R5, EVENT)
+                    .call(Helper.PERF_EVENT_OUTPUT);
+        } else {
+            a.loadMapFd(R1, out).mov64(R2, R10).add64(R2, -64).mov64(R3, EVENT).mov64(R4, 0)
+                    .call(Helper.RINGBUF_OUTPUT);
+        }
+        a.jeq(R0, 0, "out")
                 .mov64(R1, 1)
                 .atomicAdd(Size.DW, R8, 8, R1)
                 .label("out")
-                .mov64(R0, 0)
+                .mov64(R0, type == ProgramType.XDP ? 2 : 0) // XDP_PASS
                 .exit();
-        return Program.load(ProgramSpec.of("bpf4j_ringbench", ProgramType.TRACEPOINT, a.build()));
+        return Program.load(ProgramSpec.of(name, type, a.build()));
     }
 
     static Trial trialJava(Path ringbench, BpfMap map, double seconds, BpfMap counters) throws Exception {
