@@ -1,6 +1,5 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.AttachType;
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Errno;
 import io.bpf4j.core.Program;
@@ -9,8 +8,6 @@ import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
 import io.bpf4j.core.features.Probe;
 import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
 import io.bpf4j.core.sys.Fd;
 import io.bpf4j.core.sys.PerfEventAttr;
 
@@ -19,7 +16,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -72,24 +68,8 @@ public final class Kprobe {
         String what = (retprobe ? "kretprobe '" : "kprobe '") + program.name() + "' on " + function;
         int type = pmuType(what);
         Fd perf = open(type, function, retprobe, what);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.TARGET_FD, perf.value());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, AttachType.PERF_EVENT.code());
-            int link = Bpf.tryCall(BpfCommand.LINK_CREATE, attr);
-            if (link >= 0) return new Link(Fd.adopt(link), true, what, List.of(perf));
-            Errno e = Errno.of(-link);
-            // Kernels before 5.15 have no perf-event BPF links (EINVAL, EOPNOTSUPP): fall back to the ioctl.
-            if (e != Errno.EINVAL && e != Errno.EOPNOTSUPP && e != Errno.ENOTSUPP) {
-                throw Bpf.failure(BpfCommand.LINK_CREATE, -link, what);
-            }
-            int r = PerfEventAttr.setBpf(perf.value(), program.fd());
-            if (r < 0) {
-                throw new BpfException("PERF_EVENT_IOC_SET_BPF", -r, Bpf.message("attaching " + what, -r, null));
-            }
-            PerfEventAttr.enable(perf.value());
-            return new Link(perf, false, what, List.of());
+        try {
+            return PerfLinks.attach(program, perf, 0, what);
         } catch (RuntimeException e) {
             perf.close();
             throw e;

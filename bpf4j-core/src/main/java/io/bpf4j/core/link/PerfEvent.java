@@ -1,14 +1,11 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.AttachType;
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Cpus;
 import io.bpf4j.core.Errno;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
 import io.bpf4j.core.sys.Fd;
 import io.bpf4j.core.sys.PerfEventAttr;
 
@@ -20,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
@@ -204,7 +200,7 @@ public final class PerfEvent {
                 String one = what + " cpu " + cpu;
                 Fd perf = open(spec, cpu, one);
                 try {
-                    links.add(link(program, perf, one));
+                    links.add(PerfLinks.attach(program, perf, 0, one));
                 } catch (RuntimeException e) {
                     perf.close();
                     throw e;
@@ -250,34 +246,5 @@ public final class PerfEvent {
             };
         }
         return new BpfException("perf_event_open", errno, Bpf.message("perf_event_open for " + what, errno, hint));
-    }
-
-    private static Link link(Program program, Fd perf, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.TARGET_FD, perf.value());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, AttachType.PERF_EVENT.code());
-            int link = Bpf.tryCall(BpfCommand.LINK_CREATE, attr);
-            if (link >= 0) {
-                enable(perf, what);
-                return new Link(Fd.adopt(link), true, what, List.of(perf));
-            }
-            Errno e = Errno.of(-link);
-            boolean noPerfLinks = e == Errno.EINVAL || e == Errno.EOPNOTSUPP || e == Errno.ENOTSUPP;
-            if (!noPerfLinks) throw Bpf.failure(BpfCommand.LINK_CREATE, -link, what);
-            int r = PerfEventAttr.setBpf(perf.value(), program.fd());
-            if (r < 0) {
-                throw new BpfException("PERF_EVENT_IOC_SET_BPF", -r, Bpf.message("PERF_EVENT_IOC_SET_BPF for " + what
-                        + " (after BPF_LINK_CREATE failed with " + e.name() + ")", -r, null));
-            }
-            enable(perf, what);
-            return new Link(perf, false, what, List.of());
-        }
-    }
-
-    private static void enable(Fd perf, String what) {
-        int r = PerfEventAttr.enable(perf.value());
-        if (r < 0) throw new BpfException("PERF_EVENT_IOC_ENABLE", -r, Bpf.message("enabling " + what, -r, null));
     }
 }

@@ -1,13 +1,10 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.AttachType;
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Errno;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
 import io.bpf4j.core.sys.Fd;
 import io.bpf4j.core.sys.ObjectPath;
 import io.bpf4j.core.sys.PerfEventAttr;
@@ -65,7 +62,7 @@ public final class Tracepoint {
         String what = "tracepoint '" + program.name() + "' on " + category + ":" + name;
         Fd perf = open(id, what);
         try {
-            return linkOrIoctl(program, perf, cookie, what);
+            return PerfLinks.attach(program, perf, cookie, what);
         } catch (RuntimeException e) {
             perf.close();
             throw e;
@@ -107,39 +104,6 @@ public final class Tracepoint {
             }
             return Fd.adopt(fd);
         }
-    }
-
-    private static Link linkOrIoctl(Program program, Fd perf, long cookie, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.TARGET_FD, perf.value());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, AttachType.PERF_EVENT.code());
-            attr.set(JAVA_LONG, BpfAttr.LinkCreate.PERF_EVENT_BPF_COOKIE, cookie);
-            int link = Bpf.tryCall(BpfCommand.LINK_CREATE, attr);
-            if (link >= 0) {
-                enable(perf, what);
-                return new Link(Fd.adopt(link), true, what, List.of(perf));
-            }
-            Errno e = Errno.of(-link);
-            // Kernels before 5.15 do not know BPF_PERF_EVENT links: EINVAL (unknown attach type) or EOPNOTSUPP.
-            boolean noPerfLinks = e == Errno.EINVAL || e == Errno.EOPNOTSUPP || e == Errno.ENOTSUPP;
-            if (!noPerfLinks || cookie != 0) throw Bpf.failure(BpfCommand.LINK_CREATE, -link, what);
-            int r = PerfEventAttr.setBpf(perf.value(), program.fd());
-            if (r < 0) {
-                throw new BpfException("PERF_EVENT_IOC_SET_BPF", -r, Bpf.message("PERF_EVENT_IOC_SET_BPF for " + what
-                        + " (after BPF_LINK_CREATE failed with " + e.name() + ")", -r, null));
-            }
-            enable(perf, what);
-            return new Link(perf, false, what, List.of());
-        }
-    }
-
-    private static void enable(Fd perf, String what) {
-        // Opened enabled already (the disabled bit is clear); enabling again is what perf and libbpf do and is
-        // harmless, and it makes the event fire even if a future open path sets the bit.
-        int r = PerfEventAttr.enable(perf.value());
-        if (r < 0) throw new BpfException("PERF_EVENT_IOC_ENABLE", -r, Bpf.message("enabling " + what, -r, null));
     }
 
     /** "no tracepoint X:Y; did you mean …" with up to 8 names close to the one asked for. */

@@ -100,7 +100,7 @@ public final class Uprobe {
                 + (pid < 0 ? "" : " (pid " + pid + ")");
         Fd perf = open(file, offset, retprobe, pid, refCtrOffset, what);
         try {
-            return perfLink(program, perf, cookie, what);
+            return PerfLinks.attach(program, perf, cookie, what);
         } catch (RuntimeException e) {
             perf.close();
             throw e;
@@ -224,47 +224,6 @@ public final class Uprobe {
                 throw new BpfException("perf_event_open", -fd, Bpf.message("perf_event_open for " + what, -fd, hint));
             }
             return Fd.adopt(fd);
-        }
-    }
-
-    /** Creates the BPF_PERF_EVENT link over {@code perf} (or sets the program by ioctl before 5.15). */
-    static Link perfLink(Program program, Fd perf, long cookie, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.TARGET_FD, perf.value());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, AttachType.PERF_EVENT.code());
-            attr.set(JAVA_LONG, BpfAttr.LinkCreate.PERF_EVENT_BPF_COOKIE, cookie);
-            int link = Bpf.tryCall(BpfCommand.LINK_CREATE, attr);
-            if (link >= 0) {
-                PerfEventAttr.enable(perf.value());
-                return new Link(Fd.adopt(link), true, what, List.of(perf));
-            }
-            Errno e = Errno.of(-link);
-            boolean noPerfLinks = e == Errno.EINVAL || e == Errno.EOPNOTSUPP || e == Errno.ENOTSUPP;
-            if (!noPerfLinks || cookie != 0) throw Bpf.failure(BpfCommand.LINK_CREATE, -link, what);
-            int r = PerfEventAttr.setBpf(perf.value(), program.fd());
-            if (r < 0) {
-                throw new BpfException("PERF_EVENT_IOC_SET_BPF", -r, Bpf.message("PERF_EVENT_IOC_SET_BPF for " + what,
-                        -r, null));
-            }
-            PerfEventAttr.enable(perf.value());
-            return new Link(perf, false, what, List.of());
-        }
-    }
-
-    /** A BPF_PERF_EVENT link over {@code perf} (no ioctl fallback), enabled; throws when the kernel refuses. */
-    static Fd linkFd(Program program, Fd perf, long cookie, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.TARGET_FD, perf.value());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, AttachType.PERF_EVENT.code());
-            attr.set(JAVA_LONG, BpfAttr.LinkCreate.PERF_EVENT_BPF_COOKIE, cookie);
-            int link = Bpf.tryCall(BpfCommand.LINK_CREATE, attr);
-            if (link < 0) throw Bpf.failure(BpfCommand.LINK_CREATE, -link, what);
-            PerfEventAttr.enable(perf.value());
-            return Fd.adopt(link);
         }
     }
 

@@ -206,7 +206,7 @@ public final class Usdt {
                 Probe p = sites.get(i);
                 Fd perf = Uprobe.open(file, p.fileOffset(), false, pid, p.semaphoreOffset(), what);
                 perfs.add(perf);
-                linkFds.add(Uprobe.linkFd(program, perf, cookies[i], what));
+                linkFds.add(PerfLinks.linkFd(program, perf, cookies[i], what));
             }
         } catch (RuntimeException e) {
             for (Fd f : linkFds) f.close();
