@@ -9,6 +9,7 @@ import io.bpf4j.core.ObjectSpec;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfType;
 import io.bpf4j.core.events.BtfRecord;
+import io.bpf4j.core.events.PerfBuffer;
 import io.bpf4j.core.events.RecordDecoder;
 import io.bpf4j.core.events.RingBuffer;
 import io.bpf4j.core.events.RingBufferPoller;
@@ -37,7 +38,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code bpf4j run OBJECT}: the generic runner. Loads a BPF object, sets its {@code const volatile} globals,
- * attaches every program its section names a hook for, prints every ring buffer's events decoded with the
+ * attaches every program its section names a hook for, prints every ring and perf buffer's events decoded with the
  * object's BTF, and at exit (duration, Ctrl-C, SIGTERM) prints its other maps — as bpftrace prints its maps —
  * then detaches everything.
  */
@@ -84,6 +85,7 @@ public final class RunCommand implements Callable<Integer> {
         }, "bpf4j-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         List<Link> links = new ArrayList<>();
+        List<PerfBuffer> perfBuffers = new ArrayList<>();
         long events = 0;
         try (BpfObject obj = BpfObject.load(objectSpec); RingBufferPoller poller = new RingBufferPoller()) {
             for (ObjectProgram p : objectSpec.programs()) {
@@ -93,31 +95,47 @@ public final class RunCommand implements Callable<Integer> {
                 else err.println("bpf4j run: not attaching '" + p.name() + "': " + AutoAttach.why(p));
             }
             EventPrinter printer = new EventPrinter(out, json, quiet);
+            Optional<RecordDecoder> decoder = eventType(btf);
             List<RingBuffer> rings = new ArrayList<>();
             for (ObjectMap m : objectSpec.maps()) {
                 if (m.spec().type() != MapType.RINGBUF) continue;
-                Optional<RecordDecoder> decoder = eventType(btf);
                 rings.add(poller.add(obj.map(m.name()), rec -> printer.print(m.name(), decoder, rec)));
             }
+            for (ObjectMap m : objectSpec.maps()) {
+                if (m.spec().type() != MapType.PERF_EVENT_ARRAY) continue;
+                perfBuffers.add(PerfBuffer.open(obj.map(m.name()), (cpu, data) -> printer.print(m.name(), decoder, data)));
+            }
             err.println("bpf4j run: " + links.size() + " program(s) attached, " + rings.size()
-                    + " ring buffer(s); " + (duration == null ? "Ctrl-C to stop" : "for " + duration + " s"));
+                    + " ring buffer(s), " + perfBuffers.size() + " perf buffer(s); "
+                    + (duration == null ? "Ctrl-C to stop" : "for " + duration + " s"));
             err.flush();
             long deadline = duration == null ? Long.MAX_VALUE
                     : System.nanoTime() + (long) (duration * 1_000_000_000L);
+            // Ring buffers share one epoll; perf buffers are drained between its waits (a short wait when there
+            // are any, so their events are not held back).
+            long wait = perfBuffers.isEmpty() ? 100 : 20;
             while (stop.getCount() > 0 && System.nanoTime() < deadline) {
-                poller.poll(Duration.ofMillis(Math.max(1, Math.min(100, (deadline - System.nanoTime()) / 1_000_000))));
+                poller.poll(Duration.ofMillis(Math.max(1, Math.min(wait, (deadline - System.nanoTime()) / 1_000_000))));
+                for (PerfBuffer pb : perfBuffers) pb.consume();
                 out.flush();
             }
             poller.consume();
+            long lost = 0;
+            for (PerfBuffer pb : perfBuffers) {
+                pb.consume();
+                lost += pb.lostCount();
+            }
             events = printer.count();
             for (Link l : links) l.close();
             links.clear();
             printMaps(obj, objectSpec, btf, out);
             out.flush();
-            err.println("bpf4j run: " + events + " event(s); detached");
+            err.println("bpf4j run: " + events + " event(s)" + (perfBuffers.isEmpty() ? "" : ", " + lost
+                    + " lost by perf buffers") + "; detached");
             return 0;
         } finally {
             for (Link l : links) l.close();
+            for (PerfBuffer pb : perfBuffers) pb.close();
             stopped.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

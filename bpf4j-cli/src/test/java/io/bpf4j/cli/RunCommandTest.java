@@ -50,13 +50,33 @@ class RunCommandTest {
         Run r = running.get();
 
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.err()).contains("1 program(s) attached, 1 ring buffer(s)");
+        assertThat(r.err()).contains("1 program(s) attached, 1 ring buffer(s), 0 perf buffer(s)");
         assertThat(r.out()).contains("pid").contains("comm").contains("filename"); // the header, from BTF
         assertThat(r.out().lines().filter(l -> l.contains(unique)).toList())
                 .as("one event line per open of %s", unique).hasSizeGreaterThanOrEqualTo(3)
                 .allSatisfy(l -> assertThat(l).startsWith(String.valueOf(pid)));
         assertThat(r.out()).containsPattern("@opens_by_pid\\[" + pid + "]: [1-9]\\d*");
         assertThat(KernelObjects.linkIds()).as("links after exit").isSubsetOf(linksBefore);
+        Files.delete(file);
+    }
+
+    @Test
+    void perfBufferEventsAreDecodedToo() throws Exception {
+        ObjectCommandTest.root();
+        Path object = ObjectCommandTest.fixture("run_opensnoop_perf");
+        String unique = "bpf4j-perf-" + ThreadLocalRandom.current().nextInt(1_000_000, 10_000_000);
+        Path file = Files.createTempFile(unique, ".txt");
+        int pid = (int) ProcessHandle.current().pid();
+        CompletableFuture<Run> running = run("run", object.toString(), "--duration", "3",
+                "--set", "target_pid=" + pid);
+        Thread.sleep(1500);
+        for (int i = 0; i < 3; i++) Files.readString(file);
+        Run r = running.get();
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("1 program(s) attached, 0 ring buffer(s), 1 perf buffer(s)")
+                .contains("0 lost by perf buffers");
+        assertThat(r.out().lines().filter(l -> l.contains(unique)).toList()).hasSizeGreaterThanOrEqualTo(3)
+                .allSatisfy(l -> assertThat(l).startsWith(String.valueOf(pid)));
         Files.delete(file);
     }
 
