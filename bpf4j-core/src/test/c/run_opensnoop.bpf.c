@@ -1,34 +1,6 @@
-// opensnoop in miniature, for `bpf4j run`: an event per openat with the file name, and a count per process.
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-
-/* The tracepoint's own layout (events/syscalls/sys_enter_openat/format): no kernel headers needed. */
-struct sys_enter_openat_args {
-    __u64 common;
-    int nr;
-    int pad;
-    __s64 dfd;
-    const char *filename;
-    __s64 flags;
-    __s64 mode;
-};
-
-struct event {
-    __u32 pid;
-    char comm[16];
-    char filename[64];
-};
-
-const struct event *unused_event __attribute__((unused));
-
-const volatile __u32 target_pid = 0;   /* 0: every process; set with --set target_pid=N */
-
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 1024);
-    __type(key, __u32);
-    __type(value, __u64);
-} opens_by_pid SEC(".maps");
+// opensnoop in miniature, for `bpf4j run`: an event per openat with the file name (through a ring buffer), and a
+// count per process.
+#include "run_opensnoop.h"
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -38,22 +10,13 @@ struct {
 SEC("tracepoint/syscalls/sys_enter_openat")
 int on_openat(struct sys_enter_openat_args *ctx)
 {
-    __u32 pid = bpf_get_current_pid_tgid() >> 32;
-    if (target_pid && pid != target_pid)
+    __u32 pid = count_open();
+    if (!pid)
         return 0;
-    __u64 one = 1, *n = bpf_map_lookup_elem(&opens_by_pid, &pid);
-    if (n)
-        __sync_fetch_and_add(n, 1);
-    else
-        bpf_map_update_elem(&opens_by_pid, &pid, &one, BPF_NOEXIST);
     struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
     if (!e)
         return 0;
-    e->pid = pid;
-    bpf_get_current_comm(e->comm, sizeof(e->comm));
-    bpf_probe_read_user_str(e->filename, sizeof(e->filename), ctx->filename);
+    fill_event(e, pid, ctx);
     bpf_ringbuf_submit(e, 0);
     return 0;
 }
-
-char LICENSE[] SEC("license") = "GPL";

@@ -34,68 +34,65 @@ class RunCommandTest {
         });
     }
 
-    @Test
-    void streamsDecodedEventsAndPrintsMapsAtExit() throws Exception {
+    /** What one run saw: its output, and the uniquely named file the test opened while it ran. */
+    private record Opened(Run run, String unique, Path file, int pid) {
+        List<String> linesAboutTheFile() {
+            return run.out().lines().filter(l -> l.contains(unique)).toList();
+        }
+    }
+
+    /**
+     * Runs {@code bpf4j run} on {@code fixture} for 3 s, filtered to this JVM's pid, and opens a uniquely named
+     * file {@code opens} times while it is attached.
+     */
+    private static Opened runWhileOpening(String fixture, int opens, String... extraArgs) throws Exception {
         ObjectCommandTest.root();
-        Path object = ObjectCommandTest.fixture("run_opensnoop");
+        Path object = ObjectCommandTest.fixture(fixture);
         String unique = "bpf4j-run-" + ThreadLocalRandom.current().nextInt(1_000_000, 10_000_000);
         Path file = Files.createTempFile(unique, ".txt");
         int pid = (int) ProcessHandle.current().pid();
+        List<String> args = new java.util.ArrayList<>(List.of("run", object.toString(), "--duration", "3",
+                "--set", "target_pid=" + pid));
+        args.addAll(List.of(extraArgs));
+        try {
+            CompletableFuture<Run> running = run(args.toArray(String[]::new));
+            Thread.sleep(1500); // load and attach
+            for (int i = 0; i < opens; i++) Files.readString(file);
+            Run r = running.get();
+            assertThat(r.exit()).as(r.err()).isZero();
+            return new Opened(r, unique, file, pid);
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    @Test
+    void streamsDecodedEventsAndPrintsMapsAtExit() throws Exception {
         List<Integer> linksBefore = KernelObjects.linkIds();
-
-        CompletableFuture<Run> running = run("run", object.toString(), "--duration", "3",
-                "--set", "target_pid=" + pid);
-        Thread.sleep(1500); // load and attach
-        for (int i = 0; i < 3; i++) Files.readString(file);
-        Run r = running.get();
-
-        assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.err()).contains("1 program(s) attached, 1 ring buffer(s), 0 perf buffer(s)");
-        assertThat(r.out()).contains("pid").contains("comm").contains("filename"); // the header, from BTF
-        assertThat(r.out().lines().filter(l -> l.contains(unique)).toList())
-                .as("one event line per open of %s", unique).hasSizeGreaterThanOrEqualTo(3)
-                .allSatisfy(l -> assertThat(l).startsWith(String.valueOf(pid)));
-        assertThat(r.out()).containsPattern("@opens_by_pid\\[" + pid + "]: [1-9]\\d*");
+        Opened o = runWhileOpening("run_opensnoop", 3);
+        assertThat(o.run().err()).contains("1 program(s) attached, 1 ring buffer(s), 0 perf buffer(s)");
+        assertThat(o.run().out()).contains("pid").contains("comm").contains("filename"); // the header, from BTF
+        assertThat(o.linesAboutTheFile()).as("one event line per open of %s", o.unique())
+                .hasSizeGreaterThanOrEqualTo(3)
+                .allSatisfy(l -> assertThat(l).startsWith(String.valueOf(o.pid())));
+        assertThat(o.run().out()).containsPattern("@opens_by_pid\\[" + o.pid() + "]: [1-9]\\d*");
         assertThat(KernelObjects.linkIds()).as("links after exit").isSubsetOf(linksBefore);
-        Files.delete(file);
     }
 
     @Test
     void perfBufferEventsAreDecodedToo() throws Exception {
-        ObjectCommandTest.root();
-        Path object = ObjectCommandTest.fixture("run_opensnoop_perf");
-        String unique = "bpf4j-perf-" + ThreadLocalRandom.current().nextInt(1_000_000, 10_000_000);
-        Path file = Files.createTempFile(unique, ".txt");
-        int pid = (int) ProcessHandle.current().pid();
-        CompletableFuture<Run> running = run("run", object.toString(), "--duration", "3",
-                "--set", "target_pid=" + pid);
-        Thread.sleep(1500);
-        for (int i = 0; i < 3; i++) Files.readString(file);
-        Run r = running.get();
-        assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.err()).contains("1 program(s) attached, 0 ring buffer(s), 1 perf buffer(s)")
+        Opened o = runWhileOpening("run_opensnoop_perf", 3);
+        assertThat(o.run().err()).contains("1 program(s) attached, 0 ring buffer(s), 1 perf buffer(s)")
                 .contains("0 lost by perf buffers");
-        assertThat(r.out().lines().filter(l -> l.contains(unique)).toList()).hasSizeGreaterThanOrEqualTo(3)
-                .allSatisfy(l -> assertThat(l).startsWith(String.valueOf(pid)));
-        Files.delete(file);
+        assertThat(o.linesAboutTheFile()).hasSizeGreaterThanOrEqualTo(3)
+                .allSatisfy(l -> assertThat(l).startsWith(String.valueOf(o.pid())));
     }
 
     @Test
     void jsonLinesCarryTheDecodedFields() throws Exception {
-        ObjectCommandTest.root();
-        Path object = ObjectCommandTest.fixture("run_opensnoop");
-        String unique = "bpf4j-json-" + ThreadLocalRandom.current().nextInt(1_000_000, 10_000_000);
-        Path file = Files.createTempFile(unique, ".txt");
-        int pid = (int) ProcessHandle.current().pid();
-        CompletableFuture<Run> running = run("run", object.toString(), "--duration", "3", "--json",
-                "--set", "target_pid=" + pid);
-        Thread.sleep(1500);
-        Files.readString(file);
-        Run r = running.get();
-        assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out().lines().filter(l -> l.contains(unique)).findFirst()).hasValueSatisfying(l -> assertThat(l)
-                .startsWith("{\"pid\":" + pid + ",\"comm\":").contains("\"filename\":\"" + file + "\""));
-        assertThat(r.out()).contains("{\"map\":\"opens_by_pid\"");
-        Files.delete(file);
+        Opened o = runWhileOpening("run_opensnoop", 1, "--json");
+        assertThat(o.linesAboutTheFile()).first().satisfies(l -> assertThat(l)
+                .startsWith("{\"pid\":" + o.pid() + ",\"comm\":").contains("\"filename\":\"" + o.file() + "\""));
+        assertThat(o.run().out()).contains("{\"map\":\"opens_by_pid\"");
     }
 }
