@@ -1,6 +1,12 @@
 package io.bpf4j.cli;
 
+import io.bpf4j.tools.Tool;
+import io.bpf4j.tools.Tools;
+
 import java.io.PrintWriter;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,7 +35,7 @@ import picocli.CommandLine.Spec;
                 + "what they record, for users of bcc, libbpf-tools and bpftrace.",
         optionListHeading = "%nOptions:%n",
         synopsisSubcommandLabel = "COMMAND",
-        commandListHeading = "%nCommands:%n",
+        commandListHeading = "%nCommands:",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
@@ -42,7 +48,7 @@ import picocli.CommandLine.Spec;
                 "'bpf4j COMMAND --help' shows a command's options.",
                 "BPF4J_DEBUG=1 adds stack traces to error messages.",
         },
-        // Subcommands: register each command class here, one per line, e.g. FeatureCommand.class,
+        // Subcommands other than the tools (which commandLine() adds from Tools.groups()), one per line:
         subcommands = {
                 FeatureCommand.class,
                 BtfCommand.class,
@@ -77,9 +83,45 @@ public final class Main implements Runnable {
     /** The configured {@code bpf4j} command line; {@code debug} adds stack traces to error messages. */
     static CommandLine commandLine(boolean debug) {
         CommandLine cl = new CommandLine(new Main());
+        for (Tools.Group g : Tools.groups()) {
+            for (Class<? extends Tool> t : g.tools()) cl.addSubcommand(t);
+        }
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
         cl.setExecutionExceptionHandler(new ErrorHandler(debug));
         cl.setCaseInsensitiveEnumValuesAllowed(true); // --type xdp as well as --type XDP
         return cl;
+    }
+
+    /**
+     * The command list of {@code --help}: the tools grouped by what they observe, then the other commands, each
+     * with the first line of its description.
+     */
+    static String commandList(CommandLine.Help help) {
+        Map<String, CommandLine> commands = help.commandSpec().commandLine().getSubcommands();
+        Set<String> listed = new HashSet<>();
+        StringBuilder sb = new StringBuilder();
+        for (Tools.Group g : Tools.groups()) {
+            if (g.tools().isEmpty()) continue;
+            sb.append(String.format("%n%s:%n", g.title()));
+            for (Class<? extends Tool> t : g.tools()) {
+                String name = t.getAnnotation(Command.class).name();
+                listed.add(name);
+                line(sb, name, commands.get(name));
+            }
+        }
+        sb.append(String.format("%nBPF objects and the kernel:%n"));
+        commands.forEach((name, cl) -> {
+            if (!listed.contains(name) && cl.getCommandName().equals(name)) line(sb, name, cl);
+        });
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, String name, CommandLine cl) {
+        String[] d = cl.getCommandSpec().usageMessage().description();
+        String first = d.length == 0 ? "" : d[0];
+        int end = first.indexOf(". ");
+        if (end > 0) first = first.substring(0, end + 1); // the first sentence
+        sb.append(String.format("  %-13s %s%n", name, first));
     }
 
     /**

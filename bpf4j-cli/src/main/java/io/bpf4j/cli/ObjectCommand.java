@@ -1,5 +1,6 @@
 package io.bpf4j.cli;
 
+import io.bpf4j.output.Json;
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.MapSpec;
 import io.bpf4j.core.ObjectExtern;
@@ -466,66 +467,6 @@ public final class ObjectCommand implements Runnable {
                 }
                 out.println(sb.toString().stripTrailing());
             }
-        }
-    }
-
-    /** A minimal JSON writer for maps, lists, strings, numbers, booleans and null. */
-    static final class Json {
-        private Json() {
-        }
-
-        static String write(Object o) {
-            StringBuilder sb = new StringBuilder();
-            write(o, sb);
-            return sb.toString();
-        }
-
-        private static void write(Object o, StringBuilder sb) {
-            switch (o) {
-                case null -> sb.append("null");
-                case Map<?, ?> m -> {
-                    sb.append('{');
-                    boolean first = true;
-                    for (Map.Entry<?, ?> e : m.entrySet()) {
-                        if (!first) sb.append(',');
-                        first = false;
-                        string(String.valueOf(e.getKey()), sb);
-                        sb.append(':');
-                        write(e.getValue(), sb);
-                    }
-                    sb.append('}');
-                }
-                case List<?> l -> {
-                    sb.append('[');
-                    for (int i = 0; i < l.size(); i++) {
-                        if (i > 0) sb.append(',');
-                        write(l.get(i), sb);
-                    }
-                    sb.append(']');
-                }
-                case Number n -> sb.append(n);
-                case Boolean b -> sb.append(b);
-                default -> string(o.toString(), sb);
-            }
-        }
-
-        private static void string(String s, StringBuilder sb) {
-            sb.append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"' -> sb.append("\\\"");
-                    case '\\' -> sb.append("\\\\");
-                    case '\n' -> sb.append("\\n");
-                    case '\t' -> sb.append("\\t");
-                    case '\r' -> sb.append("\\r");
-                    default -> {
-                        if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                        else sb.append(c);
-                    }
-                }
-            }
-            sb.append('"');
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.bpf4j.cli;
 
+import io.bpf4j.output.Json;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.MapType;
@@ -173,7 +174,7 @@ public final class RunCommand implements Callable<Integer> {
                 Map<String, Object> line = new LinkedHashMap<>(); // "map" first: readers match on it
                 line.put("map", m.name());
                 line.put("entries", entries);
-                out.println(ObjectCommand.Json.write(line));
+                out.println(Json.write(line));
             } else {
                 out.println();
                 if (entries.isEmpty()) out.println("@" + m.name() + ": (empty)");
@@ -215,14 +216,14 @@ public final class RunCommand implements Callable<Integer> {
                 Map<String, Object> line = new LinkedHashMap<>();
                 line.put("ring", ring);
                 line.put("data", hex);
-                out.println(json ? ObjectCommand.Json.write(line) : ring + ": " + hex);
+                out.println(json ? Json.write(line) : ring + ": " + hex);
                 return;
             }
             BtfRecord r = decoder.get().decode(rec);
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>(r.asMap());
                 m.replaceAll((k, v) -> v instanceof BtfRecord nested ? nested.asMap() : v);
-                out.println(ObjectCommand.Json.write(m));
+                out.println(Json.write(m));
                 return;
             }
             if (!headerDone) {

@@ -1,0 +1,55 @@
+package io.bpf4j.output;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code --output KIND:PATH} flag of every tool and of {@code bpf4j run}: parses the specs and opens one
+ * {@link Sink} each. Kinds: {@code json:FILE} (JSON lines).
+ */
+public final class Outputs {
+    private Outputs() {
+    }
+
+    /** The kinds {@link #open} accepts, for help texts and error messages. */
+    public static final List<String> KINDS = List.of("json");
+
+    /**
+     * Opens one sink per spec ({@code KIND:PATH}).
+     *
+     * @throws IllegalArgumentException when a spec has no kind, or a kind that does not exist
+     */
+    public static List<Sink> open(List<String> specs) throws IOException {
+        List<Sink> sinks = new ArrayList<>();
+        try {
+            for (String spec : specs) sinks.add(open(spec));
+        } catch (IOException | RuntimeException e) {
+            for (Sink s : sinks) {
+                try {
+                    s.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+        return sinks;
+    }
+
+    /** Opens the sink one spec ({@code KIND:PATH}) names. */
+    public static Sink open(String spec) throws IOException {
+        int colon = spec.indexOf(':');
+        if (colon <= 0 || colon == spec.length() - 1) {
+            throw new IllegalArgumentException("--output '" + spec + "': expected KIND:PATH, KIND one of " + KINDS);
+        }
+        String kind = spec.substring(0, colon);
+        Path path = Path.of(spec.substring(colon + 1));
+        return switch (kind) {
+            case "json" -> new JsonLinesSink(path);
+            default -> throw new IllegalArgumentException("--output '" + spec + "': unknown kind '" + kind
+                    + "'; the kinds are " + KINDS);
+        };
+    }
+}

@@ -1,0 +1,59 @@
+package io.bpf4j.tools;
+
+import io.bpf4j.output.Outputs;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * The base of every tool command: the options all tools share ({@code --json}, {@code --output}) and a
+ * {@link ToolSession} opened before {@link #run} and closed after it, whatever happens — on return, on an
+ * exception, on Ctrl-C and on SIGTERM — so no program, map or link outlives the tool.
+ *
+ * <p>A tool is a picocli command: its own flags follow libbpf-tools' ({@code -p PID}, {@code -T}, {@code -x},
+ * {@code -d SECONDS}, {@code interval [count]}).
+ */
+public abstract class Tool implements Callable<Integer> {
+    /** The picocli model of this command (its name, its output streams). */
+    @Spec
+    protected CommandSpec spec;
+
+    /** {@code --json}: events and aggregates as JSON lines on stdout instead of text. */
+    @Option(names = "--json", description = "Print JSON lines instead of text.")
+    protected boolean json;
+
+    /** {@code --output KIND:PATH}: also record to these sinks. */
+    @Option(names = "--output", paramLabel = "KIND:PATH", split = ",",
+            description = "Also record to KIND:PATH (several allowed): json:FILE.")
+    protected List<String> outputs = new ArrayList<>();
+
+    @Override
+    public final Integer call() throws Exception {
+        try (ToolSession session = new ToolSession(spec.name(), out(), err(), Outputs.open(outputs), json)) {
+            return run(session);
+        }
+    }
+
+    /**
+     * Does the tool's work: loads and attaches its object with {@code session}, streams or aggregates until the
+     * duration, the count or a signal ends it, and prints what it saw.
+     *
+     * @return the exit code
+     */
+    protected abstract int run(ToolSession session) throws Exception;
+
+    /** Where the tool prints its results. */
+    protected PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    /** Where the tool prints its notes and warnings. */
+    protected PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+}

@@ -1,0 +1,111 @@
+package io.bpf4j.tools;
+
+import io.bpf4j.core.KernelObjects;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Runs a tool in this JVM as the {@code bpf4j} command would, while the test makes the workload it observes.
+ * {@link #start} returns once the tool has printed its first line (its header, printed after attaching) or
+ * {@code attached} says it is ready; {@link #finish} waits for the tool's end (its {@code -d} duration or its
+ * interval count) and checks that every link it made is gone.
+ *
+ * @param exit the exit code
+ * @param out  what it printed on stdout
+ * @param err  what it printed on stderr
+ */
+public record ToolRun(int exit, String out, String err) {
+    /** A tool started in the background. */
+    public static final class Running {
+        private final CompletableFuture<ToolRun> future;
+        private final StringWriter out;
+        private final List<Integer> linksBefore;
+
+        private Running(CompletableFuture<ToolRun> future, StringWriter out, List<Integer> linksBefore) {
+            this.future = future;
+            this.out = out;
+            this.linksBefore = linksBefore;
+        }
+
+        /** What it printed so far. */
+        public String outSoFar() {
+            synchronized (out.getBuffer()) {
+                return out.toString();
+            }
+        }
+
+        /** Waits for the tool to end (at most 60 s) and checks it left no link behind. */
+        public ToolRun finish() throws Exception {
+            ToolRun r = future.get(60, TimeUnit.SECONDS);
+            assertThat(KernelObjects.linkIds()).as("BPF links left after the tool exited")
+                    .isSubsetOf(linksBefore);
+            return r;
+        }
+    }
+
+    /** Skips the test unless it runs as root (the tools load BPF programs). */
+    public static void assumeRoot() {
+        assumeTrue("root".equals(System.getProperty("user.name")), "loading BPF programs needs root");
+    }
+
+    /** Starts {@code tool} with {@code args} and waits (at most 30 s) until it printed something on stdout. */
+    public static Running start(Class<? extends Tool> tool, String... args) throws Exception {
+        return start(tool, out -> !out.isEmpty(), args);
+    }
+
+    /**
+     * Starts {@code tool} with {@code args} and waits (at most 30 s) until {@code attached} accepts what it printed
+     * so far on stdout. Fails with the tool's output when it ends first.
+     */
+    public static Running start(Class<? extends Tool> tool, Predicate<String> attached, String... args)
+            throws Exception {
+        assumeRoot();
+        List<Integer> linksBefore = KernelObjects.linkIds();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        Tool instance;
+        try {
+            instance = tool.getDeclaredConstructor().newInstance();
+        } catch (InvocationTargetException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        CompletableFuture<ToolRun> future = CompletableFuture.supplyAsync(() -> {
+            CommandLine cl = new CommandLine(instance);
+            cl.setOut(new PrintWriter(out, true));
+            cl.setErr(new PrintWriter(err, true));
+            cl.setExecutionExceptionHandler((ex, c, p) -> {
+                ex.printStackTrace(c.getErr());
+                return 1;
+            });
+            int exit = cl.execute(args);
+            return new ToolRun(exit, out.toString(), err.toString());
+        });
+        Running running = new Running(future, out, linksBefore);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!attached.test(running.outSoFar())) {
+            if (future.isDone()) {
+                ToolRun r = future.get();
+                throw new AssertionError("the tool ended before it was ready (exit " + r.exit() + ")\nstdout:\n"
+                        + r.out() + "\nstderr:\n" + r.err());
+            }
+            if (System.nanoTime() > deadline) throw new AssertionError("the tool was not ready after 30 s; stdout:\n"
+                    + running.outSoFar() + "\nstderr:\n" + err);
+            Thread.sleep(20);
+        }
+        return running;
+    }
+
+    /** The lines of stdout that contain {@code text}. */
+    public List<String> linesWith(String text) {
+        return out.lines().filter(l -> l.contains(text)).toList();
+    }
+}
