@@ -35,6 +35,7 @@ public final class Tools {
                 new Group("Interrupts", io.bpf4j.tools.irq.IrqTools.TOOLS),
                 new Group("Block I/O", io.bpf4j.tools.block.BlockTools.TOOLS),
                 new Group("Network", io.bpf4j.tools.net.NetTools.TOOLS),
+                new Group("Packets (XDP)", io.bpf4j.tools.packet.PacketTools.TOOLS),
                 new Group("The JVM", io.bpf4j.tools.jvm.JvmTools.TOOLS),
                 new Group("Any probe", io.bpf4j.tools.trace.TraceTools.TOOLS));
     }

@@ -4,7 +4,7 @@ import io.bpf4j.tools.Tool;
 
 import java.util.List;
 
-/** The tools that observe the network stack and packets, in the order {@code bpf4j --help} lists them. */
+/** The tools that observe the network stack (sockets, TCP), in the order {@code bpf4j --help} lists them. */
 public final class NetTools {
     private NetTools() {
     }
