@@ -400,6 +400,33 @@ public final class Btf {
         return m.find(name, index.types(), index.offsets());
     }
 
+    /**
+     * Own type ids whose names contain {@code ___} (CO-RE flavours, {@code task_struct___old}), found by reading
+     * the names in place: decoding each of vmlinux's ~127k types would cost the start-up of every tool.
+     */
+    int[] flavoredIds() {
+        ByteBuffer types = index.types(), strings = index.strings();
+        int[] offsets = index.offsets();
+        int[] out = new int[16];
+        int n = 0;
+        for (int i = 0; i < index.count(); i++) {
+            int off = types.getInt(offsets[i]);
+            if (off == 0 || off < baseStrings) continue;
+            int run = 0;
+            for (int p = off - baseStrings; p < strings.limit(); p++) {
+                byte c = strings.get(p);
+                if (c == 0) break;
+                run = c == '_' ? run + 1 : 0;
+                if (run == 3) {
+                    if (n == out.length) out = java.util.Arrays.copyOf(out, n * 2);
+                    out[n++] = firstTypeId() + i;
+                    break;
+                }
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
     /** The hash {@link NameIndex} uses, of the string at {@code off}, read in place. */
     int hashString(int off) {
         if (off < baseStrings) return base.hashString(off);

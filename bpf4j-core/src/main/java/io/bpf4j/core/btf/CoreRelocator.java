@@ -273,9 +273,8 @@ public final class CoreRelocator {
         Map<String, List<Integer>> m = FLAVORED.get(btf);
         if (m != null) return m;
         Map<String, List<Integer>> built = new HashMap<>();
-        for (int id = btf.firstTypeId(); id < btf.nextTypeId(); id++) {
+        for (int id : btf.flavoredIds()) {
             String name = btf.type(id).name();
-            if (name.length() < 5 || !name.contains("___")) continue;
             String e = essentialName(name);
             if (e.length() != name.length()) built.computeIfAbsent(e, k -> new ArrayList<>()).add(id);
         }

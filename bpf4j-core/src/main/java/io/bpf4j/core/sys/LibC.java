@@ -36,37 +36,74 @@ public final class LibC {
     public static final long SYS_PERF_EVENT_OPEN = AARCH64 ? 241 : 298;
     public static final long SYS_GETTID = AARCH64 ? 178 : 186;
 
+    // Each downcall handle sits in its own holder class, made on first use: linking one costs milliseconds in a
+    // fresh JVM, and a tool needs only some of them. (A static final in a holder still folds to a constant.)
+
     // long syscall(long number, ...): variadic arguments are passed as 64-bit values so no register keeps
     // stale upper bits (glibc reads each as a long).
-    private static final MethodHandle SYSCALL3 = downcall("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
-    private static final MethodHandle SYSCALL5 = downcall("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
-    private static final MethodHandle IOCTL = downcall("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
-    private static final MethodHandle IOCTL_PTR = downcall("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
-    private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), 2);
-    private static final MethodHandle READ = downcall("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle MMAP = downcall("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
-    private static final MethodHandle MUNMAP = downcall("munmap",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
-    private static final MethodHandle EPOLL_CREATE1 = downcall("epoll_create1",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle EPOLL_CTL = downcall("epoll_ctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), -1);
-    private static final MethodHandle EPOLL_WAIT = downcall("epoll_wait",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), -1);
-    private static final MethodHandle MOUNT = downcall("mount",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1);
-    private static final MethodHandle SETRLIMIT = downcall("setrlimit",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), -1);
-    private static final MethodHandle GETEUID = downcall("geteuid", FunctionDescriptor.of(JAVA_INT), -1);
-    private static final MethodHandle GETPID = downcall("getpid", FunctionDescriptor.of(JAVA_INT), -1);
-    private static final MethodHandle SYSCONF = downcall("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT), -1);
+    private static final class Syscall3 {
+        static final MethodHandle H = downcall("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
+    }
+    private static final class Syscall5 {
+        static final MethodHandle H = downcall("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+    }
+    private static final class Ioctl {
+        static final MethodHandle H = downcall("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
+    }
+    private static final class IoctlPtr {
+        static final MethodHandle H = downcall("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
+    }
+    private static final class Open {
+        static final MethodHandle H = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), 2);
+    }
+    private static final class Read {
+        static final MethodHandle H = downcall("read",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    }
+    private static final class Close {
+        static final MethodHandle H = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+    }
+    private static final class Mmap {
+        static final MethodHandle H = downcall("mmap",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
+    }
+    private static final class Munmap {
+        static final MethodHandle H = downcall("munmap",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
+    }
+    private static final class EpollCreate1 {
+        static final MethodHandle H = downcall("epoll_create1",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
+    }
+    private static final class EpollCtl {
+        static final MethodHandle H = downcall("epoll_ctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), -1);
+    }
+    private static final class EpollWait {
+        static final MethodHandle H = downcall("epoll_wait",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), -1);
+    }
+    private static final class Mount {
+        static final MethodHandle H = downcall("mount",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1);
+    }
+    private static final class Setrlimit {
+        static final MethodHandle H = downcall("setrlimit",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), -1);
+    }
+    private static final class Geteuid {
+        static final MethodHandle H = downcall("geteuid", FunctionDescriptor.of(JAVA_INT), -1);
+    }
+    private static final class Getpid {
+        static final MethodHandle H = downcall("getpid", FunctionDescriptor.of(JAVA_INT), -1);
+    }
+    private static final class Sysconf {
+        static final MethodHandle H = downcall("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT), -1);
+    }
 
     /** mmap's failure value. */
     public static final long MAP_FAILED = -1L;
@@ -107,7 +144,7 @@ public final class LibC {
     public static long syscall(long nr, long a, MemorySegment b, long c) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return orErrno((long) SYSCALL3.invokeExact(buf, nr, a, b, c), buf);
+            return orErrno((long) Syscall3.H.invokeExact(buf, nr, a, b, c), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -117,7 +154,7 @@ public final class LibC {
     public static long syscall(long nr, MemorySegment p, long a, long b, long c, long d) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return orErrno((long) SYSCALL5.invokeExact(buf, nr, p, a, b, c, d), buf);
+            return orErrno((long) Syscall5.H.invokeExact(buf, nr, p, a, b, c, d), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -127,7 +164,7 @@ public final class LibC {
     public static int ioctl(int fd, long request, long arg) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return (int) orErrno((int) IOCTL.invokeExact(buf, fd, request, arg), buf);
+            return (int) orErrno((int) Ioctl.H.invokeExact(buf, fd, request, arg), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -137,7 +174,7 @@ public final class LibC {
     public static int ioctl(int fd, long request, MemorySegment arg) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return (int) orErrno((int) IOCTL_PTR.invokeExact(buf, fd, request, arg), buf);
+            return (int) orErrno((int) IoctlPtr.H.invokeExact(buf, fd, request, arg), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -149,7 +186,7 @@ public final class LibC {
     public static int open(String path, int flags) {
         MemorySegment buf = ERRNO_BUF.get();
         try (Arena arena = Arena.ofConfined()) {
-            return (int) orErrno((int) OPEN.invokeExact(buf, arena.allocateFrom(path), flags), buf);
+            return (int) orErrno((int) Open.H.invokeExact(buf, arena.allocateFrom(path), flags), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -159,7 +196,7 @@ public final class LibC {
     public static long read(int fd, MemorySegment into, long count) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return orErrno((long) READ.invokeExact(buf, fd, into, count), buf);
+            return orErrno((long) Read.H.invokeExact(buf, fd, into, count), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -169,7 +206,7 @@ public final class LibC {
     public static int close(int fd) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return (int) orErrno((int) CLOSE.invokeExact(buf, fd), buf);
+            return (int) orErrno((int) Close.H.invokeExact(buf, fd), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -182,7 +219,7 @@ public final class LibC {
     public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            MemorySegment r = (MemorySegment) MMAP.invokeExact(buf, MemorySegment.ofAddress(addr), length, prot,
+            MemorySegment r = (MemorySegment) Mmap.H.invokeExact(buf, MemorySegment.ofAddress(addr), length, prot,
                     flags, fd, offset);
             return r.address() == MAP_FAILED ? -errno(buf) : r.address();
         } catch (Throwable t) {
@@ -194,7 +231,7 @@ public final class LibC {
     public static int munmap(long addr, long length) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return (int) orErrno((int) MUNMAP.invokeExact(buf, MemorySegment.ofAddress(addr), length), buf);
+            return (int) orErrno((int) Munmap.H.invokeExact(buf, MemorySegment.ofAddress(addr), length), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -204,7 +241,7 @@ public final class LibC {
     public static int epollCreate1(int flags) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return (int) orErrno((int) EPOLL_CREATE1.invokeExact(buf, flags), buf);
+            return (int) orErrno((int) EpollCreate1.H.invokeExact(buf, flags), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -214,7 +251,7 @@ public final class LibC {
     public static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return (int) orErrno((int) EPOLL_CTL.invokeExact(buf, epfd, op, fd, event), buf);
+            return (int) orErrno((int) EpollCtl.H.invokeExact(buf, epfd, op, fd, event), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -224,7 +261,7 @@ public final class LibC {
     public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMs) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return (int) orErrno((int) EPOLL_WAIT.invokeExact(buf, epfd, events, maxEvents, timeoutMs), buf);
+            return (int) orErrno((int) EpollWait.H.invokeExact(buf, epfd, events, maxEvents, timeoutMs), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -234,7 +271,7 @@ public final class LibC {
     public static int mount(String source, String target, String fsType, long flags) {
         MemorySegment buf = ERRNO_BUF.get();
         try (Arena arena = Arena.ofConfined()) {
-            return (int) orErrno((int) MOUNT.invokeExact(buf, arena.allocateFrom(source), arena.allocateFrom(target),
+            return (int) orErrno((int) Mount.H.invokeExact(buf, arena.allocateFrom(source), arena.allocateFrom(target),
                     arena.allocateFrom(fsType), flags, MemorySegment.NULL), buf);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -251,7 +288,7 @@ public final class LibC {
             MemorySegment rlim = arena.allocate(JAVA_LONG, 2);
             rlim.setAtIndex(JAVA_LONG, 0, -1L); // RLIM_INFINITY
             rlim.setAtIndex(JAVA_LONG, 1, -1L);
-            return (int) orErrno((int) SETRLIMIT.invokeExact(buf, RLIMIT_MEMLOCK, rlim), buf);
+            return (int) orErrno((int) Setrlimit.H.invokeExact(buf, RLIMIT_MEMLOCK, rlim), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -260,7 +297,7 @@ public final class LibC {
     /** geteuid(). */
     public static int geteuid() {
         try {
-            return (int) GETEUID.invokeExact(ERRNO_BUF.get());
+            return (int) Geteuid.H.invokeExact(ERRNO_BUF.get());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -269,7 +306,7 @@ public final class LibC {
     /** getpid(). */
     public static int getpid() {
         try {
-            return (int) GETPID.invokeExact(ERRNO_BUF.get());
+            return (int) Getpid.H.invokeExact(ERRNO_BUF.get());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -283,7 +320,7 @@ public final class LibC {
     /** The size of a memory page. */
     public static long pageSize() {
         try {
-            return (long) SYSCONF.invokeExact(ERRNO_BUF.get(), SC_PAGESIZE);
+            return (long) Sysconf.H.invokeExact(ERRNO_BUF.get(), SC_PAGESIZE);
         } catch (Throwable t) {
             throw rethrow(t);
         }

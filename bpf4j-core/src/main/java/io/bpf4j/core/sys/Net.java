@@ -25,16 +25,26 @@ public final class Net {
     private static final ThreadLocal<MemorySegment> ERRNO_BUF =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
 
-    private static final MethodHandle SOCKET = downcall("socket",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle BIND = downcall("bind",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SENDTO = downcall("sendto",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECV = downcall("recv",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final class Socket {
+        static final MethodHandle H = downcall("socket",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+    private static final class Bind {
+        static final MethodHandle H = downcall("bind",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Setsockopt {
+        static final MethodHandle H = downcall("setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Sendto {
+        static final MethodHandle H = downcall("sendto",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class Recv {
+        static final MethodHandle H = downcall("recv",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
 
     public static final int AF_NETLINK = 16, AF_PACKET = 17;
     public static final int SOCK_RAW = 3, SOCK_CLOEXEC = 0x80000, SOCK_NONBLOCK = 0x800;
@@ -65,7 +75,7 @@ public final class Net {
     public static int socket(int domain, int type, int protocol) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return (int) orErrno((int) SOCKET.invokeExact(buf, domain, type, protocol), buf);
+            return (int) orErrno((int) Socket.H.invokeExact(buf, domain, type, protocol), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -75,7 +85,7 @@ public final class Net {
     public static int bind(int fd, MemorySegment addr) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return (int) orErrno((int) BIND.invokeExact(buf, fd, addr, (int) addr.byteSize()), buf);
+            return (int) orErrno((int) Bind.H.invokeExact(buf, fd, addr, (int) addr.byteSize()), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -92,7 +102,7 @@ public final class Net {
     public static int setsockopt(int fd, int level, int name, MemorySegment value) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return (int) orErrno((int) SETSOCKOPT.invokeExact(buf, fd, level, name, value, (int) value.byteSize()),
+            return (int) orErrno((int) Setsockopt.H.invokeExact(buf, fd, level, name, value, (int) value.byteSize()),
                     buf);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -103,7 +113,7 @@ public final class Net {
     public static long sendto(int fd, MemorySegment data, MemorySegment addr) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return orErrno((long) SENDTO.invokeExact(buf, fd, data, data.byteSize(), 0, addr,
+            return orErrno((long) Sendto.H.invokeExact(buf, fd, data, data.byteSize(), 0, addr,
                     (int) addr.byteSize()), buf);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -114,7 +124,7 @@ public final class Net {
     public static long recv(int fd, MemorySegment into, int flags) {
         MemorySegment buf = ERRNO_BUF.get();
         try {
-            return orErrno((long) RECV.invokeExact(buf, fd, into, into.byteSize(), flags), buf);
+            return orErrno((long) Recv.H.invokeExact(buf, fd, into, into.byteSize(), flags), buf);
         } catch (Throwable t) {
             throw rethrow(t);
         }
