@@ -54,6 +54,10 @@ import picocli.CommandLine.Spec;
                 BtfCommand.class,
                 ObjectCommand.class,
                 RunCommand.class,
+                ProgCommand.class,
+                MapCommand.class,
+                LinkCommand.class,
+                TracelogCommand.class,
         })
 public final class Main implements Runnable {
 

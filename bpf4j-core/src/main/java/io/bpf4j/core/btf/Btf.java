@@ -274,7 +274,8 @@ public final class Btf {
     // ---- decoding ----
 
     /** The string at {@code off}: in the base below its end, else in this table's string section. */
-    String string(int off) {
+    /** The string at offset {@code off} of the string section (names, and line info's file names and lines). */
+    public String string(int off) {
         if (off == 0) return "";
         if (off < baseStrings) return base.string(off);
         ByteBuffer s = index.strings();

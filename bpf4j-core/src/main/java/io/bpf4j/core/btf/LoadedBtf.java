@@ -63,6 +63,21 @@ public final class LoadedBtf implements AutoCloseable {
         }
     }
 
+    /** The raw BTF the kernel holds for this object (BPF_OBJ_GET_INFO_BY_FD), for {@link Btf#parse(byte[])}. */
+    public byte[] data() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(BpfAttr.BtfInfo.SIZE, 8);
+            Bpf.objInfo(fd.value(), info, arena);
+            int size = info.get(JAVA_INT, BpfAttr.BtfInfo.BTF_SIZE);
+            MemorySegment data = arena.allocate(Math.max(1, size));
+            MemorySegment full = arena.allocate(BpfAttr.BtfInfo.SIZE, 8);
+            full.set(JAVA_LONG, BpfAttr.BtfInfo.BTF, data.address());
+            full.set(JAVA_INT, BpfAttr.BtfInfo.BTF_SIZE, size);
+            Bpf.objInfo(fd.value(), full, arena);
+            return data.asSlice(0, size).toArray(JAVA_BYTE);
+        }
+    }
+
     /** Opens the BTF object with kernel id {@code id} (BPF_BTF_GET_FD_BY_ID): vmlinux is id 1. */
     public static LoadedBtf fromId(int id) {
         try (Arena arena = Arena.ofConfined()) {
