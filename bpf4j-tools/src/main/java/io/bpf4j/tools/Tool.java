@@ -1,6 +1,6 @@
 package io.bpf4j.tools;
 
-import io.bpf4j.output.Outputs;
+import io.bpf4j.output.Recorder;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,7 +34,8 @@ public abstract class Tool implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
-        try (ToolSession session = new ToolSession(spec.name(), out(), err(), Outputs.open(outputs), json)) {
+        Recorder recorder = Recorder.open(spec.name(), outputs, err());
+        try (ToolSession session = new ToolSession(spec.name(), out(), err(), recorder, json)) {
             return run(session);
         }
     }

@@ -16,7 +16,7 @@ import io.bpf4j.output.EventType;
 import io.bpf4j.output.Histogram;
 import io.bpf4j.output.Json;
 import io.bpf4j.output.JsonLinesSink;
-import io.bpf4j.output.Sink;
+import io.bpf4j.output.Recorder;
 import io.bpf4j.output.StackCounts;
 import io.bpf4j.output.TraceEvent;
 import io.bpf4j.output.TraceInfo;
@@ -53,12 +53,13 @@ import java.util.function.Consumer;
 public final class ToolSession implements AutoCloseable {
     /** Where the tools' compiled BPF objects are in the jar. */
     static final String OBJECTS = "/io/bpf4j/tools/bpf/";
-    private static final long POLL_MS = 100;
+    // How long one wait for events lasts: a signal ends the loop at the next wake-up, and tools must exit in 0.1 s.
+    private static final long POLL_MS = 25;
 
     private final String tool;
     private final PrintWriter out;
     private final PrintWriter err;
-    private final List<Sink> sinks;
+    private final Recorder recorder;
     private final boolean json;
     private final List<Link> links = new ArrayList<>();
     private final List<PerfBuffer> perfBuffers = new ArrayList<>();
@@ -71,19 +72,18 @@ public final class ToolSession implements AutoCloseable {
     private BpfObject object;
     private RingBufferPoller poller;
     private Symbolizer symbolizer;
-    private boolean sinksOpen;
     private long events;
     private long lostReported;
 
     /**
-     * A session for {@code tool} printing to {@code out} (results) and {@code err} (notes), recording to
-     * {@code sinks} (which it closes), printing JSON lines when {@code json}.
+     * A session for {@code tool} printing to {@code out} (results) and {@code err} (notes, progress), recording
+     * to {@code recorder} (which it closes), printing JSON lines when {@code json}.
      */
-    public ToolSession(String tool, PrintWriter out, PrintWriter err, List<Sink> sinks, boolean json) {
+    public ToolSession(String tool, PrintWriter out, PrintWriter err, Recorder recorder, boolean json) {
         this.tool = Objects.requireNonNull(tool);
         this.out = out;
         this.err = err;
-        this.sinks = List.copyOf(sinks);
+        this.recorder = Objects.requireNonNull(recorder);
         this.json = json;
         // Ctrl-C and SIGTERM run shutdown hooks: end the loop, and hold the JVM until everything is detached.
         this.hook = new Thread(() -> {
@@ -236,7 +236,8 @@ public final class ToolSession implements AutoCloseable {
 
                 @Override
                 public void onLost(int cpu, long count) {
-                    sinks(s -> s.lost(cpu, count));
+                    openSinks();
+                    recorder.lost(cpu, count);
                 }
             }));
         } else {
@@ -258,7 +259,7 @@ public final class ToolSession implements AutoCloseable {
         int c = type.cpuField() != null ? (int) record.getLong(type.cpuField()) : cpu;
         TraceEvent e = new TraceEvent(type, ts, c, record, rec);
         events++;
-        sinks(s -> s.event(e));
+        recorder.event(e);
         handler.accept(e);
     }
 
@@ -309,6 +310,7 @@ public final class ToolSession implements AutoCloseable {
                 }
             }
             out.flush();
+            recorder.tick();
         }
         drain();
         out.flush();
@@ -349,13 +351,13 @@ public final class ToolSession implements AutoCloseable {
             // The sinks learn of ring-buffer losses per CPU as the counters grow.
             long before = lostReported;
             lostReported = total;
-            if (sinksOpen && !sinks.isEmpty()) {
+            if (recorder.isOpen()) {
                 long remaining = total - before;
                 for (int cpu = 0; cpu < perCpu.size() && remaining > 0; cpu++) {
                     long n = Math.min(remaining, perCpu.get(cpu));
                     if (n > 0) {
                         int c = cpu;
-                        sinks(s -> s.lost(c, n));
+                        recorder.lost(c, n);
                         remaining -= n;
                     }
                 }
@@ -368,13 +370,13 @@ public final class ToolSession implements AutoCloseable {
         openSinks();
         if (json) out.println(Json.write(Map.of("histogram", h.toJson())));
         else out.print(h.text());
-        sinks(s -> s.histogram(h));
+        recorder.histogram(h);
     }
 
     /** Sends {@code stacks} to the sinks (the tool prints them in its own format). */
     public void stacks(StackCounts stacks) {
         openSinks();
-        sinks(s -> s.stacks(stacks));
+        recorder.stacks(stacks);
     }
 
     /** Prints one JSON line. */
@@ -397,9 +399,7 @@ public final class ToolSession implements AutoCloseable {
     }
 
     private void openSinks() {
-        if (sinksOpen) return;
-        sinksOpen = true;
-        if (sinks.isEmpty()) return;
+        if (recorder.isOpen() || recorder.isEmpty()) return;
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
@@ -409,22 +409,7 @@ public final class ToolSession implements AutoCloseable {
         Instant now = Instant.now();
         long offset = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
         TraceInfo info = new TraceInfo(tool, eventTypes, host, offset, Runtime.getRuntime().availableProcessors());
-        sinks(s -> s.open(info));
-    }
-
-    @FunctionalInterface
-    private interface SinkCall {
-        void apply(Sink s) throws IOException;
-    }
-
-    private void sinks(SinkCall call) {
-        for (Sink s : sinks) {
-            try {
-                call.apply(s);
-            } catch (IOException e) {
-                throw new UncheckedIOException("writing " + tool + "'s output failed: " + e.getMessage(), e);
-            }
-        }
+        recorder.open(info);
     }
 
     /**
@@ -454,12 +439,10 @@ public final class ToolSession implements AutoCloseable {
             for (PerfBuffer pb : perfBuffers) pb.close();
             if (poller != null) poller.close();
             if (object != null) object.close();
-            for (Sink s : sinks) {
-                try {
-                    s.close();
-                } catch (IOException e) {
-                    failure = add(failure, new UncheckedIOException(e));
-                }
+            try {
+                recorder.close();
+            } catch (UncheckedIOException e) {
+                failure = add(failure, e);
             }
             out.flush();
             err.flush();
