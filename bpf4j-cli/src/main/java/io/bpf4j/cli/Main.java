@@ -5,6 +5,7 @@ import io.bpf4j.tools.Tools;
 
 import java.io.PrintWriter;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -76,7 +77,8 @@ public final class Main implements Runnable {
 
     /** Runs the command line and exits with its exit code. */
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        boolean debug = "1".equals(System.getenv("BPF4J_DEBUG"));
+        System.exit(commandLine(debug, args.length > 0 ? args[0] : null).execute(args));
     }
 
     /** The configured {@code bpf4j} command line; stack traces on errors when {@code BPF4J_DEBUG=1}. */
@@ -86,14 +88,31 @@ public final class Main implements Runnable {
 
     /** The configured {@code bpf4j} command line; {@code debug} adds stack traces to error messages. */
     static CommandLine commandLine(boolean debug) {
+        return commandLine(debug, null);
+    }
+
+    /**
+     * The command line for a run whose first argument is {@code first}: when that names a tool, only that tool
+     * is registered — picocli builds a model of every command it registers, and a tool run should not pay for
+     * thirty — else every tool is (for the usage and the other commands).
+     */
+    static CommandLine commandLine(boolean debug, String first) {
         CommandLine cl = new CommandLine(new Main());
-        for (Tools.Group g : Tools.groups()) {
-            for (Class<? extends Tool> t : g.tools()) cl.addSubcommand(t);
-        }
+        List<Class<? extends Tool>> tools = Tools.groups().stream().flatMap(g -> g.tools().stream()).toList();
+        List<Class<? extends Tool>> named = tools.stream().filter(t -> names(t).contains(first)).toList();
+        for (Class<? extends Tool> t : named.isEmpty() ? tools : named) cl.addSubcommand(t);
         cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
         cl.setExecutionExceptionHandler(new ErrorHandler(debug));
         cl.setCaseInsensitiveEnumValuesAllowed(true); // --type xdp as well as --type XDP
         return cl;
+    }
+
+    /** The name and aliases of a tool command. */
+    private static List<String> names(Class<? extends Tool> tool) {
+        Command c = tool.getAnnotation(Command.class);
+        List<String> names = new java.util.ArrayList<>(List.of(c.aliases()));
+        names.add(c.name());
+        return names;
     }
 
     /**
