@@ -93,6 +93,12 @@ public record ObjectMap(String name, MapSpec spec, Kind kind, Pinning pinning, b
                 btfValueTypeId);
     }
 
+    /** This map with another size ({@code max_entries}: elements, or bytes for ring buffers). */
+    public ObjectMap withMaxEntries(int entries) {
+        return new ObjectMap(name, spec.withMaxEntries(entries), kind, pinning, data, variables, initialValues,
+                btfKeyTypeId, btfValueTypeId);
+    }
+
     /** This map with {@code variable}'s bytes replaced by {@code value} (which must be the variable's size). */
     public ObjectMap withVariable(Variable variable, byte[] value) {
         if (value.length != variable.size()) {

@@ -22,6 +22,7 @@ public final class Recorder implements AutoCloseable {
     private boolean opened;
     private long events;
     private long lost;
+    private long aggregates;
     private long started;
     private long nextProgress;
 
@@ -73,11 +74,13 @@ public final class Recorder implements AutoCloseable {
 
     /** A histogram to every sink. */
     public void histogram(Histogram h) {
+        aggregates++;
         each(s -> s.histogram(h));
     }
 
     /** Stacks to every sink. */
     public void stacks(StackCounts st) {
+        aggregates++;
         each(s -> s.stacks(st));
     }
 
@@ -134,7 +137,8 @@ public final class Recorder implements AutoCloseable {
             }
         }
         if (!done.isEmpty()) {
-            log.printf("%s: recorded %d events%s to %s%n", who, events, lost > 0 ? " (" + lost + " lost)" : "",
+            log.printf("%s: recorded %d events%s%s to %s%n", who, events, lost > 0 ? " (" + lost + " lost)" : "",
+                    aggregates > 0 ? " and " + aggregates + " histogram(s) or stack set(s)" : "",
                     String.join(", ", done));
             log.flush();
         }

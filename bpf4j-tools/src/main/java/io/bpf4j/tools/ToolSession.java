@@ -3,6 +3,7 @@ package io.bpf4j.tools;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.MapType;
+import io.bpf4j.core.ObjectMap;
 import io.bpf4j.core.ObjectProgram;
 import io.bpf4j.core.ObjectSpec;
 import io.bpf4j.core.btf.Btf;
@@ -153,6 +154,14 @@ public final class ToolSession implements AutoCloseable {
         byte[] s = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         System.arraycopy(s, 0, b, 0, Math.min(s.length, size - 1));
         spec = spec.withVariable(name, b);
+        return this;
+    }
+
+    /** Sizes map {@code name} before load (e.g. {@code --stack-storage-size}). */
+    public ToolSession maxEntries(String name, int entries) {
+        ObjectMap m = requireSpec().map(name)
+                .orElseThrow(() -> new IllegalArgumentException("no map '" + name + "' in the object"));
+        spec = spec.withMap(m.withMaxEntries(entries));
         return this;
     }
 

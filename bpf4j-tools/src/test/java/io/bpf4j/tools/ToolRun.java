@@ -1,6 +1,5 @@
 package io.bpf4j.tools;
 
-import io.bpf4j.core.KernelObjects;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -47,7 +46,7 @@ public record ToolRun(int exit, String out, String err) {
         /** Waits for the tool to end (at most 60 s) and checks it left no link behind. */
         public ToolRun finish() throws Exception {
             ToolRun r = future.get(60, TimeUnit.SECONDS);
-            assertThat(KernelObjects.linkIds()).as("BPF links left after the tool exited")
+            assertThat(ownLinkIds()).as("BPF links this JVM still holds after the tool exited")
                     .isSubsetOf(linksBefore);
             return r;
         }
@@ -70,7 +69,7 @@ public record ToolRun(int exit, String out, String err) {
     public static Running start(Class<? extends Tool> tool, Predicate<String> attached, String... args)
             throws Exception {
         assumeRoot();
-        List<Integer> linksBefore = KernelObjects.linkIds();
+        List<Integer> linksBefore = ownLinkIds();
         StringWriter out = new StringWriter(), err = new StringWriter();
         Tool instance;
         try {
@@ -102,6 +101,33 @@ public record ToolRun(int exit, String out, String err) {
             Thread.sleep(20);
         }
         return running;
+    }
+
+    /**
+     * The ids of the BPF links this JVM holds open (from /proc/self/fdinfo): other processes, tests of other
+     * modules running at the same time among them, make and drop links of their own.
+     */
+    static List<Integer> ownLinkIds() throws java.io.IOException {
+        List<Integer> ids = new java.util.ArrayList<>();
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            for (java.nio.file.Path fd : fds.toList()) {
+                String target;
+                try {
+                    target = java.nio.file.Files.readSymbolicLink(fd).toString();
+                } catch (java.io.IOException closedMeanwhile) {
+                    continue;
+                }
+                if (!target.equals("anon_inode:bpf_link")) continue;
+                try {
+                    java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/fdinfo", fd.getFileName().toString()))
+                            .stream().filter(l -> l.startsWith("link_id:"))
+                            .forEach(l -> ids.add(Integer.parseInt(l.substring(8).strip())));
+                } catch (java.io.IOException closedMeanwhile) {
+                    // closed between the listing and the read
+                }
+            }
+        }
+        return ids;
     }
 
     /** The lines of stdout that contain {@code text}. */
