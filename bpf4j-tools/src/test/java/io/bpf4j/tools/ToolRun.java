@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Runs a tool in this JVM as the {@code bpf4j} command would, while the test makes the workload it observes.
- * {@link #start} returns once the tool has printed its first line (its header, printed after attaching) or
- * {@code attached} says it is ready; {@link #finish} waits for the tool's end (its {@code -d} duration or its
+ * {@link #start} returns once the tool has attached (this JVM holds new BPF links, and no more appear) and, when
+ * given, {@code attached} accepts what it printed; {@link #finish} waits for the tool's end (its {@code -d} duration or its
  * interval count) and checks that every link it made is gone.
  *
  * @param exit the exit code
@@ -90,14 +90,26 @@ public record ToolRun(int exit, String out, String err) {
         });
         Running running = new Running(future, out, linksBefore);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!attached.test(running.outSoFar())) {
+        // Ready: the predicate holds, and the tool has attached — this JVM holds links it did not hold before, and
+        // their number has not changed for 200 ms (a tool attaches its programs one after the other).
+        int lastCount = -1;
+        long stableSince = 0;
+        while (true) {
+            int count = (int) ownLinkIds().stream().filter(id -> !linksBefore.contains(id)).count();
+            long now = System.nanoTime();
+            if (count != lastCount) {
+                lastCount = count;
+                stableSince = now;
+            }
+            boolean attachedAll = count > 0 && now - stableSince > TimeUnit.MILLISECONDS.toNanos(200);
+            if (attachedAll && attached.test(running.outSoFar())) break;
             if (future.isDone()) {
                 ToolRun r = future.get();
                 throw new AssertionError("the tool ended before it was ready (exit " + r.exit() + ")\nstdout:\n"
                         + r.out() + "\nstderr:\n" + r.err());
             }
-            if (System.nanoTime() > deadline) throw new AssertionError("the tool was not ready after 30 s; stdout:\n"
-                    + running.outSoFar() + "\nstderr:\n" + err);
+            if (now > deadline) throw new AssertionError("the tool was not ready after 30 s (links attached: "
+                    + count + "); stdout:\n" + running.outSoFar() + "\nstderr:\n" + err);
             Thread.sleep(20);
         }
         return running;

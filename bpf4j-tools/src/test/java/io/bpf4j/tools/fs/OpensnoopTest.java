@@ -51,7 +51,6 @@ class OpensnoopTest {
         try {
             ToolRun.Running running = ToolRun.start(Opensnoop.class, out -> true,
                     "-p", String.valueOf(PID), "-x", "--json", "-d", "2");
-            Thread.sleep(700); // --json prints no header: give it time to attach
             Files.readString(file);
             assertThatThrownBy(() -> Files.readString(missing)).isInstanceOf(NoSuchFileException.class);
             ToolRun r = running.finish();
