@@ -10,5 +10,6 @@ public final class CpuTools {
     }
 
     /** The tools of this group. */
-    public static final List<Class<? extends Tool>> TOOLS = List.of();
+    public static final List<Class<? extends Tool>> TOOLS = List.of(Profile.class, Offcputime.class,
+            Stackcount.class);
 }

@@ -10,5 +10,6 @@ public final class FsTools {
     }
 
     /** The tools of this group. */
-    public static final List<Class<? extends Tool>> TOOLS = List.of(Opensnoop.class);
+    public static final List<Class<? extends Tool>> TOOLS = List.of(Opensnoop.class, Mkdirsnoop.class,
+            Cachestat.class);
 }

@@ -1,0 +1,110 @@
+package io.bpf4j.tools.cpu;
+
+import io.bpf4j.core.BpfObject;
+import io.bpf4j.core.link.RawTracepoint;
+import io.bpf4j.tools.Tool;
+import io.bpf4j.tools.ToolSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+
+/**
+ * {@code offcputime}: the time threads spent off CPU — blocked on I/O, locks, sleeps, or waiting for a CPU — summed
+ * by thread and by the kernel and user stacks they left the CPU in, in microseconds; libbpf-tools' offcputime with
+ * its flags and output, plus bcc's {@code -U}/{@code -K}/{@code -f}/{@code -d}.
+ *
+ * <p>Hooks {@code tp_btf/sched_switch} (a BPF link): the stacks are taken when a thread is switched out and the
+ * time is counted when it is switched back in, so a thread still off CPU when the tool ends is not counted, and
+ * involuntary preemption (waiting for a CPU) counts like blocking unless {@code --state} selects sleeping states.
+ * The idle threads are left out. Frames of the tracing itself (the BPF program, {@code bpf_trace_run*}) are
+ * dropped from the kernel stacks.
+ */
+@Command(name = "offcputime", mixinStandardHelpOptions = true,
+        description = "Summarize off-CPU time by stack trace.")
+public final class Offcputime extends Tool {
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this PID only.")
+    Integer pid;
+
+    @Option(names = {"-t", "--tid"}, paramLabel = "TID", description = "Trace this TID only.")
+    Integer tid;
+
+    @Option(names = {"-u", "--user-threads-only"}, description = "User threads only (no kernel threads).")
+    boolean userThreads;
+
+    @Option(names = {"-k", "--kernel-threads-only"}, description = "Kernel threads only (no user threads).")
+    boolean kernelThreads;
+
+    @Option(names = {"-U", "--user-stacks-only"},
+            description = "Show stacks from user space only (no kernel space stacks).")
+    boolean userOnly;
+
+    @Option(names = {"-K", "--kernel-stacks-only"},
+            description = "Show stacks from kernel space only (no user space stacks).")
+    boolean kernelOnly;
+
+    @Option(names = {"-m", "--min-block-time"}, paramLabel = "MIN-BLOCK-TIME", defaultValue = "1",
+            description = "The amount of time in microseconds over which we store traces (default ${DEFAULT-VALUE}).")
+    long minUs;
+
+    @Option(names = {"-M", "--max-block-time"}, paramLabel = "MAX-BLOCK-TIME",
+            description = "The amount of time in microseconds under which we store traces (default U64_MAX).")
+    Long maxUs;
+
+    @Option(names = "--state", paramLabel = "STATE",
+            description = "Filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE), "
+                    + "see include/linux/sched.h.")
+    Long state;
+
+    @Option(names = {"-f", "--folded"}, description = "Output folded format, one line per stack (for flame graphs).")
+    boolean folded;
+
+    @Option(names = {"-d", "--delimited"}, description = "Insert a delimiter between kernel and user stacks.")
+    boolean delimited;
+
+    @Option(names = "--stack-storage-size", paramLabel = "STACK-STORAGE-SIZE", defaultValue = "1024",
+            description = "The number of unique stack traces that can be stored and displayed "
+                    + "(default ${DEFAULT-VALUE}).")
+    int stackStorage;
+
+    @Option(names = "--perf-max-stack-depth", paramLabel = "PERF-MAX-STACK-DEPTH", defaultValue = "127",
+            description = "The limit for both kernel and user stack traces (default ${DEFAULT-VALUE}).")
+    int stackDepth;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "duration",
+            description = "Duration of the trace in seconds.")
+    Double duration;
+
+    @Override
+    protected int run(ToolSession s) {
+        if (userThreads && kernelThreads) throw new IllegalArgumentException("-u and -k are mutually exclusive");
+        if (userOnly && kernelOnly) throw new IllegalArgumentException("-U and -K are mutually exclusive");
+        s.object("offcputime");
+        if (pid != null) s.set("targ_pid", pid);
+        if (tid != null) s.set("targ_tid", tid);
+        s.set("user_threads_only", userThreads ? 1 : 0);
+        s.set("kernel_threads_only", kernelThreads ? 1 : 0);
+        s.set("user_stacks_only", userOnly ? 1 : 0);
+        s.set("kernel_stacks_only", kernelOnly ? 1 : 0);
+        if (state != null) s.set("targ_state", state);
+        s.set("min_block_ns", minUs * 1000);
+        if (maxUs != null) s.set("max_block_ns", maxUs * 1000);
+        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth)) {
+            s.keep(RawTracepoint.attach(obj.program("offcputime_switch")));
+            PrintWriter note = folded || s.json() ? s.err() : s.out();
+            note.printf("Tracing off-CPU time (us) of %s by %s stack%s%n",
+                    pid != null ? "PID " + pid : tid != null ? "TID " + tid : "all threads",
+                    userOnly ? "user" : kernelOnly ? "kernel" : "user + kernel",
+                    duration != null ? " for " + Profile.fmt(duration) + " secs." : "... Hit Ctrl-C to end.");
+            note.flush();
+            s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+            Stacks.Options o = new Stacks.Options(userOnly, kernelOnly, folded, delimited, false);
+            Stacks.print(s, Stacks.resolve(obj, Stacks.read(obj), s.symbolizer(), o, true), o, "us");
+            long lost = Stacks.lost(obj);
+            if (lost > 0) s.err().println("offcputime: " + lost + " block(s) not counted: the counts map was full");
+        }
+        return 0;
+    }
+}

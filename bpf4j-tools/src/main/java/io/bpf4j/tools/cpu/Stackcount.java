@@ -1,0 +1,224 @@
+package io.bpf4j.tools.cpu;
+
+import io.bpf4j.core.BpfException;
+import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.BpfObject;
+import io.bpf4j.core.features.Probe;
+import io.bpf4j.core.link.Kprobe;
+import io.bpf4j.core.link.Link;
+import io.bpf4j.core.link.RawTracepoint;
+import io.bpf4j.core.link.Tracepoint;
+import io.bpf4j.core.link.Uprobe;
+import io.bpf4j.tools.Tool;
+import io.bpf4j.tools.ToolSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+/**
+ * {@code stackcount} (also {@code show_bt}): every distinct stack that reached an event, with how often, over the
+ * run or per interval — bcc's stackcount, with its flags and output (and the back traces bcc's stacksnoop
+ * example showed, summed).
+ *
+ * <p>The event is chosen at run time: a tracepoint {@code t:CATEGORY:NAME} is hooked as a raw tracepoint of that
+ * name (a BPF link; the stack then starts in the function that fired it, the tracing frames being dropped), or,
+ * where the kernel has no raw tracepoint of that name ({@code syscalls:*}), as a perf-event tracepoint (which
+ * takes tens of milliseconds to detach); {@code raw_tp:NAME} names a raw tracepoint directly. A bare {@code FUNC}
+ * (or {@code p::FUNC}) is a kernel function, traced with a kprobe where the kernel has kprobes; where it has none,
+ * the tool says so and exits. {@code LIB:FUNC} (or {@code p:LIB:FUNC}; LIB a library name such as {@code c}, or a
+ * path) is a user function, traced with a uprobe, with user stacks only (the kernel's would be the uprobe
+ * machinery). USDT probes are not supported here (see {@code trace}).
+ */
+@Command(name = "stackcount", aliases = "show_bt", mixinStandardHelpOptions = true,
+        description = "Count events and their stack traces.")
+public final class Stackcount extends Tool {
+    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
+
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this PID only.")
+    Integer pid;
+
+    @Option(names = {"-i", "--interval"}, paramLabel = "INTERVAL", description = "Summary interval, seconds.")
+    Double interval;
+
+    @Option(names = {"-D", "--duration"}, paramLabel = "DURATION", description = "Total duration of trace, seconds.")
+    Double duration;
+
+    @Option(names = {"-T", "--timestamp"}, description = "Include timestamp on output.")
+    boolean timestamp;
+
+    @Option(names = {"-P", "--perpid"}, description = "Display stacks separately for each process.")
+    boolean perPid;
+
+    @Option(names = {"-K", "--kernel-stacks-only"}, description = "Kernel stack only.")
+    boolean kernelOnly;
+
+    @Option(names = {"-U", "--user-stacks-only"}, description = "User stack only.")
+    boolean userOnly;
+
+    @Option(names = {"-d", "--delimited"}, description = "Insert delimiter between kernel/user stacks.")
+    boolean delimited;
+
+    @Option(names = {"-f", "--folded"}, description = "Output folded format.")
+    boolean folded;
+
+    @Option(names = "--stack-storage-size", paramLabel = "STACK-STORAGE-SIZE", defaultValue = "1024",
+            description = "The number of unique stack traces that can be stored (default ${DEFAULT-VALUE}).")
+    int stackStorage;
+
+    @Option(names = "--perf-max-stack-depth", paramLabel = "PERF-MAX-STACK-DEPTH", defaultValue = "127",
+            description = "The limit for both kernel and user stack traces (default ${DEFAULT-VALUE}).")
+    int stackDepth;
+
+    @Parameters(index = "0", paramLabel = "pattern",
+            description = "The event: t:CATEGORY:NAME (tracepoint), raw_tp:NAME, FUNC / p::FUNC (kernel function, "
+                    + "needs kprobes), LIB:FUNC / p:LIB:FUNC (user function, e.g. c:malloc).")
+    String pattern;
+
+    /** What the pattern names. */
+    private record Target(String kind, String category, String name) {
+    }
+
+    @Override
+    protected int run(ToolSession s) {
+        if (userOnly && kernelOnly) throw new IllegalArgumentException("-U and -K are mutually exclusive");
+        Target t = parse(pattern);
+        boolean uprobe = t.kind().equals("uprobe");
+        if (uprobe && kernelOnly) throw new IllegalArgumentException("-K: a user function has no kernel stack");
+        if (t.kind().equals("kprobe")) {
+            Probe kprobes = Kprobe.availability();
+            if (!kprobes.available()) {
+                s.err().println("stackcount: cannot trace kernel function '" + t.name() + "': kprobes are not "
+                        + "available on this kernel (" + kprobes.reason() + ")" + tracepointHint(t.name()));
+                return 1;
+            }
+        }
+        s.object("stackcount");
+        if (pid != null) s.set("targ_pid", pid);
+        s.set("per_pid", perPid ? 1 : 0);
+        s.set("user_stacks_only", userOnly || uprobe ? 1 : 0);
+        s.set("kernel_stacks_only", kernelOnly ? 1 : 0);
+        // raw_tp serves both tracepoint kinds when it can; the perf-event tracepoint is the fallback for syscalls:*
+        for (String p : List.of("stackcount_raw_tp", "stackcount_tp", "stackcount_kprobe")) {
+            boolean wanted = switch (p) {
+                case "stackcount_kprobe" -> t.kind().equals("kprobe") || uprobe;
+                case "stackcount_tp" -> t.kind().equals("tracepoint");
+                default -> !t.kind().equals("kprobe") && !uprobe;
+            };
+            s.autoload(p, wanted);
+        }
+        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth)) {
+            s.keep(attach(s, obj, t));
+            if (!folded && !s.json()) {
+                s.out().println("Tracing 1 functions for \"" + pattern + "\"... Hit Ctrl-C to end.");
+            } else {
+                s.err().println("stackcount: tracing \"" + pattern + "\"");
+            }
+            s.out().flush();
+            Stacks.Options o = new Stacks.Options(userOnly || uprobe, kernelOnly, folded, delimited, true);
+            Runnable report = () -> {
+                var entries = Stacks.read(obj);
+                // an interval with nothing to show prints nothing, not even its timestamp
+                if (entries.isEmpty() && interval != null) return;
+                if (timestamp && !s.json()) s.out().println(LocalTime.now().format(HMS));
+                Stacks.print(s, Stacks.resolve(obj, entries, s.symbolizer(), o, perPid), o, "count");
+            };
+            Duration every = interval == null ? null : Duration.ofMillis((long) (interval * 1000));
+            s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), every, null, () -> {
+                report.run();
+                clear(obj.map("counts"));
+                clear(obj.map("stackmap"));
+            });
+            // what came after the last interval (or the whole run, without -i)
+            report.run();
+            long lost = Stacks.lost(obj);
+            if (lost > 0) s.err().println("stackcount: " + lost + " event(s) not counted: the counts map was full");
+        }
+        return 0;
+    }
+
+    private Link attach(ToolSession s, BpfObject obj, Target t) {
+        switch (t.kind()) {
+            case "kprobe" -> {
+                return Kprobe.attach(obj.program("stackcount_kprobe"), t.name());
+            }
+            case "uprobe" -> {
+                return Uprobe.attach(obj.program("stackcount_kprobe"), Uprobe.resolve(t.category()), t.name(), false,
+                        pid == null ? -1 : pid);
+            }
+            case "raw_tp" -> {
+                return RawTracepoint.attach(obj.program("stackcount_raw_tp"), t.name());
+            }
+            default -> {
+                try {
+                    return RawTracepoint.attach(obj.program("stackcount_raw_tp"), t.name());
+                } catch (BpfException noRawTracepoint) {
+                    s.err().println("stackcount: no raw tracepoint '" + t.name() + "': using the perf-event "
+                            + "tracepoint " + t.category() + ":" + t.name());
+                    try {
+                        return Tracepoint.attach(obj.program("stackcount_tp"), t.category(), t.name());
+                    } catch (RuntimeException e) {
+                        e.addSuppressed(noRawTracepoint);
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * t:CAT:NAME / tracepoint:CAT:NAME, raw_tp:NAME / r:NAME / tp_btf:NAME, FUNC / p::FUNC / k:FUNC / kprobe:FUNC,
+     * LIB:FUNC / p:LIB:FUNC (the uprobe's library in {@link Target#category}).
+     */
+    static Target parse(String pattern) {
+        String[] p = pattern.split(":", -1);
+        if (p.length == 3 && (p[0].equals("t") || p[0].equals("tracepoint")) && !p[1].isEmpty() && !p[2].isEmpty()) {
+            // raw tracepoint names are the tracepoint's name without its category
+            return new Target("tracepoint", p[1], p[2]);
+        }
+        if (p.length == 2 && List.of("raw_tp", "r", "tp_btf", "raw_tracepoint").contains(p[0]) && !p[1].isEmpty()) {
+            return new Target("raw_tp", null, p[1]);
+        }
+        if (p.length == 1 && !p[0].isEmpty()) return new Target("kprobe", null, p[0]);
+        if (p.length == 2 && List.of("k", "kprobe").contains(p[0]) && !p[1].isEmpty()) {
+            return new Target("kprobe", null, p[1]);
+        }
+        if (p.length == 3 && p[0].equals("p") && p[1].isEmpty() && !p[2].isEmpty()) {
+            return new Target("kprobe", null, p[2]);
+        }
+        if (p.length == 2 && !p[0].isEmpty() && !p[1].isEmpty() && !List.of("t", "tracepoint", "u", "usdt")
+                .contains(p[0])) {
+            return new Target("uprobe", p[0], p[1]);
+        }
+        if (p.length == 3 && p[0].equals("p") && !p[1].isEmpty() && !p[2].isEmpty()) {
+            return new Target("uprobe", p[1], p[2]);
+        }
+        throw new IllegalArgumentException("unsupported pattern '" + pattern + "': use t:CATEGORY:NAME, raw_tp:NAME, "
+                + "a kernel function name, or LIB:FUNC (USDT probes: use the trace tool)");
+    }
+
+    /** When FUNC is also the name of a tracepoint (as sched_process_fork), suggests tracing that instead. */
+    private static String tracepointHint(String name) {
+        Path events = Path.of("/sys/kernel/tracing/events");
+        try (var cats = Files.list(events)) {
+            for (Path c : cats.toList()) {
+                if (Files.isDirectory(c.resolve(name))) {
+                    return "; the tracepoint t:" + c.getFileName() + ":" + name + " exists: trace it instead";
+                }
+            }
+        } catch (java.io.IOException | RuntimeException unreadable) {
+            // tracefs not mounted: the generic hint below
+        }
+        return "; trace a tracepoint instead: t:CATEGORY:NAME";
+    }
+
+    private static void clear(BpfMap m) {
+        m.keys().toList().forEach(m::delete);
+    }
+}

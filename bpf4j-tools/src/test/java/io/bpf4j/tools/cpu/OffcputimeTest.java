@@ -1,0 +1,56 @@
+package io.bpf4j.tools.cpu;
+
+import io.bpf4j.tools.ToolRun;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** offcputime sees a child sleeping in a uniquely named function, for about as long as it slept. */
+class OffcputimeTest {
+    // 20 ms sleeps called from FN through nap (which keeps a frame pointer, so FN is found under libc's usleep)
+    private static final String NAP = """
+            #include <unistd.h>
+            void nap(void) { usleep(20000); }
+            void FN(void) { for (;;) nap(); }
+            int main(void) { FN(); return 0; }
+            """;
+
+    @Test
+    void foldedStackOfTheSleeperWithItsOffCpuTime() throws Exception {
+        try (Workload w = Workload.start("nap", NAP)) {
+            ToolRun r = ToolRun.start(Offcputime.class, out -> true, "-f", "-p", String.valueOf(w.pid()), "3")
+                    .finish();
+            assertThat(r.exit()).as(r.err()).isZero();
+            List<String> lines = r.linesWith(";main;" + w.function + ";");
+            assertThat(lines).as(r.out()).isNotEmpty().allSatisfy(l -> assertThat(l)
+                    .startsWith(w.comm + ";").containsPattern(";\\w*schedule_\\[k\\]"));
+            long us = lines.stream().mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            // asleep nearly all of the 3 s: at least half of it, at most all of it
+            assertThat(us).as(r.out()).isBetween(1_500_000L, 3_500_000L);
+        }
+    }
+
+    @Test
+    void textOutputAndMinBlockTime() throws Exception {
+        try (Workload w = Workload.start("nap", NAP)) {
+            ToolRun r = ToolRun.start(Offcputime.class, "-p", String.valueOf(w.pid()), "2").finish();
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).startsWith("Tracing off-CPU time (us) of PID " + w.pid()
+                    + " by user + kernel stack for 2 secs.");
+            String block = List.of(r.out().split("\n\n")).stream().filter(b -> b.contains("    " + w.function + "\n"))
+                    .findFirst().orElseThrow(() -> new AssertionError(r.out()));
+            List<String> l = block.lines().toList();
+            assertThat(l).contains("    schedule", "    main");
+            assertThat(l.indexOf("    schedule")).isLessThan(l.indexOf("    " + w.function)); // kernel first
+            assertThat(l.get(l.size() - 2)).isEqualTo(String.format("    %-16s %s (%d)", "-", w.comm, w.pid()));
+            assertThat(Long.parseLong(l.get(l.size() - 1).trim())).isGreaterThan(1_000_000L);
+
+            // -m 100000: only blocks of 100 ms and more; the 20 ms naps are left out
+            ToolRun m = ToolRun.start(Offcputime.class, "-m", "100000", "-p", String.valueOf(w.pid()), "1").finish();
+            assertThat(m.exit()).as(m.err()).isZero();
+            assertThat(m.out()).doesNotContain(w.function);
+        }
+    }
+}

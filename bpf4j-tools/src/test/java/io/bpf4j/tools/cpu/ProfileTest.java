@@ -1,0 +1,85 @@
+package io.bpf4j.tools.cpu;
+
+import io.bpf4j.tools.ToolRun;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** profile samples a child spinning in a uniquely named function, in user space and in the kernel. */
+class ProfileTest {
+    private static final String SPIN = "void FN(void) { for (;;); }\nint main(void) { FN(); return 0; }\n";
+    // reads of /dev/zero: most of the time in the kernel (clearing the buffer), called from FN through read_once
+    // (which keeps a frame pointer, so FN is found on the user stack under libc's read wrapper)
+    private static final String READ = """
+            #include <fcntl.h>
+            #include <unistd.h>
+            static char buf[1 << 20];
+            void read_once(int fd) { read(fd, buf, sizeof(buf)); }
+            void FN(int fd) { for (;;) read_once(fd); }
+            int main(void) { FN(open("/dev/zero", O_RDONLY)); return 0; }
+            """;
+
+    @Test
+    void foldedShowsTheSpinningFunctionOfTheChild() throws Exception {
+        try (Workload w = Workload.start("spin", SPIN)) {
+            double cpuBefore = w.cpuSeconds();
+            ToolRun r = ToolRun.start(Profile.class, out -> true,
+                    "-f", "-F", "99", "-p", String.valueOf(w.pid()), "3").finish();
+            double cpu = w.cpuSeconds() - cpuBefore;
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.err()).contains("Sampling at 99 Hertz of PID " + w.pid());
+            List<String> lines = r.out().lines().toList();
+            assertThat(lines).as(r.out()).isNotEmpty().allSatisfy(l -> assertThat(l).startsWith(w.comm + ";"));
+            long samples = lines.stream().filter(l -> l.contains(";main;" + w.function))
+                    .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            // 99 samples per second of CPU the child used while the tool ran (its window is a little shorter than
+            // the one measured here: it attaches after it started)
+            assertThat(cpu).as("the child's CPU time").isGreaterThan(0.3);
+            assertThat(samples).as(r.out()).isBetween((long) (cpu * 99 * 0.4), (long) (cpu * 99 * 1.3) + 10);
+        }
+    }
+
+    @Test
+    void kernelFramesInTextAndFoldedOutput() throws Exception {
+        try (Workload w = Workload.start("zread", READ)) {
+            ToolRun text = ToolRun.start(Profile.class, "-K", "-p", String.valueOf(w.pid()), "2").finish();
+            assertThat(text.exit()).as(text.err()).isZero();
+            assertThat(text.out())
+                    .startsWith("Sampling at 49 Hertz of PID " + w.pid() + " by kernel stack for 2 secs.");
+            // blocks: frames (4 spaces, a kernel symbol), "    -                comm (pid)", "        count"
+            List<String> blocks = List.of(text.out().split("\n\n"));
+            String mark = String.format("    %-16s %s (%d)", "-", w.comm, w.pid());
+            List<String> ours = blocks.stream().filter(b -> b.contains(mark)).toList();
+            assertThat(ours).as(text.out()).isNotEmpty().allSatisfy(b -> {
+                List<String> l = b.lines().dropWhile(x -> x.startsWith("Sampling")).toList();
+                assertThat(l.get(l.size() - 1)).matches(" {8}[1-9][0-9]*");
+                assertThat(l.get(l.size() - 2)).isEqualTo(mark);
+                assertThat(l.subList(0, l.size() - 2)).allSatisfy(f -> assertThat(f).matches(" {4}[\\w.$\\[\\] ]+"));
+            });
+            assertThat(text.out()).containsPattern("(?m)^ {4}\\w*syscall\\w*$");
+            assertThat(text.out()).doesNotContain(w.function);
+
+            ToolRun folded = ToolRun.start(Profile.class, out -> true, "-f", "-p", String.valueOf(w.pid()), "2")
+                    .finish();
+            assertThat(folded.exit()).as(folded.err()).isZero();
+            // user frames outermost first, then the kernel's, each suffixed _[k]
+            assertThat(folded.out()).containsPattern("(?m)^" + w.comm + ";.*;main;" + w.function
+                    + ";.*;\\w*syscall\\w*_\\[k\\];.*_\\[k\\] [1-9][0-9]*$");
+        }
+    }
+
+    @Test
+    void jsonLinesPerStack() throws Exception {
+        try (Workload w = Workload.start("spin", SPIN)) {
+            ToolRun r = ToolRun.start(Profile.class, out -> true, "--json", "-p", String.valueOf(w.pid()), "2")
+                    .finish();
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.linesWith("\"" + w.function + "\"")).as(r.out()).isNotEmpty().allSatisfy(l -> assertThat(l)
+                    .startsWith("{\"comm\":\"" + w.comm + "\",\"pid\":" + w.pid() + ",\"kernel_stack\":[")
+                    .containsPattern("\"user_stack\":\\[\"" + w.function + "\",\"main\"")
+                    .containsPattern("\"samples\":[1-9][0-9]*}$"));
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.bpf4j.tools.cpu;
+
+import io.bpf4j.core.link.Kprobe;
+import io.bpf4j.tools.ToolRun;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+/** stackcount counts the kernel stacks of this JVM's forks at sched:sched_process_fork. */
+class StackcountTest {
+    private static final int PID = (int) ProcessHandle.current().pid();
+    private static final int FORKS = 8;
+
+    @Test
+    void countsEachForkUnderKernelClone() throws Exception {
+        ToolRun.Running running = ToolRun.start(Stackcount.class,
+                "-K", "-p", String.valueOf(PID), "-D", "3", "t:sched:sched_process_fork");
+        for (int i = 0; i < FORKS; i++) new ProcessBuilder("true").start().waitFor();
+        ToolRun r = running.finish();
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("Tracing 1 functions for \"t:sched:sched_process_fork\"... Hit Ctrl-C to end.");
+        // bcc's layout: "  frame" lines, then "    count"; the first frame is the function that fired the event
+        long forks = List.of(r.out().split("\n\n")).stream()
+                .map(b -> b.lines().dropWhile(l -> l.startsWith("Tracing")).toList())
+                .filter(l -> !l.isEmpty() && l.getFirst().equals("  kernel_clone"))
+                .mapToLong(l -> Long.parseLong(l.getLast().trim())).sum();
+        assertThat(forks).as(r.out()).isGreaterThanOrEqualTo(FORKS);
+    }
+
+    @Test
+    void showBtFoldedPerProcess() throws Exception {
+        ToolRun.Running running = ToolRun.start(Stackcount.class, out -> true,
+                "-P", "-f", "-p", String.valueOf(PID), "-D", "4", "t:sched:sched_process_fork");
+        Thread.sleep(2000); // folded output prints nothing before the end: give it time to attach
+        for (int i = 0; i < FORKS; i++) new ProcessBuilder("true").start().waitFor();
+        ToolRun r = running.finish();
+        assertThat(r.exit()).as(r.err()).isZero();
+        // comm;user frames;kernel frames, the innermost (the function that fired the event) last
+        List<String> lines = r.linesWith(";kernel_clone_[k] ");
+        assertThat(lines).as(r.out()).isNotEmpty()
+                .allSatisfy(l -> assertThat(l).matches("[^;]+;.*_\\[k\\];kernel_clone_\\[k\\] \\d+"));
+        long forks = lines.stream().mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        assertThat(forks).as(r.out()).isGreaterThanOrEqualTo(FORKS);
+        assertThat(new CommandLine(new Stackcount()).getCommandSpec().aliases()).containsExactly("show_bt");
+    }
+
+    @Test
+    void countsTheUserStacksOfAUserFunction() throws Exception {
+        // malloc called from FN through alloc_once: at malloc's entry the frame-pointer walk finds FN, not alloc_once
+        try (Workload w = Workload.start("alloc", """
+                #include <stdlib.h>
+                #include <unistd.h>
+                void alloc_once(void) { free(malloc(100)); }
+                void FN(void) { for (;;) { alloc_once(); usleep(10000); } }
+                int main(void) { FN(); return 0; }
+                """)) {
+            ToolRun r = ToolRun.start(Stackcount.class, "-p", String.valueOf(w.pid()), "-D", "3", "c:malloc")
+                    .finish();
+            assertThat(r.exit()).as(r.err()).isZero();
+            String block = List.of(r.out().split("\n\n")).stream()
+                    .filter(b -> b.contains("  malloc\n  " + w.function + "\n  main\n")).findFirst()
+                    .orElseThrow(() -> new AssertionError(r.out()));
+            // every 10 ms for about 3 s (the usleep may be longer under load)
+            assertThat(Long.parseLong(block.lines().toList().getLast().trim())).isBetween(50L, 320L);
+        }
+    }
+
+    @Test
+    void saysWhyAKernelFunctionCannotBeTracedWithoutKprobes() {
+        ToolRun.assumeRoot();
+        assumeFalse(Kprobe.availability().available(), "this kernel has kprobes: nothing to explain");
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = new CommandLine(new Stackcount());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        assertThat(cl.execute("-D", "1", "kernel_clone")).isEqualTo(1);
+        assertThat(err.toString()).contains("cannot trace kernel function 'kernel_clone': kprobes are not available "
+                + "on this kernel (CONFIG_KPROBES");
+    }
+}
