@@ -10,5 +10,5 @@ public final class IrqTools {
     }
 
     /** The tools of this group. */
-    public static final List<Class<? extends Tool>> TOOLS = List.of();
+    public static final List<Class<? extends Tool>> TOOLS = List.of(Hardirqs.class, Softirqs.class);
 }

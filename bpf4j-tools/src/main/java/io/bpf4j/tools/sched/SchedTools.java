@@ -10,5 +10,5 @@ public final class SchedTools {
     }
 
     /** The tools of this group. */
-    public static final List<Class<? extends Tool>> TOOLS = List.of();
+    public static final List<Class<? extends Tool>> TOOLS = List.of(Runqlat.class, TaskSwitch.class);
 }
