@@ -140,7 +140,8 @@ public final class Main implements Runnable {
     }
 
     private static void line(StringBuilder sb, String name, CommandLine cl) {
-        String[] d = cl.getCommandSpec().usageMessage().description();
+        String[] h = cl.getCommandSpec().usageMessage().header();
+        String[] d = h.length > 0 ? h : cl.getCommandSpec().usageMessage().description();
         String first = d.length == 0 ? "" : d[0];
         int end = first.indexOf(". ");
         if (end > 0) first = first.substring(0, end + 1); // the first sentence
