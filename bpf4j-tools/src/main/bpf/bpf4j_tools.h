@@ -47,6 +47,16 @@ static __always_inline void bpf4j_count_lost(void)
 		(*lost)++;
 }
 
+/* bpf_ringbuf_output (for events built elsewhere than in the ring, e.g. in a per-CPU map) that counts failures
+ * in bpf4j_lost. */
+static __always_inline long bpf4j_output(void *ringbuf, void *data, __u64 size)
+{
+	long err = bpf_ringbuf_output(ringbuf, data, size, 0);
+	if (err)
+		bpf4j_count_lost();
+	return err;
+}
+
 /* floor(log2(v)), 0 for 0 and 1. */
 static __always_inline __u64 bpf4j_log2(__u64 v)
 {

@@ -132,8 +132,7 @@ int BPF_PROG(execsnoop_exit, struct pt_regs *regs, long ret)
 	e->cpu = bpf_get_smp_processor_id();
 	e->ret = (int)ret;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
-		bpf4j_count_lost();
+	bpf4j_output(&events, e, sizeof(*e));
 cleanup:
 	bpf_map_delete_elem(&execs, &tid);
 	return 0;

@@ -155,8 +155,7 @@ int trace_tp(void *ctx)
 	out = sizeof(b->e) + sizeof(b->str) + n;
 	if (out > sizeof(*b))
 		return 0;
-	if (bpf_ringbuf_output(&events, b, out, 0))
-		bpf4j_count_lost();
+	bpf4j_output(&events, b, out);
 	return 0;
 }
 
