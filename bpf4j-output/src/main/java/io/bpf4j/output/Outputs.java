@@ -7,14 +7,14 @@ import java.util.List;
 
 /**
  * The {@code --output KIND:PATH} flag of every tool and of {@code bpf4j run}: parses the specs and opens one
- * {@link Sink} each. Kinds: {@code json:FILE} (JSON lines).
+ * {@link Sink} each. Kinds: {@code json:FILE} (JSON lines), {@code folded:FILE} (folded stacks).
  */
 public final class Outputs {
     private Outputs() {
     }
 
     /** The kinds {@link #open} accepts, for help texts and error messages. */
-    public static final List<String> KINDS = List.of("json");
+    public static final List<String> KINDS = List.of("json", "folded");
 
     /**
      * Opens one sink per spec ({@code KIND:PATH}).
@@ -48,6 +48,7 @@ public final class Outputs {
         Path path = Path.of(spec.substring(colon + 1));
         return switch (kind) {
             case "json" -> new JsonLinesSink(path);
+            case "folded" -> new io.bpf4j.output.flame.FoldedSink(path);
             default -> throw new IllegalArgumentException("--output '" + spec + "': unknown kind '" + kind
                     + "'; the kinds are " + KINDS);
         };
