@@ -49,7 +49,9 @@ public final class Exitsnoop extends Tool {
         s.set("trace_by_process", threaded ? 0 : 1);
         s.load();
         s.attachAll();
-        EventType exit = s.eventType("exit", "event");
+        // A process's life is a slice that ends when it exits: CTF, Perfetto and JFR outputs show it as one.
+        EventType exit = s.eventType(EventType.of("exit", s.btf(), "event")
+                .withDuration("age", java.util.concurrent.TimeUnit.NANOSECONDS));
         if (!s.json()) {
             if (timestamp) s.out().printf("%-8s ", "TIME(s)");
             s.out().printf("%-16s %-7s %-7s %-7s %-7s %s%n", "PCOMM", "PID", "PPID", "TID", "AGE(s)", "EXIT_CODE");
