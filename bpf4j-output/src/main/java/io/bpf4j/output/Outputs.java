@@ -8,14 +8,14 @@ import java.util.List;
 /**
  * The {@code --output KIND:PATH} flag of every tool and of {@code bpf4j run}: parses the specs and opens one
  * {@link Sink} each. Kinds: {@code json:FILE} (JSON lines), {@code folded:FILE} (folded stacks),
- * {@code perfetto:FILE} (Chrome/Perfetto trace JSON).
+ * {@code perfetto:FILE} (Chrome/Perfetto trace JSON), {@code jfr:FILE.jfr} (a Java Flight Recorder recording).
  */
 public final class Outputs {
     private Outputs() {
     }
 
     /** The kinds {@link #open} accepts, for help texts and error messages. */
-    public static final List<String> KINDS = List.of("json", "folded", "perfetto");
+    public static final List<String> KINDS = List.of("json", "folded", "perfetto", "jfr");
 
     /**
      * Opens one sink per spec ({@code KIND:PATH}).
@@ -51,6 +51,7 @@ public final class Outputs {
             case "json" -> new JsonLinesSink(path);
             case "folded" -> new io.bpf4j.output.flame.FoldedSink(path);
             case "perfetto" -> new io.bpf4j.output.perfetto.PerfettoSink(path);
+            case "jfr" -> new io.bpf4j.output.jfr.JfrSink(path);
             default -> throw new IllegalArgumentException("--output '" + spec + "': unknown kind '" + kind
                     + "'; the kinds are " + KINDS);
         };

@@ -1,0 +1,145 @@
+package io.bpf4j.output.jfr;
+
+import io.bpf4j.core.btf.Btf;
+import io.bpf4j.core.btf.BtfType;
+import io.bpf4j.core.events.BtfRecord;
+import io.bpf4j.output.EventType;
+import io.bpf4j.output.Sink;
+import io.bpf4j.output.TraceEvent;
+import io.bpf4j.output.TraceInfo;
+import jdk.jfr.AnnotationElement;
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.EventFactory;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.Recording;
+import jdk.jfr.Timespan;
+import jdk.jfr.ValueDescriptor;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code --output jfr:FILE.jfr}: kernel events as Java Flight Recorder events, in a recording JDK Mission Control
+ * opens next to the JVM's own events. Each {@link EventType} becomes a JFR event type made at run time
+ * ({@link EventFactory}) named {@code bpf4j.TOOL.EVENT} in the category {@code bpf4j / TOOL}, with one field per
+ * field of its C struct: integers as {@code long}, char arrays as {@code String}, anything else as its text; the
+ * duration field, when the type has one, is a {@link Timespan} in nanoseconds.
+ *
+ * <p>JFR stamps an event with the JVM's clock when it is committed, which is when bpf4j read it — a few
+ * milliseconds after the kernel saw it. The kernel's own time is kept in the field {@code kernelTimestamp}
+ * (CLOCK_MONOTONIC ns) and the CPU in {@code cpu}.
+ *
+ * <p>The events are committed to the JVM's flight recorder, so while a tool runs in-process they can also be
+ * streamed live: {@code try (var rs = new jdk.jfr.consumer.RecordingStream()) { rs.enable("bpf4j.opensnoop.open");
+ * rs.onEvent("bpf4j.opensnoop.open", e -> …); rs.startAsync(); … }}.
+ */
+public final class JfrSink implements Sink {
+    private final Path file;
+    private final Recording recording = new Recording();
+    private final Map<EventType, Factory> factories = new HashMap<>();
+    private String tool = "bpf4j";
+
+    /** One event type's factory and the struct fields in the order of its JFR fields. */
+    private record Factory(EventFactory factory, List<String> fields, List<Kind> kinds) {
+    }
+
+    private enum Kind { LONG, STRING, TIMESPAN }
+
+    /** A recording written to {@code file} when the sink is closed. */
+    public JfrSink(Path file) {
+        this.file = file;
+        recording.setName("bpf4j");
+        recording.setToDisk(true);
+    }
+
+    @Override
+    public void open(TraceInfo info) {
+        tool = info.tool();
+        for (EventType t : info.eventTypes()) factory(t);
+        recording.start();
+    }
+
+    private Factory factory(EventType type) {
+        return factories.computeIfAbsent(type, t -> {
+            Btf btf = t.btf();
+            String name = "bpf4j." + tool + "." + t.name();
+            List<AnnotationElement> annotations = List.of(
+                    new AnnotationElement(Name.class, name),
+                    new AnnotationElement(Label.class, t.name()),
+                    new AnnotationElement(Description.class, "Kernel event '" + t.name() + "' recorded by bpf4j "
+                            + tool),
+                    new AnnotationElement(Category.class, new String[] {"bpf4j", tool}));
+            List<ValueDescriptor> fields = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            List<Kind> kinds = new ArrayList<>();
+            BtfType.Composite struct = (BtfType.Composite) btf.resolveType(t.typeId());
+            for (BtfType.Member m : struct.members()) {
+                if (m.name().isEmpty()) continue;
+                Kind kind = m.name().equals(t.durationField()) ? Kind.TIMESPAN : kind(btf, m.type());
+                List<AnnotationElement> fa = new ArrayList<>(List.of(new AnnotationElement(Label.class, m.name())));
+                if (kind == Kind.TIMESPAN) fa.add(new AnnotationElement(Timespan.class, Timespan.NANOSECONDS));
+                fields.add(new ValueDescriptor(kind == Kind.STRING ? String.class : long.class, javaName(m.name()), fa));
+                names.add(m.name());
+                kinds.add(kind);
+            }
+            fields.add(new ValueDescriptor(long.class, "kernelTimestamp",
+                    List.of(new AnnotationElement(Label.class, "Kernel timestamp (CLOCK_MONOTONIC ns)"))));
+            fields.add(new ValueDescriptor(int.class, "cpu", List.of(new AnnotationElement(Label.class, "CPU"))));
+            EventFactory f = EventFactory.create(annotations, fields);
+            f.register();
+            recording.enable(name).withoutThreshold().withoutStackTrace();
+            return new Factory(f, names, kinds);
+        });
+    }
+
+    private static Kind kind(Btf btf, int typeId) {
+        return switch (btf.resolveType(typeId)) {
+            case BtfType.Int i -> Kind.LONG;
+            case BtfType.Enum e -> Kind.LONG;
+            case BtfType.Enum64 e -> Kind.LONG;
+            case BtfType.Ptr p -> Kind.LONG;
+            default -> Kind.STRING;
+        };
+    }
+
+    /** A field name JFR accepts (a Java identifier that is not {@code cpu}, which this sink adds itself). */
+    private static String javaName(String name) {
+        String n = name.replaceAll("[^A-Za-z0-9_]", "_");
+        if (n.equals("cpu")) return "eventCpu";
+        return Character.isJavaIdentifierStart(n.charAt(0)) ? n : "_" + n;
+    }
+
+    @Override
+    public void event(TraceEvent e) {
+        Factory f = factory(e.type());
+        Event event = f.factory().newEvent();
+        BtfRecord r = e.record();
+        int i = 0;
+        for (; i < f.fields().size(); i++) {
+            Object v = r.get(f.fields().get(i));
+            switch (f.kinds().get(i)) {
+                case LONG -> event.set(i, v instanceof Number n ? n.longValue() : 0L);
+                case TIMESPAN -> event.set(i, e.durationNs());
+                case STRING -> event.set(i, String.valueOf(v));
+            }
+        }
+        event.set(i, e.timestampNs());
+        event.set(i + 1, e.cpu());
+        event.commit();
+    }
+
+    @Override
+    public void close() throws IOException {
+        recording.stop();
+        recording.dump(file);
+        recording.close();
+        for (Factory f : factories.values()) f.factory().unregister();
+    }
+}
