@@ -8,6 +8,7 @@ import java.util.List;
 /**
  * The {@code --output KIND:PATH} flag of every tool and of {@code bpf4j run}: parses the specs and opens one
  * {@link Sink} each. Kinds: {@code json:FILE} (JSON lines), {@code folded:FILE} (folded stacks),
+ * {@code flamegraph:FILE.html} (an interactive flame graph),
  * {@code perfetto:FILE} (Chrome/Perfetto trace JSON), {@code jfr:FILE.jfr} (a Java Flight Recorder recording).
  */
 public final class Outputs {
@@ -15,7 +16,7 @@ public final class Outputs {
     }
 
     /** The kinds {@link #open} accepts, for help texts and error messages. */
-    public static final List<String> KINDS = List.of("json", "folded", "perfetto", "jfr");
+    public static final List<String> KINDS = List.of("json", "folded", "flamegraph", "perfetto", "jfr");
 
     /**
      * Opens one sink per spec ({@code KIND:PATH}).
@@ -50,6 +51,7 @@ public final class Outputs {
         return switch (kind) {
             case "json" -> new JsonLinesSink(path);
             case "folded" -> new io.bpf4j.output.flame.FoldedSink(path);
+            case "flamegraph" -> new io.bpf4j.output.flame.FlameGraphSink(path);
             case "perfetto" -> new io.bpf4j.output.perfetto.PerfettoSink(path);
             case "jfr" -> new io.bpf4j.output.jfr.JfrSink(path);
             default -> throw new IllegalArgumentException("--output '" + spec + "': unknown kind '" + kind
