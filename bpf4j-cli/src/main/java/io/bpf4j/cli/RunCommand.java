@@ -1,6 +1,10 @@
 package io.bpf4j.cli;
 
+import io.bpf4j.output.EventType;
 import io.bpf4j.output.Json;
+import io.bpf4j.output.Recorder;
+import io.bpf4j.output.TraceEvent;
+import io.bpf4j.output.TraceInfo;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.MapType;
@@ -27,6 +31,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -66,6 +71,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print no events: only the counts and the maps at exit.")
     boolean quiet;
 
+    @Option(names = "--output", paramLabel = "KIND:PATH", split = ",",
+            description = "Also record the events to KIND:PATH, several separated by commas: ctf:DIR, "
+                    + "perfetto:FILE.json, jfr:FILE.jfr, json:FILE.")
+    List<String> outputs = new ArrayList<>();
+
     private final CountDownLatch stop = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -88,23 +98,46 @@ public final class RunCommand implements Callable<Integer> {
         List<Link> links = new ArrayList<>();
         List<PerfBuffer> perfBuffers = new ArrayList<>();
         long events = 0;
-        try (BpfObject obj = BpfObject.load(objectSpec); RingBufferPoller poller = new RingBufferPoller()) {
+        try (Recorder recorder = Recorder.open("bpf4j run", outputs, err);
+             BpfObject obj = BpfObject.load(objectSpec); RingBufferPoller poller = new RingBufferPoller()) {
             for (ObjectProgram p : objectSpec.programs()) {
                 if (!obj.programs().containsKey(p.name())) continue;
                 Optional<Link> link = AutoAttach.attach(obj, p);
                 if (link.isPresent()) links.add(link.get());
                 else err.println("bpf4j run: not attaching '" + p.name() + "': " + AutoAttach.why(p));
             }
-            EventPrinter printer = new EventPrinter(out, json, quiet);
-            Optional<RecordDecoder> decoder = eventType(btf);
+            Optional<EventType> type = eventType(btf);
+            Optional<RecordDecoder> decoder = type.map(EventType::decoder);
+            if (!recorder.isEmpty()) {
+                if (type.isEmpty()) {
+                    throw new IllegalArgumentException("--output needs the type of the events, and " + object
+                            + " does not say it: declare a global pointer to the event struct, as libbpf-tools do "
+                            + "(const struct event *unused_event;)");
+                }
+                Instant now = Instant.now();
+                recorder.open(new TraceInfo(object.getFileName().toString(), List.of(type.get()), hostname(),
+                        now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime(),
+                        Runtime.getRuntime().availableProcessors()));
+            }
+            EventPrinter printer = new EventPrinter(out, json, quiet, recorder, type.orElse(null));
             List<RingBuffer> rings = new ArrayList<>();
             for (ObjectMap m : objectSpec.maps()) {
                 if (m.spec().type() != MapType.RINGBUF) continue;
-                rings.add(poller.add(obj.map(m.name()), rec -> printer.print(m.name(), decoder, rec)));
+                rings.add(poller.add(obj.map(m.name()), rec -> printer.print(m.name(), decoder, -1, rec)));
             }
             for (ObjectMap m : objectSpec.maps()) {
                 if (m.spec().type() != MapType.PERF_EVENT_ARRAY) continue;
-                perfBuffers.add(PerfBuffer.open(obj.map(m.name()), (cpu, data) -> printer.print(m.name(), decoder, data)));
+                perfBuffers.add(PerfBuffer.open(obj.map(m.name()), new PerfBuffer.Handler() {
+                    @Override
+                    public void onSample(int cpu, MemorySegment data) {
+                        printer.print(m.name(), decoder, cpu, data);
+                    }
+
+                    @Override
+                    public void onLost(int cpu, long count) {
+                        if (recorder.isOpen()) recorder.lost(cpu, count);
+                    }
+                }));
             }
             err.println("bpf4j run: " + links.size() + " program(s) attached, " + rings.size()
                     + " ring buffer(s), " + perfBuffers.size() + " perf buffer(s); "
@@ -119,6 +152,7 @@ public final class RunCommand implements Callable<Integer> {
                 poller.poll(Duration.ofMillis(Math.max(1, Math.min(wait, (deadline - System.nanoTime()) / 1_000_000))));
                 for (PerfBuffer pb : perfBuffers) pb.consume();
                 out.flush();
+                recorder.tick();
             }
             poller.consume();
             long lost = 0;
@@ -151,14 +185,23 @@ public final class RunCommand implements Callable<Integer> {
      * a global pointer to the event struct ({@code const struct event *unused;}) — or the only struct that is
      * neither a map definition nor a program context.
      */
-    static Optional<RecordDecoder> eventType(Btf btf) {
+    static Optional<EventType> eventType(Btf btf) {
         for (BtfType t : btf.types()) {
             if (t instanceof BtfType.Var v && btf.resolveType(v.type()) instanceof BtfType.Ptr p
-                    && btf.resolveType(p.type()) instanceof BtfType.Struct) {
-                return Optional.of(RecordDecoder.forType(btf, p.type()));
+                    && btf.resolveType(p.type()) instanceof BtfType.Struct s) {
+                EventType type = EventType.of(s.name().isEmpty() ? "event" : s.name(), btf, s.name());
+                return Optional.of(type);
             }
         }
         return Optional.empty();
+    }
+
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
     }
 
     private void printMaps(BpfObject obj, ObjectSpec objectSpec, Btf btf, PrintWriter out) {
@@ -199,17 +242,27 @@ public final class RunCommand implements Callable<Integer> {
         private final PrintWriter out;
         private final boolean json;
         private final boolean quiet;
+        private final Recorder recorder;
+        private final EventType type;
         private long count;
         private boolean headerDone;
 
-        EventPrinter(PrintWriter out, boolean json, boolean quiet) {
+        EventPrinter(PrintWriter out, boolean json, boolean quiet, Recorder recorder, EventType type) {
             this.out = out;
             this.json = json;
             this.quiet = quiet;
+            this.recorder = recorder;
+            this.type = type;
         }
 
-        void print(String ring, Optional<RecordDecoder> decoder, MemorySegment rec) {
+        void print(String ring, Optional<RecordDecoder> decoder, int cpu, MemorySegment rec) {
             count++;
+            if (recorder.isOpen() && decoder.isPresent() && rec.byteSize() >= decoder.get().size()) {
+                BtfRecord r = decoder.get().decode(rec);
+                long ts = type.timestampField() != null ? r.getLong(type.timestampField()) : System.nanoTime();
+                int c = type.cpuField() != null ? (int) r.getLong(type.cpuField()) : cpu;
+                recorder.event(new TraceEvent(type, ts, c, r, rec));
+            }
             if (quiet) return;
             if (decoder.isEmpty() || rec.byteSize() < decoder.get().size()) {
                 String hex = HexFormat.of().formatHex(rec.toArray(ValueLayout.JAVA_BYTE));

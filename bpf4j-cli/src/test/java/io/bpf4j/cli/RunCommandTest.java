@@ -95,4 +95,24 @@ class RunCommandTest {
                 .startsWith("{\"pid\":" + o.pid() + ",\"comm\":").contains("\"filename\":\"" + o.file() + "\""));
         assertThat(o.run().out()).contains("{\"map\":\"opens_by_pid\"");
     }
+
+    @Test
+    void outputRecordsTheEventsToo() throws Exception {
+        Path json = Files.createTempFile("bpf4j-run", ".json");
+        Path perfetto = Files.createTempFile("bpf4j-run", ".perfetto.json");
+        try {
+            Opened o = runWhileOpening("run_opensnoop_perf", 4, "-q",
+                    "--output", "json:" + json + ",perfetto:" + perfetto);
+            assertThat(o.run().err()).contains("bpf4j run: recorded ").contains("json:" + json)
+                    .contains("perfetto:" + perfetto);
+            assertThat(Files.readAllLines(json).stream().filter(l -> l.contains(o.file().toString())))
+                    .hasSizeGreaterThanOrEqualTo(4).allSatisfy(l -> assertThat(l)
+                            .startsWith("{\"event\":\"event\",\"ts\":").contains("\"pid\":" + o.pid()));
+            String trace = Files.readString(perfetto);
+            assertThat(trace).startsWith("[").contains("\"ph\":\"i\"").contains(o.file().toString()).endsWith("]\n");
+        } finally {
+            Files.deleteIfExists(json);
+            Files.deleteIfExists(perfetto);
+        }
+    }
 }
