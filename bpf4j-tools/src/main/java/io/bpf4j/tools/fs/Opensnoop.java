@@ -2,6 +2,7 @@ package io.bpf4j.tools.fs;
 
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.Row;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.core.events.BtfRecord;
@@ -70,6 +71,8 @@ public final class Opensnoop extends Tool {
         return 0;
     }
 
+    private final Row row = new Row();
+
     private void print(ToolSession s, TraceEvent e, long start) {
         if (s.json()) {
             s.printJson(e);
@@ -77,12 +80,11 @@ public final class Opensnoop extends Tool {
         }
         BtfRecord r = e.record();
         int ret = (int) r.getLong("ret");
-        PrintWriter out = s.out();
-        if (timestamp) out.printf("%-8.3f ", (e.timestampNs() - start) / 1e9);
-        if (printUid) out.printf("%-7d ", r.getLong("uid"));
-        out.printf("%-7d %-16s %3d %3d ", r.getLong("pid"), r.getString("comm"), ret >= 0 ? ret : -1,
-                ret >= 0 ? 0 : -ret);
-        if (extended) out.printf("%08o ", r.getLong("flags"));
-        out.println(r.getString("fname"));
+        if (timestamp) row.column(String.format("%-8.3f", (e.timestampNs() - start) / 1e9));
+        if (printUid) row.left(r.getLong("uid"), 7);
+        row.left(r.getLong("pid"), 7).left(r.getString("comm"), 16).right(ret >= 0 ? ret : -1, 3)
+                .right(ret >= 0 ? 0 : -ret, 3);
+        if (extended) row.column(String.format("%08o", r.getLong("flags")));
+        row.end(r.getString("fname")).println(s.out());
     }
 }
