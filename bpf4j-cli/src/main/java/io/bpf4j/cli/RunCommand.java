@@ -72,7 +72,7 @@ public final class RunCommand implements Callable<Integer> {
     boolean quiet;
 
     @Option(names = "--output", paramLabel = "KIND:PATH", split = ",",
-            description = "Also record the events to KIND:PATH, several separated by commas: ctf:DIR, "
+            description = "Also record the events to KIND:PATH, several separated by commas: "
                     + "perfetto:FILE.json, jfr:FILE.jfr, json:FILE.")
     List<String> outputs = new ArrayList<>();
 

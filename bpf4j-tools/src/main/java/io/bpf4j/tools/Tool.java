@@ -29,8 +29,8 @@ public abstract class Tool implements Callable<Integer> {
 
     /** {@code --output KIND:PATH}: also record to these sinks. */
     @Option(names = "--output", paramLabel = "KIND:PATH", split = ",",
-            description = "Also record to KIND:PATH, several separated by commas: ctf:DIR (babeltrace2, Trace "
-                    + "Compass), perfetto:FILE.json, jfr:FILE.jfr, json:FILE (events); folded:FILE, "
+            description = "Also record to KIND:PATH, several separated by commas: perfetto:FILE.json, "
+                    + "jfr:FILE.jfr, json:FILE (events); folded:FILE, "
                     + "flamegraph:FILE.html (stacks).")
     protected List<String> outputs = new ArrayList<>();
 
