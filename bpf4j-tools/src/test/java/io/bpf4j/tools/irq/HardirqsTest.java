@@ -60,7 +60,8 @@ class HardirqsTest {
 
     @Test
     void countsEveryDeviceInterruptOfTheWindow() throws Exception {
-        ToolRun.Running running = ToolRun.start(Hardirqs.class, "-C", "3", "1");
+        // an interval long enough to cover the writes even on a loaded machine: its end must come after `after`
+        ToolRun.Running running = ToolRun.start(Hardirqs.class, "-C", "8", "1");
         Map<String, Long> before = deviceInterrupts();
         diskWrites();
         Map<String, Long> after = deviceInterrupts();

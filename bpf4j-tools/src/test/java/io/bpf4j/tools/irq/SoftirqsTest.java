@@ -56,7 +56,8 @@ class SoftirqsTest {
 
     @Test
     void countsNetRxAndTimerRuns() throws Exception {
-        ToolRun.Running running = ToolRun.start(Softirqs.class, "-C", "3", "1");
+        // an interval long enough to end after `after` is read, even on a loaded machine
+        ToolRun.Running running = ToolRun.start(Softirqs.class, "-C", "8", "1");
         Map<String, Long> before = procSoftirqs();
         loopbackUdp();
         Thread.sleep(200);
