@@ -73,7 +73,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--output", paramLabel = "KIND:PATH", split = ",",
             description = "Also record the events to KIND:PATH, several separated by commas: "
-                    + "perfetto:FILE.json, jfr:FILE.jfr, json:FILE.")
+                    + "ctf:DIR, perfetto:FILE.json, jfr:FILE.jfr, json:FILE.")
     List<String> outputs = new ArrayList<>();
 
     private final CountDownLatch stop = new CountDownLatch(1);

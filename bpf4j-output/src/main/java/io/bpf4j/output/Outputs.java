@@ -9,14 +9,15 @@ import java.util.List;
  * The {@code --output KIND:PATH} flag of every tool and of {@code bpf4j run}: parses the specs and opens one
  * {@link Sink} each. Kinds: {@code json:FILE} (JSON lines), {@code folded:FILE} (folded stacks),
  * {@code flamegraph:FILE.html} (an interactive flame graph),
- * {@code perfetto:FILE} (Chrome/Perfetto trace JSON), {@code jfr:FILE.jfr} (a Java Flight Recorder recording).
+ * {@code perfetto:FILE} (Chrome/Perfetto trace JSON), {@code jfr:FILE.jfr} (a Java Flight Recorder recording),
+ * {@code ctf:DIR} (a Common Trace Format trace for babeltrace2 and Trace Compass).
  */
 public final class Outputs {
     private Outputs() {
     }
 
     /** The kinds {@link #open} accepts, for help texts and error messages. */
-    public static final List<String> KINDS = List.of("json", "folded", "flamegraph", "perfetto", "jfr");
+    public static final List<String> KINDS = List.of("ctf", "json", "folded", "flamegraph", "perfetto", "jfr");
 
     /**
      * Opens one sink per spec ({@code KIND:PATH}).
@@ -49,6 +50,7 @@ public final class Outputs {
         String kind = spec.substring(0, colon);
         Path path = Path.of(spec.substring(colon + 1));
         return switch (kind) {
+            case "ctf" -> new io.bpf4j.output.ctf.CtfSink(path);
             case "json" -> new JsonLinesSink(path);
             case "folded" -> new io.bpf4j.output.flame.FoldedSink(path);
             case "flamegraph" -> new io.bpf4j.output.flame.FlameGraphSink(path);

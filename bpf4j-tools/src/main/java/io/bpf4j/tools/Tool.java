@@ -29,15 +29,22 @@ public abstract class Tool implements Callable<Integer> {
 
     /** {@code --output KIND:PATH}: also record to these sinks. */
     @Option(names = "--output", paramLabel = "KIND:PATH", split = ",",
-            description = "Also record to KIND:PATH, several separated by commas: perfetto:FILE.json, "
-                    + "jfr:FILE.jfr, json:FILE (events); folded:FILE, "
+            description = "Also record to KIND:PATH, several separated by commas: ctf:DIR, "
+                    + "perfetto:FILE.json, jfr:FILE.jfr, json:FILE (events); folded:FILE, "
                     + "flamegraph:FILE.html (stacks).")
     protected List<String> outputs = new ArrayList<>();
+
+    /** {@code --buffer-kb KB}: the events ring buffer's size. */
+    @Option(names = "--buffer-kb", paramLabel = "KB",
+            description = "Size of the events ring buffer in KiB, a power of two (default: the tool's, 256 KiB for "
+                    + "most). Larger loses fewer events in bursts; smaller shows how losses are reported.")
+    protected Integer bufferKb;
 
     @Override
     public final Integer call() throws Exception {
         Recorder recorder = Recorder.open(spec.name(), outputs, err());
         try (ToolSession session = new ToolSession(spec.name(), out(), err(), recorder, json)) {
+            if (bufferKb != null) session.ringBufferBytes(bufferKb * 1024);
             return run(session);
         }
     }

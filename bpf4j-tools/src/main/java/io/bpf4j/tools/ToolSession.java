@@ -74,7 +74,8 @@ public final class ToolSession implements AutoCloseable {
     private RingBufferPoller poller;
     private Symbolizer symbolizer;
     private long events;
-    private long lostReported;
+    private long[] lostReported = new long[0];
+    private int ringBufferBytes;
 
     /**
      * A session for {@code tool} printing to {@code out} (results) and {@code err} (notes, progress), recording
@@ -113,6 +114,21 @@ public final class ToolSession implements AutoCloseable {
         return err;
     }
 
+    /**
+     * Sizes the tool's {@code events} ring buffer ({@code --buffer-kb}); applied by {@link #object}.
+     *
+     * @throws IllegalArgumentException unless {@code bytes} is a power of two and a multiple of the page size, as
+     *                                  the kernel requires
+     */
+    public ToolSession ringBufferBytes(int bytes) {
+        if (Integer.bitCount(bytes) != 1 || bytes < 4096) {
+            throw new IllegalArgumentException("--buffer-kb: " + bytes / 1024 + " KiB is not a power of two of at "
+                    + "least 4 KiB, as a BPF ring buffer must be");
+        }
+        ringBufferBytes = bytes;
+        return this;
+    }
+
     /** Reads the tool object {@code name} ({@code NAME.bpf.o}, compiled from {@code src/main/bpf/NAME.bpf.c}). */
     public ToolSession object(String name) {
         try (InputStream in = ToolSession.class.getResourceAsStream(OBJECTS + name + ".bpf.o")) {
@@ -122,6 +138,10 @@ public final class ToolSession implements AutoCloseable {
             }
             spec = ObjectSpec.parse(in.readAllBytes());
             btf = Btf.parse(spec.btf());
+            if (ringBufferBytes > 0) {
+                spec.map("events").filter(m -> m.spec().type() == MapType.RINGBUF)
+                        .ifPresent(m -> spec = spec.withMap(m.withMaxEntries(ringBufferBytes)));
+            }
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -355,22 +375,12 @@ public final class ToolSession implements AutoCloseable {
 
     private void reportLost() {
         List<Long> perCpu = ringLost();
-        long total = perCpu.stream().mapToLong(Long::longValue).sum();
-        if (total > lostReported) {
-            // The sinks learn of ring-buffer losses per CPU as the counters grow.
-            long before = lostReported;
-            lostReported = total;
-            if (recorder.isOpen()) {
-                long remaining = total - before;
-                for (int cpu = 0; cpu < perCpu.size() && remaining > 0; cpu++) {
-                    long n = Math.min(remaining, perCpu.get(cpu));
-                    if (n > 0) {
-                        int c = cpu;
-                        recorder.lost(c, n);
-                        remaining -= n;
-                    }
-                }
-            }
+        if (lostReported.length < perCpu.size()) lostReported = java.util.Arrays.copyOf(lostReported, perCpu.size());
+        // The sinks learn of ring-buffer losses per CPU as the counters grow.
+        for (int cpu = 0; cpu < perCpu.size(); cpu++) {
+            long n = perCpu.get(cpu) - lostReported[cpu];
+            if (n > 0 && recorder.isOpen()) recorder.lost(cpu, n);
+            lostReported[cpu] = perCpu.get(cpu);
         }
     }
 
@@ -439,7 +449,10 @@ public final class ToolSession implements AutoCloseable {
             links.clear();
             if (object != null) {
                 drain();
-                long lost = lost();
+                // what the sinks were told, not a fresh read: a program still running as its link went away
+                // may count one more, and the summary and the trace must agree
+                long lost = java.util.Arrays.stream(lostReported).sum();
+                for (PerfBuffer pb : perfBuffers) lost += pb.lostCount();
                 if (lost > 0) {
                     err.println(tool + ": " + lost + " event(s) lost (the buffer was full; the events shown are "
                             + "incomplete)");
