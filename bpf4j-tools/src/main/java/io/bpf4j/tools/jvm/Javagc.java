@@ -1,0 +1,185 @@
+package io.bpf4j.tools.jvm;
+
+import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.events.BtfRecord;
+import io.bpf4j.core.link.Usdt;
+import io.bpf4j.output.EventType;
+import io.bpf4j.output.Histogram;
+import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.Row;
+import io.bpf4j.tools.Tool;
+import io.bpf4j.tools.ToolSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code javagc}: the garbage-collection pauses of a running HotSpot JVM — one line per pause with the thread that
+ * ran it, whether it was a full collection, and how long it took; or, with {@code -H}, a power-of-two histogram of
+ * the pause times — as libbpf-tools' javagc (and bcc's ugc for Java), with its TIME, CPU, PID and GC TIME columns.
+ *
+ * <p>Hooks the USDT probes {@code hotspot:gc__begin} and {@code hotspot:gc__end} of the libjvm.so the process has
+ * mapped (found in {@code /proc/PID/maps}). HotSpot fires them around every stop-the-world pause of a collection, on
+ * the thread that runs it (the VM thread), with Serial, Parallel, G1, ZGC and Shenandoah alike (ZGC and Shenandoah
+ * pauses are never full), without {@code -XX:+ExtendedDTraceProbes}. They have no semaphore in Temurin 25 (were
+ * there one, the kernel would set it: {@link Usdt#attach} passes its offset). The per-memory-pool probes
+ * ({@code mem__pool__gc__begin/end}), which libbpf-tools also times, fire inside the same pauses once per pool, so
+ * they would count a pause several times: they are not used. Unlike libbpf-tools, whose {@code -t} defaults to
+ * 1000 us, every pause is shown unless {@code -t} is given.
+ */
+@Command(name = "javagc", mixinStandardHelpOptions = true,
+        description = "Trace the garbage-collection pauses of a Java process (HotSpot USDT probes).")
+public final class Javagc extends Tool {
+    private static final int MAX_SLOTS = 27;
+    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
+
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", required = true, description = "The Java process to trace.")
+    int pid;
+
+    @Option(names = {"-t", "--threshold"}, paramLabel = "USECS",
+            description = "Only show pauses at least this long (microseconds).")
+    long thresholdUs;
+
+    @Option(names = {"-H", "--histogram"}, description = "Print a histogram of the pause times instead of events.")
+    boolean histogram;
+
+    @Option(names = {"-m", "--milliseconds"}, description = "Milliseconds instead of microseconds.")
+    boolean milliseconds;
+
+    @Option(names = {"-T", "--timestamp"}, description = "With -H: print a timestamp with each histogram.")
+    boolean timestamp;
+
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
+    Double duration;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "interval",
+            description = "With -H: print every interval (s).")
+    Integer interval;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "count", description = "Stop after this many intervals.")
+    Integer count;
+
+    private final Row row = new Row();
+
+    @Override
+    protected int run(ToolSession s) {
+        if (interval != null && !histogram) {
+            throw new ParameterException(spec.commandLine(), "interval and count are for histograms: add -H");
+        }
+        if (thresholdUs < 0) throw new ParameterException(spec.commandLine(), "--threshold must be >= 0");
+        Path libjvm = libjvm(pid);
+        if (Usdt.probes(libjvm).isEmpty()) {
+            throw new IllegalStateException(libjvm + " (the JVM of process " + pid + ") has no USDT probes (no "
+                    + ".note.stapsdt section): this JDK was built without DTrace/SystemTap probes "
+                    + "(configure --enable-dtrace); run the program on a JDK that has them (e.g. Temurin)");
+        }
+        s.object("javagc");
+        s.set("targ_pid", pid);
+        s.set("targ_min_ns", thresholdUs * 1000);
+        s.set("targ_hist", histogram ? 1 : 0);
+        s.set("targ_ms", milliseconds ? 1 : 0);
+        s.load();
+        // attached for this process only: the kernel fires them for its threads (the uprobe filter is its mm)
+        s.keep(Usdt.attach(s.loaded(), s.loaded().program("javagc_begin"), libjvm, "hotspot", "gc__begin", pid));
+        s.keep(Usdt.attach(s.loaded(), s.loaded().program("javagc_end"), libjvm, "hotspot", "gc__end", pid));
+        Duration d = duration == null ? null : Duration.ofMillis((long) (duration * 1000));
+        if (histogram) {
+            if (!s.json()) s.out().println("Tracing GC pauses of process " + pid + "... Hit Ctrl-C to end.");
+            s.out().flush();
+            boolean signalled = s.loop(d, interval == null ? null : Duration.ofSeconds(interval), count,
+                    () -> print(s));
+            if (interval == null || signalled) print(s);
+            return 0;
+        }
+        // A pause is a slice that ends at the event's timestamp: CTF, Perfetto and JFR outputs show it as one.
+        EventType gc = s.eventType(EventType.of("gc", s.btf(), "event")
+                .withDuration("pause_ns", TimeUnit.NANOSECONDS));
+        if (!s.json()) {
+            s.out().printf("%-8s %-3s %-7s %-7s %-4s %s%n", "TIME", "CPU", "PID", "TID", "FULL",
+                    milliseconds ? "GC TIME(ms)" : "GC TIME(us)");
+        }
+        s.out().flush();
+        s.onEvents("events", gc, e -> print(s, e));
+        s.loop(d, null, null, null);
+        return 0;
+    }
+
+    private void print(ToolSession s, TraceEvent e) {
+        if (s.json()) {
+            s.printJson(e);
+            return;
+        }
+        BtfRecord r = e.record();
+        long ns = r.getLong("pause_ns");
+        row.left(LocalTime.now().format(HMS), 8).left(r.getLong("cpu"), 3).left(r.getLong("pid"), 7)
+                .left(r.getLong("tid"), 7).left(r.getLong("full") != 0 ? "yes" : "no", 4)
+                .end(milliseconds ? String.format(Locale.ROOT, "%.3f", ns / 1e6) : Long.toString(ns / 1000)).println(s.out());
+    }
+
+    /** Prints the pause-time histogram and empties it for the next interval. */
+    private void print(ToolSession s) {
+        BpfMap hist = s.map("hist");
+        byte[] key = new byte[4];
+        byte[] value = hist.lookup(key).orElseThrow();
+        hist.update(key, new byte[value.length]);
+        ByteBuffer v = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
+        long[] slots = new long[MAX_SLOTS];
+        for (int i = 0; i < MAX_SLOTS; i++) slots[i] = Integer.toUnsignedLong(v.getInt(i * 4));
+        if (!s.json()) {
+            s.out().println();
+            if (timestamp) s.out().println(LocalTime.now().format(HMS));
+        }
+        s.histogram(Histogram.log2(milliseconds ? "msecs" : "usecs", slots));
+    }
+
+    /**
+     * The libjvm.so process {@code pid} runs, from its {@code /proc/PID/maps}, reached through its root directory
+     * ({@code /proc/PID/root}) so that a JVM in a container is found in its own file system.
+     */
+    static Path libjvm(int pid) {
+        List<String> maps;
+        try {
+            maps = Files.readAllLines(Path.of("/proc", Integer.toString(pid), "maps"));
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("no process " + pid);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/" + pid + "/maps", e);
+        }
+        for (String line : maps) {
+            int slash = line.indexOf('/');
+            if (slash < 0) continue;
+            String path = line.substring(slash);
+            if (path.endsWith("/libjvm.so (deleted)")) {
+                throw new IllegalStateException("process " + pid + " runs " + path + ": its libjvm.so was deleted "
+                        + "or replaced (a JDK update?) since it started, so its probes cannot be attached; restart "
+                        + "the Java program");
+            }
+            if (path.endsWith("/libjvm.so")) return Path.of("/proc/" + pid + "/root" + path);
+        }
+        throw new IllegalArgumentException("process " + pid + " (" + comm(pid) + ") has no libjvm.so mapped: it is "
+                + "not a HotSpot JVM (or has not started one yet)");
+    }
+
+    private static String comm(int pid) {
+        try {
+            return Files.readString(Path.of("/proc", Integer.toString(pid), "comm")).strip();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+}
