@@ -28,7 +28,7 @@ import java.util.Optional;
  * the count) or folded for flame graphs ({@code comm;user frames;kernel frames count}, outermost first, kernel
  * frames suffixed {@code _[k]} and JIT frames {@code _[j]} as bcc annotates them).
  */
-final class Stacks {
+public final class Stacks {
     /** bpf_get_stackid's -EFAULT: the task has no user stack (a kernel thread); not worth a "[Missed …]" line. */
     private static final int EFAULT = 14;
     private static final int KEY_SIZE = 32;
@@ -137,9 +137,9 @@ final class Stacks {
 
     /**
      * Leading frames of the tracing machinery itself (the BPF program, bpf_trace_run*, the tracepoint's iterator
-     * and perf glue), so that the first frame shown is the kernel function that hit the event.
+     * and perf glue), so that the first frame shown is the kernel function that hit the event. Also used by memleak.
      */
-    private static List<Frame> dropTracingFrames(List<Frame> frames) {
+    public static List<Frame> dropTracingFrames(List<Frame> frames) {
         int i = 0;
         while (i < frames.size() && isTracing(frames.get(i).symbol())) i++;
         return frames.subList(i, frames.size());

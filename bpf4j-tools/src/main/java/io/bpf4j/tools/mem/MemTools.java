@@ -10,5 +10,5 @@ public final class MemTools {
     }
 
     /** The tools of this group. */
-    public static final List<Class<? extends Tool>> TOOLS = List.of();
+    public static final List<Class<? extends Tool>> TOOLS = List.of(Memleak.class, Kmemtrace.class);
 }

@@ -1,0 +1,196 @@
+package io.bpf4j.tools.mem;
+
+import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.events.BtfRecord;
+import io.bpf4j.core.symbols.Frame;
+import io.bpf4j.output.EventType;
+import io.bpf4j.output.JsonLinesSink;
+import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.Row;
+import io.bpf4j.tools.Tool;
+import io.bpf4j.tools.ToolSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code kmemtrace}: the kernel's slab allocations and frees — {@code kmalloc}, {@code kfree},
+ * {@code kmem_cache_alloc}, {@code kmem_cache_free} — one line each with the process, the call site (symbolized),
+ * the object's address, the bytes requested and allocated, the GFP flags and the cache's name; or, with {@code -s},
+ * counted per call site in the kernel and printed as the top call sites at the end or every {@code -i} seconds.
+ * The kmem_cache_alloc/free tracer of the source documents, on the four tracepoints.
+ *
+ * <p>Hooks {@code tp_btf/kmalloc}, {@code kfree}, {@code kmem_cache_alloc}, {@code kmem_cache_free} (BPF links).
+ * For {@code kmem_cache_alloc} the bytes are the cache's object and slot sizes, as the tracepoint reports them;
+ * frees carry no size. The {@code -p}, {@code -t} and {@code -c} filters run in the kernel, and the tool's own
+ * process is always left out (printing an event allocates, which would be traced in turn). Allocations in
+ * interrupt context are charged to whatever task was running.
+ */
+@Command(name = "kmemtrace", mixinStandardHelpOptions = true,
+        description = "Trace kernel slab allocations and frees (kmalloc, kfree, kmem_cache_alloc, kmem_cache_free).")
+public final class Kmemtrace extends Tool {
+    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
+    private static final int CACHE_NAME_LEN = 32;
+
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this process only.")
+    Integer pid;
+
+    @Option(names = {"-t", "--tid"}, paramLabel = "TID", description = "Trace this thread only.")
+    Integer tid;
+
+    @Option(names = {"-c", "--comm"}, paramLabel = "COMM", description = "Trace processes with this command name.")
+    String comm;
+
+    @Option(names = {"-s", "--summary"},
+            description = "Count allocations, frees and bytes per call site instead of printing each event.")
+    boolean summary;
+
+    @Option(names = {"-i", "--interval"}, paramLabel = "INTERVAL",
+            description = "With -s: print the summary every INTERVAL seconds (default: once at the end).")
+    int interval;
+
+    @Option(names = {"-T", "--top"}, paramLabel = "TOP", description = "With -s: print the top TOP call sites "
+            + "(default ${DEFAULT-VALUE}).", defaultValue = "10")
+    int top;
+
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
+    Double duration;
+
+    private final Row row = new Row();
+    private final Map<Long, String> symbols = new HashMap<>();
+
+    @Override
+    protected int run(ToolSession s) {
+        if (!summary && interval > 0) throw new IllegalArgumentException("-i INTERVAL needs -s (--summary)");
+        if (top <= 0) throw new IllegalArgumentException("-T/--top must be > 0, got " + top);
+        s.object("kmemtrace");
+        if (pid != null) s.set("targ_pid", pid);
+        if (tid != null) s.set("targ_tid", tid);
+        if (comm != null) s.setString("targ_comm", comm);
+        s.set("self_pid", ProcessHandle.current().pid());
+        s.set("summary", summary ? 1 : 0);
+        s.load();
+        // TIME(s) counts from before the attach: events that come while it goes on are not before the start
+        long start = System.nanoTime();
+        s.attachAll();
+        Duration d = duration == null ? null : Duration.ofMillis((long) (duration * 1000));
+        PrintWriter out = s.out();
+        if (summary) {
+            if (!s.json()) out.printf("Tracing kmem allocations and frees by call site, printing top %d... "
+                    + "Hit Ctrl-C to end.%n", top);
+            out.flush();
+            boolean signalled;
+            if (interval > 0) {
+                // as syscount: with -d, whole intervals until the duration is used up
+                Integer count = d == null ? null : (int) Math.max(1, (d.toMillis() + interval * 1000L - 1)
+                        / (interval * 1000L));
+                signalled = s.loop(null, Duration.ofSeconds(interval), count, () -> printSummary(s));
+            } else {
+                signalled = s.loop(d, null, null, null);
+            }
+            if (interval <= 0 || signalled) printSummary(s);
+            return 0;
+        }
+        EventType type = s.eventType("kmem", "event");
+        if (!s.json()) {
+            out.println("Tracing kmem allocations and frees... Hit Ctrl-C to end.");
+            out.printf("%-12s %-3s %-7s %-16s %-16s %-32s %-18s %9s %11s %-9s %s%n", "TIME(s)", "CPU", "PID", "COMM",
+                    "EVENT", "CALL_SITE", "PTR", "BYTES_REQ", "BYTES_ALLOC", "GFP_FLAGS", "CACHE");
+        }
+        out.flush();
+        s.onEvents("events", type, e -> print(s, e, start));
+        s.loop(d, null, null, null);
+        return 0;
+    }
+
+    private void print(ToolSession s, TraceEvent e, long start) {
+        BtfRecord r = e.record();
+        String site = symbol(s, r.getLong("call_site"));
+        if (s.json()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("event", e.type().name());
+            m.putAll(JsonLinesSink.fields(r));
+            m.put("call_site_sym", site);
+            s.printJson(m);
+            return;
+        }
+        String cache = r.getString("cache");
+        row.left(seconds(e.timestampNs() - start), 12).left(r.getLong("cpu"), 3).left(r.getLong("pid"), 7)
+                .left(r.getString("comm"), 16).left(r.getString("tracepoint"), 16).left(site, 32)
+                .left("0x" + Long.toHexString(r.getLong("ptr")), 18).right(r.getLong("bytes_req"), 9)
+                .right(r.getLong("bytes_alloc"), 11).left("0x" + Long.toHexString(r.getLong("gfp_flags")), 9)
+                .end(cache.isEmpty() ? "-" : cache).println(s.out());
+    }
+
+    /** {@code ns} as seconds with six decimals, without String.format (see Row). */
+    private static String seconds(long ns) {
+        long us = Math.max(0, ns) / 1000;
+        String frac = Long.toString(us % 1_000_000);
+        return us / 1_000_000 + "." + "000000".substring(frac.length()) + frac;
+    }
+
+    /** A call site as {@code function+0xOFFSET}, resolved once per address. */
+    private String symbol(ToolSession s, long address) {
+        return symbols.computeIfAbsent(address, a -> {
+            Frame f = s.symbolizer().kernel(a);
+            return f.resolved() ? f.symbol() + "+0x" + Long.toHexString(f.offset()) : "0x" + Long.toHexString(a);
+        });
+    }
+
+    private record Site(long address, long allocs, long frees, long bytesReq, long bytesAlloc, String cache) {
+    }
+
+    private void printSummary(ToolSession s) {
+        List<Site> rows = new ArrayList<>();
+        BpfMap sites = s.map("sites");
+        // read and delete key by key, as syscount: an interval shows what happened since the previous one
+        for (Map.Entry<byte[], byte[]> e : new ArrayList<>(sites.entries().toList())) {
+            sites.delete(e.getKey());
+            ByteBuffer v = ByteBuffer.wrap(e.getValue()).order(ByteOrder.nativeOrder());
+            byte[] c = e.getValue();
+            int n = 0;
+            while (n < CACHE_NAME_LEN && c[32 + n] != 0) n++;
+            rows.add(new Site(ByteBuffer.wrap(e.getKey()).order(ByteOrder.nativeOrder()).getLong(), v.getLong(0),
+                    v.getLong(8), v.getLong(16), v.getLong(24), new String(c, 32, n, StandardCharsets.UTF_8)));
+        }
+        rows.sort(Comparator.comparingLong((Site r) -> r.allocs() + r.frees()).reversed()
+                .thenComparing(Comparator.comparingLong(Site::bytesAlloc).reversed()));
+        List<Site> shown = rows.subList(0, Math.min(top, rows.size()));
+        if (s.json()) {
+            for (Site r : shown) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("call_site", "0x" + Long.toHexString(r.address()));
+                m.put("call_site_sym", symbol(s, r.address()));
+                m.put("allocs", r.allocs());
+                m.put("frees", r.frees());
+                m.put("bytes_req", r.bytesReq());
+                m.put("bytes_alloc", r.bytesAlloc());
+                m.put("cache", r.cache());
+                s.printJson(m);
+            }
+            return;
+        }
+        PrintWriter out = s.out();
+        out.printf("[%s] Top %d call sites of %d:%n", LocalTime.now().format(HMS), shown.size(), rows.size());
+        out.printf("%-40s %10s %10s %12s %12s %s%n", "CALL_SITE", "ALLOCS", "FREES", "BYTES_REQ", "BYTES_ALLOC",
+                "CACHE");
+        for (Site r : shown) {
+            out.printf("%-40s %10d %10d %12d %12d %s%n", symbol(s, r.address()), r.allocs(), r.frees(), r.bytesReq(),
+                    r.bytesAlloc(), r.cache().isEmpty() ? "-" : r.cache());
+        }
+        out.println();
+    }
+}
