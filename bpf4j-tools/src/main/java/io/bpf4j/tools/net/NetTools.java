@@ -10,5 +10,6 @@ public final class NetTools {
     }
 
     /** The tools of this group. */
-    public static final List<Class<? extends Tool>> TOOLS = List.of(Tcpconnect.class, Solisten.class, Tcpstates.class);
+    public static final List<Class<? extends Tool>> TOOLS = List.of(Tcpconnect.class, Solisten.class, Tcpstates.class,
+            Tcplife.class);
 }
