@@ -7,6 +7,9 @@ bpf4j=$root/bpf4j
 work=$(mktemp -d /tmp/bpf4j-compare.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
+# libbpf-tools resolve tracepoints (and find kprobe functions) through tracefs, which they do not mount themselves
+mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
+
 # result TOOL METRIC BPF4J LIBBPF
 result() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4"; }
 

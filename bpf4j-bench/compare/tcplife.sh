@@ -4,8 +4,6 @@
 # libbpf-tools' byte counts include the SYN and FIN sequence numbers (bpf4j's are data only): its TX_KB/RX_KB differ
 # where those one or two bytes cross a rounding step.
 source "$(dirname "$0")/lib.sh"
-# libbpf-tools attaches to tracepoint sock/inet_sock_set_state through tracefs, which it does not mount itself
-mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 both 1 "$work/b" "$work/l" tcplife -- tcplife
 # writes one line per session end: PID LPORT RPORT TX_KB RX_KB
 python3 - "$work/expected" <<'EOF'

@@ -54,7 +54,8 @@ int BPF_PROG(tcpstates_state, const struct sock *sk, const int oldstate, const i
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
 		return 0;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* as the tracepoint's own sport: skc_num is already 0 when a socket moves to CLOSE */
+	sport = __builtin_bswap16(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if ((targ_family && family != targ_family) || (targ_sport && sport != targ_sport)
 	    || (targ_dport && dport != targ_dport) || !bpf4j_pass_pid(pid_tgid))

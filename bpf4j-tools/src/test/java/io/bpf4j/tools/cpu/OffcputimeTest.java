@@ -1,5 +1,6 @@
 package io.bpf4j.tools.cpu;
 
+import io.bpf4j.tools.Workload;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 

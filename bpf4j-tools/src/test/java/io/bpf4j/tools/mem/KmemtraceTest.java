@@ -1,5 +1,6 @@
 package io.bpf4j.tools.mem;
 
+import io.bpf4j.tools.Workload;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bpf4j.tools.ToolRun;
@@ -36,7 +37,7 @@ class KmemtraceTest {
             """.formatted(PIPES, PIPES, PIPES);
 
     /** Runs kmemtrace with {@code args} while a new pipe maker does its work (once the tool has attached). */
-    private static ToolRun traceThePipeMaker(Child c, String... args) throws Exception {
+    private static ToolRun traceThePipeMaker(Workload c, String... args) throws Exception {
         ToolRun.Running running = ToolRun.start(Kmemtrace.class, out -> true, args);
         c.go();
         assertThat(c.awaitLine()).isEqualTo("done");
@@ -45,7 +46,7 @@ class KmemtraceTest {
 
     @Test
     void eachEventOfTheProcessWithItsCallSiteAndSizes() throws Exception {
-        try (Child c = Child.start("pipes", PIPE_MAKER)) {
+        try (Workload c = Workload.start("pipes", PIPE_MAKER)) {
             ToolRun r = traceThePipeMaker(c, "-p", String.valueOf(c.pid()), "-d", "3");
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out()).startsWith("Tracing kmem allocations and frees... Hit Ctrl-C to end.\n"
@@ -80,7 +81,7 @@ class KmemtraceTest {
 
     @Test
     void jsonEventsOfTheCommand() throws Exception {
-        try (Child c = Child.start("pipes", PIPE_MAKER)) {
+        try (Workload c = Workload.start("pipes", PIPE_MAKER)) {
             ToolRun r = traceThePipeMaker(c, "-c", c.comm, "--json", "-d", "3");
             assertThat(r.exit()).as(r.err()).isZero();
             ObjectMapper json = new ObjectMapper();
@@ -106,7 +107,7 @@ class KmemtraceTest {
 
     @Test
     void summaryPerCallSite() throws Exception {
-        try (Child c = Child.start("pipes", PIPE_MAKER)) {
+        try (Workload c = Workload.start("pipes", PIPE_MAKER)) {
             ToolRun r = traceThePipeMaker(c, "-p", String.valueOf(c.pid()), "-s", "-T", "100", "-d", "3");
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out()).startsWith("Tracing kmem allocations and frees by call site, printing top 100... "
@@ -131,7 +132,7 @@ class KmemtraceTest {
 
     @Test
     void jsonSummaryEveryInterval() throws Exception {
-        try (Child c = Child.start("pipes", PIPE_MAKER)) {
+        try (Workload c = Workload.start("pipes", PIPE_MAKER)) {
             ToolRun r = traceThePipeMaker(c, "-c", c.comm, "-s", "-i", "1", "-d", "3", "--json",
                     "-T", "100");
             assertThat(r.exit()).as(r.err()).isZero();

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.mem;
 
+import io.bpf4j.tools.Workload;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bpf4j.tools.ToolRun;
@@ -46,7 +47,7 @@ class MemleakTest {
             """;
 
     /** Starts memleak with {@code args}, makes the child leak once it has attached, and waits for the tool's end. */
-    private static ToolRun leakWhileTracing(Child c, String... args) throws Exception {
+    private static ToolRun leakWhileTracing(Workload c, String... args) throws Exception {
         ToolRun.Running running = ToolRun.start(Memleak.class, out -> true, args);
         c.go();
         assertThat(c.awaitLine()).isEqualTo("done");
@@ -90,7 +91,7 @@ class MemleakTest {
 
     @Test
     void outstandingUserAllocationsByStack() throws Exception {
-        try (Child c = Child.start("leak", LEAKER)) {
+        try (Workload c = Workload.start("leak", LEAKER)) {
             ToolRun r = leakWhileTracing(c, "-p", String.valueOf(c.pid()), "-a", "1", "2");
             assertThat(r.out()).startsWith("Attaching to pid " + c.pid() + ", Ctrl+C to quit.\n");
             assertThat(r.out().lines().filter(l -> l.endsWith("] Top 10 stacks with outstanding allocations:")))
@@ -121,7 +122,7 @@ class MemleakTest {
 
     @Test
     void jsonWithSizeRangeAndAddresses() throws Exception {
-        try (Child c = Child.start("leak", LEAKER)) {
+        try (Workload c = Workload.start("leak", LEAKER)) {
             ToolRun r = leakWhileTracing(c, "-p", String.valueOf(c.pid()), "-z", "12345", "-Z", "12345", "--json",
                     "-a", "1", "2");
             assertThat(r.err()).startsWith("Attaching to pid " + c.pid());
@@ -146,7 +147,7 @@ class MemleakTest {
 
     @Test
     void olderThan() throws Exception {
-        try (Child c = Child.start("leak", LEAKER)) {
+        try (Workload c = Workload.start("leak", LEAKER)) {
             // made right after the tool attached: 1 s old at the first report, 2 s at the second
             ToolRun young = leakWhileTracing(c, "-p", String.valueOf(c.pid()), "-o", "60000", "1", "2");
             assertThat(young.out()).doesNotContain("bytes in");
@@ -177,7 +178,7 @@ class MemleakTest {
 
     @Test
     void outstandingKernelAllocationsByStack() throws Exception {
-        try (Child c = Child.start("resize", PIPE_RESIZER)) {
+        try (Workload c = Workload.start("resize", PIPE_RESIZER)) {
             ToolRun r = leakWhileTracing(c, "-T", "100000", "1", "2");
             assertThat(r.out()).startsWith("Attaching to kernel allocators, Ctrl+C to quit.\n");
             List<String> report = lastReport(r);

@@ -22,7 +22,9 @@ class TcpstatesTest {
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
             int port = server.getLocalPort();
             ToolRun.Running running = ToolRun.start(Tcpstates.class, "-D", String.valueOf(port), "-d", "2");
+            int clientPort;
             try (Socket client = new Socket("127.0.0.1", port); Socket accepted = server.accept()) {
+                clientPort = client.getLocalPort();
                 OutputStream out = client.getOutputStream();
                 out.write(new byte[1000]);
                 out.flush();
@@ -43,6 +45,10 @@ class TcpstatesTest {
             });
             assertThat(client.stream().map(c -> c[7] + "->" + c[9]).toList())
                     .containsSubsequence("CLOSE->SYN_SENT", "SYN_SENT->ESTABLISHED", "ESTABLISHED->FIN_WAIT1");
+            // the port is chosen after the move to SYN_SENT; from then on, up to and including the move to
+            // CLOSE, each line shows it
+            assertThat(client.stream().filter(c -> !c[9].equals("SYN_SENT")).map(c -> c[4]).toList()).as(r.out())
+                    .hasSizeGreaterThanOrEqualTo(3).containsOnly(String.valueOf(clientPort));
             assertThat(client.stream().filter(c -> c[9].equals("ESTABLISHED")).map(c -> c[1]))
                     .as("connect() runs in this JVM").containsOnly(String.valueOf(ProcessHandle.current().pid()));
         }

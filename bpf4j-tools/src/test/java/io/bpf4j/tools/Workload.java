@@ -1,4 +1,4 @@
-package io.bpf4j.tools.mem;
+package io.bpf4j.tools;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,18 +12,18 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A tiny C program compiled with gcc for a test (as cpu's Workload: {@code -O0 -fno-omit-frame-pointer}, so its
- * user stacks unwind, and {@code -g}), run as a child with a unique command name and a unique {@code FN} function
- * name. It is started before the tool (which needs its pid) and does its work when {@link #go()} writes a line on
- * its stdin, so that everything it does at start-up is over before the tool attaches.
+ * A tiny C program compiled with gcc for a test ({@code -O0 -g -fno-omit-frame-pointer}, so its user stacks
+ * unwind), run as a child with a unique command name and a unique {@code FN} function name. A program that must
+ * not start its work before the tool attaches waits in {@code getchar()} until {@link #go()} writes a line on its
+ * stdin.
  */
-final class Child implements AutoCloseable {
-    final String function;
-    final String comm;
-    final Process process;
+public final class Workload implements AutoCloseable {
+    public final String function;
+    public final String comm;
+    public final Process process;
     private final Path dir;
 
-    private Child(String function, String comm, Process process, Path dir) {
+    private Workload(String function, String comm, Process process, Path dir) {
         this.function = function;
         this.comm = comm;
         this.process = process;
@@ -35,11 +35,11 @@ final class Child implements AutoCloseable {
      *
      * @param prefix the function's name before its unique number, and the command's (cut to fit TASK_COMM_LEN)
      */
-    static Child start(String prefix, String source) throws Exception {
+    public static Workload start(String prefix, String source) throws Exception {
         int n = ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
         String function = "bpf4j_" + prefix + "_" + n;
         String comm = prefix.substring(0, Math.min(prefix.length(), 8)) + n;
-        Path dir = Files.createTempDirectory("bpf4j-mem-");
+        Path dir = Files.createTempDirectory("bpf4j-workload-");
         Path c = dir.resolve(comm + ".c"), exe = dir.resolve(comm);
         Files.writeString(c, source.replace("FN", function));
         Process gcc;
@@ -52,27 +52,34 @@ final class Child implements AutoCloseable {
         }
         String log = new String(gcc.getInputStream().readAllBytes());
         if (gcc.waitFor() != 0) throw new IllegalStateException("gcc failed:\n" + log);
-        return new Child(function, comm, new ProcessBuilder(exe.toString()).start(), dir);
+        return new Workload(function, comm, new ProcessBuilder(exe.toString()).start(), dir);
     }
 
-    int pid() {
+    public int pid() {
         return (int) process.pid();
     }
 
     /** Lets the program go on past its next {@code getchar()}. */
-    void go() throws IOException {
+    public void go() throws IOException {
         OutputStream in = process.getOutputStream();
         in.write('\n');
         in.flush();
     }
 
     /** Waits for the program to print a line (it says it has done its work). */
-    String awaitLine() throws IOException {
+    public String awaitLine() throws IOException {
         StringBuilder sb = new StringBuilder();
         int c;
         while ((c = process.getInputStream().read()) >= 0 && c != '\n') sb.append((char) c);
         if (c < 0) throw new IllegalStateException("the workload ended before it printed a line: " + sb);
         return sb.toString();
+    }
+
+    /** The CPU time the process used so far (user + system, from /proc/PID/stat, in clock ticks of 10 ms). */
+    public double cpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid() + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime: fields 14, 15
     }
 
     @Override
