@@ -24,13 +24,34 @@ import java.util.Map;
  *
  * <p>It counts {@code sched_switch} events (tp_btf) where bcc counted calls of {@code finish_task_switch}; the two
  * are the same switches. Pids are the kernel's, i.e. thread ids; pid 0 is the idle task. Counts are printed at the
- * end (duration or Ctrl-C) or every interval, most frequent first.
+ * end (duration or Ctrl-C) or every interval, most frequent first. {@code -p PID} keeps the switches into or out of
+ * that process.
+ *
+ * <p>With {@code --output} it also records every switch (that {@code -p} keeps) as an event named
+ * {@code sched_switch} with lttng-modules' fields, so that Trace Compass's kernel analyses (Control Flow, Resources,
+ * CPU usage) read a {@code ctf:DIR} recording as they read an LTTng kernel trace:
+ * <ul>
+ *   <li>{@code prev_comm}, {@code prev_tid}, {@code prev_prio}, {@code prev_state}, {@code next_comm},
+ *       {@code next_tid}, {@code next_prio}, plus {@code ts} and {@code cpu}, the CPU the switch ran on, whose CTF
+ *       stream (packet {@code cpu_id}) the event is in;</li>
+ *   <li>tids are the kernel's pids (thread ids); priorities are LTTng's {@code prio - MAX_RT_PRIO} (20 for nice 0,
+ *       0..39 for normal tasks, negative for real-time ones — the kernel's own tracepoint reports {@code prio},
+ *       120 for nice 0);</li>
+ *   <li>{@code prev_state} is what the kernel tracepoint and LTTng both report: the task's state bit when it
+ *       blocked — 1 (S, interruptible), 2 (D, uninterruptible), 0x4 (T), 0x8 (t), 0x10 (X) or 0x20 (Z) at its
+ *       last switch, 0x40 (P), 0x80 (I, idle kernel thread); 0x100 ({@code TASK_REPORT_MAX}, ftrace's "R+") when
+ *       it was preempted; 0 when it gave up the CPU still runnable otherwise (a reschedule on return to user
+ *       space, as a non-preemptive kernel does; {@code sched_yield}; woken before it could sleep).</li>
+ * </ul>
+ * Recording is off without {@code --output}: a switch is the most frequent kernel event, and the counts alone cost
+ * one hash update each.
  */
 @Command(name = "task_switch", mixinStandardHelpOptions = true,
-        description = "Count context switches per (previous pid, next pid) pair.")
+        description = "Count context switches per (previous pid, next pid) pair; with --output, also record each "
+                + "as an LTTng-style sched_switch event.")
 public final class TaskSwitch extends Tool {
     @Option(names = {"-p", "--pid"}, paramLabel = "PID",
-            description = "Count only switches into or out of this process.")
+            description = "Count (and record) only switches into or out of this process.")
     Integer pid;
 
     @Option(names = {"-T", "--timestamp"}, description = "Print a timestamp before each interval's counts.")
@@ -47,10 +68,14 @@ public final class TaskSwitch extends Tool {
 
     @Override
     protected int run(ToolSession s) {
+        // streaming every switch costs a ring-buffer record each: only when there is somewhere to record it
+        boolean record = !outputs.isEmpty();
         s.object("task_switch");
         if (pid != null) s.set("targ_pid", pid);
+        s.set("record_events", record ? 1 : 0);
         s.load();
         s.attachAll();
+        if (record) s.onEvents("events", s.eventType("sched_switch", "sched_switch_event"), e -> { });
         if (!s.json()) s.out().println("Tracing task switches... Hit Ctrl-C to end.");
         s.out().flush();
         boolean signalled = s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)),

@@ -2,13 +2,20 @@ package io.bpf4j.tools.sched;
 
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * task_switch sees two threads of this JVM, pinned to one CPU, hand a token back and forth: the switches from one
- * to the other (by thread id) are counted.
+ * to the other (by thread id) are counted. With {@code --output ctf:DIR} it records a shell blocking in
+ * {@code read} as LTTng-style sched_switch events, read back with babeltrace2.
  */
 class TaskSwitchTest {
     private static final int PID = (int) ProcessHandle.current().pid();
@@ -91,5 +99,125 @@ class TaskSwitchTest {
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out().lines()).isNotEmpty().allSatisfy(l ->
                 assertThat(l).matches("\\{\"prev_pid\":\\d+,\"next_pid\":\\d+,\"count\":\\d+}"));
+    }
+
+    /** One sched_switch event as babeltrace2's text output shows it. */
+    private record Switch(int streamCpu, long ts, int cpu, String prevComm, int prevTid, int prevPrio, long prevState,
+                          String nextComm, int nextTid, int nextPrio) {
+        static final Pattern LINE = Pattern.compile("^\\[\\d+\\.\\d+] \\(.*?\\) \\S+ sched_switch: "
+                + "\\{ cpu_id = (\\d+) }, \\{ ts = (\\d+), cpu = (\\d+), prev_comm = \"(.*)\", prev_tid = (-?\\d+), "
+                + "prev_prio = (-?\\d+), prev_state = (-?\\d+), next_comm = \"(.*)\", next_tid = (-?\\d+), "
+                + "next_prio = (-?\\d+) }$");
+
+        static Switch parse(String line) {
+            Matcher m = LINE.matcher(line);
+            assertThat(m.matches()).as("a sched_switch event: %s", line).isTrue();
+            return new Switch(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)), Integer.parseInt(m.group(3)),
+                    m.group(4), Integer.parseInt(m.group(5)), Integer.parseInt(m.group(6)),
+                    Long.parseLong(m.group(7)), m.group(8), Integer.parseInt(m.group(9)),
+                    Integer.parseInt(m.group(10)));
+        }
+    }
+
+    /** /proc/PID/stat's fields after the comm: [0] is the state, [15] the priority (prio - MAX_RT_PRIO). */
+    private static String[] stat(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    }
+
+    private static String comm(long pid) throws Exception {
+        return Files.readString(Path.of("/proc/" + pid + "/comm")).strip();
+    }
+
+    @Test
+    void recordsEachSwitchAsAnLttngSchedSwitchEventOnItsCpusStream(@TempDir Path dir) throws Exception {
+        ToolRun.assumeRoot();
+        int reads = 4;
+        // a shell under a unique name (comm is the name it was executed by), pinned to CPU 1, that blocks in
+        // read(2) on a pipe until this test writes a line, four times, then exits
+        String name = "tsw" + System.nanoTime() % 1_000_000_000L;
+        Path shell = Files.createSymbolicLink(dir.resolve(name), Path.of("/bin/sh"));
+        Path trace = dir.resolve("trace");
+        Process child = new ProcessBuilder("taskset", "-c", "1", shell.toString(), "-c",
+                "read a; read b; read c; read d")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            long pid = child.pid();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!(comm(pid).equals(name) && stat(pid)[0].equals("S"))) {
+                assertThat(System.nanoTime()).as("the shell execs and blocks in read").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            int prio = Integer.parseInt(stat(pid)[15]);
+            ToolRun.Running running = ToolRun.start(TaskSwitch.class, "-p", String.valueOf(pid), "-d", "2",
+                    "--output", "ctf:" + trace);
+            OutputStream in = child.getOutputStream();
+            for (int i = 0; i < reads; i++) {
+                in.write("line\n".getBytes());
+                in.flush();
+                Thread.sleep(50);
+            }
+            assertThat(child.waitFor(10, TimeUnit.SECONDS)).as("the shell exits after its reads").isTrue();
+            assertThat(child.exitValue()).isZero();
+            ToolRun r = running.finish();
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.err()).contains("recorded").contains("to ctf:" + trace);
+
+            Path err = Files.createTempFile(dir, "babeltrace2", ".err");
+            Process bt = new ProcessBuilder("babeltrace2", "--clock-seconds", trace.toString())
+                    .redirectError(err.toFile()).start();
+            String text = new String(bt.getInputStream().readAllBytes());
+            assertThat(bt.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(bt.exitValue()).as(Files.readString(err)).isZero();
+            assertThat(text).doesNotContain("discarded");
+            List<Switch> all = text.lines().map(Switch::parse).toList();
+
+            for (int i = 0; i < all.size(); i++) {
+                Switch e = all.get(i);
+                if (i > 0) assertThat(e.ts()).as("event %d's time", i).isGreaterThanOrEqualTo(all.get(i - 1).ts());
+                assertThat(e.cpu()).as("the CPU the shell is pinned to: %s", e).isEqualTo(1);
+                assertThat(e.streamCpu()).as("the stream's cpu_id: %s", e).isEqualTo(e.cpu());
+            }
+            // -p: every switch is into or out of the shell; pinned to one CPU, it is switched in, then out, in turn
+            List<Switch> outs = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                Switch e = all.get(i);
+                if (i % 2 == 0) {
+                    assertThat(e.nextTid()).as("switch %d is into the shell: %s", i, e).isEqualTo((int) pid);
+                    assertThat(e.nextComm()).isEqualTo(name);
+                    assertThat(e.nextPrio()).as("prio as LTTng and /proc show it").isEqualTo(prio);
+                    assertThat(e.prevTid()).isNotEqualTo((int) pid);
+                } else {
+                    assertThat(e.prevTid()).as("switch %d is out of the shell: %s", i, e).isEqualTo((int) pid);
+                    assertThat(e.prevComm()).isEqualTo(name);
+                    assertThat(e.prevPrio()).as("prio as LTTng and /proc show it").isEqualTo(prio);
+                    assertThat(e.nextTid()).isNotEqualTo((int) pid);
+                    outs.add(e);
+                }
+            }
+            assertThat(all).as("in, out, …, out").hasSizeGreaterThanOrEqualTo(2 * reads).hasSize(2 * outs.size());
+            // blocked in read: TASK_INTERRUPTIBLE (1) after each read but the last; still runnable: 0x100 when
+            // preempted, else 0; its last switch, exiting: EXIT_ZOMBIE (0x20), or EXIT_DEAD (0x10) when this JVM
+            // reaped it first
+            assertThat(outs.stream().filter(e -> e.prevState() == 1).count()).as("sleeps in read: %s", outs)
+                    .isGreaterThanOrEqualTo(reads - 1);
+            assertThat(outs.subList(0, outs.size() - 1)).allSatisfy(e ->
+                    assertThat(e.prevState()).isIn(1L, 2L, 0x100L, 0L));
+            assertThat(outs.getLast().prevState()).as("the exit").isIn(0x10L, 0x20L);
+
+            // the counts (printed as without --output) are of the same switches
+            assertThat(r.out()).startsWith("Tracing task switches");
+            Matcher counted = Pattern.compile("task_switch\\[\\s*(\\d+)->\\s*(\\d+)]=(\\d+)").matcher(r.out());
+            long countedOut = 0, countedIn = 0;
+            while (counted.find()) {
+                if (Long.parseLong(counted.group(1)) == pid) countedOut += Long.parseLong(counted.group(3));
+                if (Long.parseLong(counted.group(2)) == pid) countedIn += Long.parseLong(counted.group(3));
+            }
+            assertThat(countedOut).as(r.out()).isEqualTo(outs.size());
+            assertThat(countedIn).as(r.out()).isEqualTo(all.size() - outs.size());
+        } finally {
+            child.destroyForcibly().waitFor();
+            Files.delete(shell); // the link, not /bin/sh (JUnit warns when it deletes a link out of its directory)
+        }
     }
 }
