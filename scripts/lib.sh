@@ -18,7 +18,15 @@ bpf4j_jdk_full_version() {
   local home=$1 v=
   [[ -x $home/bin/java && -x $home/bin/javac ]] || return 0
   if [[ -r $home/release ]]; then
-    v=$(sed -n 's/^JAVA_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$home/release" | head -n1)
+    # read with builtins: the launcher runs this for every JDK it looks at, and each fork shows in start-up time
+    local line
+    while IFS= read -r line; do
+      if [[ $line == JAVA_VERSION=* ]]; then
+        v=${line#JAVA_VERSION=}
+        v=${v//\"/}
+        break
+      fi
+    done <"$home/release"
   fi
   if [[ -z $v ]]; then
     v=$("$home/bin/java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n1)
@@ -87,7 +95,7 @@ bpf4j_find_jdk() {
       full=$(bpf4j_jdk_full_version "$home")
       v=$(bpf4j_feature_version "$full")
       [[ -n $v ]] || continue
-      found+=("$(basename "$home") (Java $full)")
+      found+=("${home##*/} (Java $full)")
       [[ $v -ge $BPF4J_MIN_JAVA ]] || continue
       # newest wins: compare full versions (25.0.3 > 25.0.1), as sort -V orders them
       if [[ -z $best_v || $(printf '%s\n%s\n' "$best_v" "$full" | sort -V | tail -n1) == "$full" ]]; then
