@@ -17,7 +17,9 @@ import java.util.Arrays;
  * timestamp and reserving its record) still lands in order. Only whole packets reach the file.
  */
 final class CtfStream {
-    /** Bytes of packet header and context: see the metadata in {@link CtfSink}. */
+    /** Bytes of packet header and context (the context ends with the u32 cpu_id): see the metadata in {@link CtfSink}. */
+    private static final int CONTEXT_END = 84;
+    /** Where the first event header starts: the context's end aligned to the event header's 8 bytes. */
     static final int HEADER_BYTES = 88;
     private static final int MAGIC = 0xC1FC1FC1;
 
@@ -170,7 +172,8 @@ final class CtfStream {
             pendingBytes -= 16 + c.payloadAlign + lengths[written];
             written++;
         }
-        int content = p.position();
+        // An empty packet ends with its context: a reader would take padding after it for an event header.
+        int content = written == 0 ? CONTEXT_END : p.position();
         // packet header: magic, uuid, stream class id, stream instance id (the CPU)
         p.putInt(0, MAGIC);
         p.put(4, uuid);
@@ -184,7 +187,7 @@ final class CtfStream {
         p.putLong(64, seq++);
         p.putLong(72, discardedSnapshot);
         p.putInt(80, cpu);
-        p.putInt(84, 0);
+        p.putInt(CONTEXT_END, 0);
         discardedWritten = discardedSnapshot;
         if (channel == null) {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,

@@ -110,4 +110,27 @@ class CtfSinkTest {
                 .contains("tracer_name = \"bpf4j\";").contains("hostname = \"testhost\";")
                 .contains("offset_s = 1000000000;");
     }
+
+    @Test
+    void lossesBeforeTheFirstAndAfterTheLastEventAreDiscardedEventsOfAReadableTrace(@TempDir Path dir) throws Exception {
+        EventType type = EventType.of("sample", BTF, "event");
+        try (Arena arena = Arena.ofConfined(); CtfSink sink = new CtfSink(dir)) {
+            sink.open(new TraceInfo("unit", List.of(type), "testhost", 0, 2));
+            sink.lost(0, 3);
+            MemorySegment m = event(arena, 1_000);
+            sink.event(new TraceEvent(type, 1_000, 0, type.decoder().decode(m), m));
+            sink.lost(0, 4);
+            sink.lost(1, 5);
+        }
+        Process p = new ProcessBuilder("babeltrace2", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).as(out).containsOnlyOnce("sample:")
+                // cpu0's losses before and after its one event are known when its only packet of events is written
+                .containsPattern("Tracer discarded 7 events .*cpu0")
+                .containsPattern("Tracer discarded 5 events .*cpu1");
+        // a packet without events holds only its header and context: 84 bytes, the u32 cpu_id last
+        assertThat(Files.size(dir.resolve("cpu1"))).isEqualTo(2 * 84);
+    }
 }
