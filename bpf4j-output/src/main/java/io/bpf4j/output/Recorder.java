@@ -25,6 +25,9 @@ public final class Recorder implements AutoCloseable {
     private long aggregates;
     private long started;
     private long nextProgress;
+    /** What the last progress line showed. */
+    private long progressEvents;
+    private long progressLost;
 
     private Recorder(String who, List<String> specs, List<Sink> sinks, PrintWriter log) {
         this.who = who;
@@ -90,6 +93,9 @@ public final class Recorder implements AutoCloseable {
         long now = System.nanoTime();
         if (now < nextProgress) return;
         nextProgress = now + PROGRESS_SECONDS * 1_000_000_000L;
+        if (events == progressEvents && lost == progressLost) return; // nothing new: no line
+        progressEvents = events;
+        progressLost = lost;
         log.printf("%s: recording: %d events, %d lost, %s written (%.0f s)%n", who, events, lost,
                 bytes(total()), (now - started) / 1e9);
         log.flush();

@@ -379,7 +379,11 @@ public final class ToolSession implements AutoCloseable {
         // The sinks learn of ring-buffer losses per CPU as the counters grow.
         for (int cpu = 0; cpu < perCpu.size(); cpu++) {
             long n = perCpu.get(cpu) - lostReported[cpu];
-            if (n > 0 && recorder.isOpen()) recorder.lost(cpu, n);
+            if (n > 0) {
+                // a loss may come before the first event: the recording starts with it then
+                openSinks();
+                recorder.lost(cpu, n);
+            }
             lostReported[cpu] = perCpu.get(cpu);
         }
     }

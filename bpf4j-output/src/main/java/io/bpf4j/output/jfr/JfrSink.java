@@ -15,10 +15,12 @@ import jdk.jfr.EventFactory;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
 import jdk.jfr.Timespan;
 import jdk.jfr.ValueDescriptor;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,6 +45,7 @@ import java.util.Map;
 public final class JfrSink implements Sink {
     private final Path file;
     private final Recording recording = new Recording();
+    private long bytes;
     private final Map<EventType, Factory> factories = new HashMap<>();
     private String tool = "bpf4j";
 
@@ -53,10 +56,13 @@ public final class JfrSink implements Sink {
     private enum Kind { LONG, STRING, TIMESPAN }
 
     /** A recording written to {@code file} when the sink is closed. */
-    public JfrSink(Path file) {
+    public JfrSink(Path file) throws IOException {
         this.file = file;
         recording.setName("bpf4j");
         recording.setToDisk(true);
+        // JFR's own shutdown hook stops every recording on Ctrl-C or SIGTERM, maybe before this sink is closed:
+        // with a destination, that stop writes the file too
+        recording.setDestination(file);
     }
 
     @Override
@@ -137,9 +143,15 @@ public final class JfrSink implements Sink {
 
     @Override
     public void close() throws IOException {
-        recording.stop();
-        recording.dump(file);
+        if (recording.getState() == RecordingState.RUNNING) recording.stop();
         recording.close();
         for (Factory f : factories.values()) f.factory().unregister();
+        bytes = Files.exists(file) ? Files.size(file) : 0;
+    }
+
+    /** The file's size once closed (until then JFR holds the events in its own repository). */
+    @Override
+    public long bytesWritten() {
+        return bytes;
     }
 }

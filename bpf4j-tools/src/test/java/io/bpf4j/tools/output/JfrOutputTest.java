@@ -5,11 +5,15 @@ import io.bpf4j.tools.fs.Opensnoop;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,6 +47,35 @@ class JfrOutputTest {
         } finally {
             Files.deleteIfExists(jfr);
             Files.deleteIfExists(file);
+        }
+    }
+
+    /** JFR's own shutdown hook stops every recording on Ctrl-C, maybe before the tool's: the file must still be whole. */
+    @Test
+    void aRecordingStoppedBySigintHoldsTheEvents(@TempDir Path dir) throws Exception {
+        ToolRun.assumeRoot();
+        Path jfr = dir.resolve("sigint.jfr");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process tool = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), ToolMain.class.getName(), Opensnoop.class.getName(),
+                "-n", "cat", "--output", "jfr:" + jfr).redirectErrorStream(true).start();
+        try {
+            var out = new BufferedReader(new InputStreamReader(tool.getInputStream()));
+            assertThat(out.readLine()).as("opensnoop's header, printed once attached").startsWith("PID");
+            Path f = Files.writeString(dir.resolve("sigint-" + System.nanoTime()), "x");
+            assertThat(new ProcessBuilder("cat", f.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start().waitFor()).isZero();
+            for (String line = out.readLine(); line != null && !line.endsWith(f.toString()); line = out.readLine()) {
+                assertThat(line).doesNotContain("Exception");
+            }
+            assertThat(new ProcessBuilder("kill", "-INT", String.valueOf(tool.pid())).start().waitFor()).isZero();
+            String rest = new String(tool.getInputStream().readAllBytes());
+            assertThat(tool.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(rest).contains("recorded").contains("jfr:" + jfr).doesNotContain("already stopped");
+            assertThat(RecordingFile.readAllEvents(jfr)).as("the open made before Ctrl-C")
+                    .anySatisfy(e -> assertThat(e.getString("fname")).isEqualTo(f.toString()));
+        } finally {
+            tool.destroyForcibly().waitFor();
         }
     }
 }
