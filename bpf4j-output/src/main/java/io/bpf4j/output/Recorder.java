@@ -146,8 +146,12 @@ public final class Recorder implements AutoCloseable {
             log.printf("%s: recorded %d events%s%s to %s%n", who, events, lost > 0 ? " (" + lost + " lost)" : "",
                     aggregates > 0 ? " and " + aggregates + " histogram(s) or stack set(s)" : "",
                     String.join(", ", done));
-            log.flush();
         }
+        for (int i = 0; i < sinks.size(); i++) {
+            String w = sinks.get(i).warning();
+            if (w != null) log.printf("%s: %s: %s%n", who, specs.get(i), w);
+        }
+        log.flush();
         if (failure != null) throw new UncheckedIOException("closing --output failed: " + failure.getMessage(), failure);
     }
 }

@@ -34,6 +34,11 @@ public interface Sink extends AutoCloseable {
         return 0;
     }
 
+    /** What this sink could not keep, for the user to read after {@link #close()}; null when nothing. */
+    default String warning() {
+        return null;
+    }
+
     /** Writes what is pending and releases the file. */
     @Override
     void close() throws IOException;

@@ -14,6 +14,8 @@ import jdk.jfr.Event;
 import jdk.jfr.EventFactory;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
 import jdk.jfr.Recording;
 import jdk.jfr.RecordingState;
 import jdk.jfr.Timespan;
@@ -46,6 +48,16 @@ public final class JfrSink implements Sink {
     private final Path file;
     private final Recording recording = new Recording();
     private long bytes;
+    /** Set when the recording stops before {@link #close()}: JFR's shutdown hook, on Ctrl-C or SIGTERM. */
+    private volatile boolean stoppedByJvm;
+    private boolean closing;
+    private long missed;
+    private final FlightRecorderListener listener = new FlightRecorderListener() {
+        @Override
+        public void recordingStateChanged(Recording r) {
+            if (r == recording && r.getState() != RecordingState.RUNNING && !closing) stoppedByJvm = true;
+        }
+    };
     private final Map<EventType, Factory> factories = new HashMap<>();
     private String tool = "bpf4j";
 
@@ -69,6 +81,7 @@ public final class JfrSink implements Sink {
     public void open(TraceInfo info) {
         tool = info.tool();
         for (EventType t : info.eventTypes()) factory(t);
+        FlightRecorder.addListener(listener);
         recording.start();
     }
 
@@ -124,6 +137,10 @@ public final class JfrSink implements Sink {
 
     @Override
     public void event(TraceEvent e) {
+        if (stoppedByJvm) {
+            missed++; // the tool drains the ring while the JVM shuts down; say how many could not be kept
+            return;
+        }
         Factory f = factory(e.type());
         Event event = f.factory().newEvent();
         BtfRecord r = e.record();
@@ -143,10 +160,18 @@ public final class JfrSink implements Sink {
 
     @Override
     public void close() throws IOException {
+        closing = true;
+        FlightRecorder.removeListener(listener);
         if (recording.getState() == RecordingState.RUNNING) recording.stop();
         recording.close();
         for (Factory f : factories.values()) f.factory().unregister();
         bytes = Files.exists(file) ? Files.size(file) : 0;
+    }
+
+    @Override
+    public String warning() {
+        return missed == 0 ? null : missed + " event(s) read after the JVM's shutdown (Ctrl-C, SIGTERM) had stopped "
+                + "the JFR recording are not in it";
     }
 
     /** The file's size once closed (until then JFR holds the events in its own repository). */
