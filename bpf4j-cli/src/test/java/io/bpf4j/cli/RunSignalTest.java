@@ -25,8 +25,9 @@ class RunSignalTest {
         Path object = ObjectCommandTest.fixture("run_opensnoop");
         List<Integer> linksBefore = KernelObjects.linkIds();
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), "io.bpf4j.cli.Main", "run", object.toString())
+        // SIGINT at its default: a JVM started with it ignored (a test run launched in the background) ignores it
+        Process p = new ProcessBuilder("env", "--default-signal=INT", java, "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "io.bpf4j.cli.Main", "run", object.toString())
                 .redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
         List<String> lines = new ArrayList<>();

@@ -146,8 +146,9 @@ class CtfOutputTest {
         ToolRun.assumeRoot();
         Path trace = dir.resolve("trace");
         String java = ProcessHandle.current().info().command().orElseThrow();
-        Process tool = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), ToolMain.class.getName(), Opensnoop.class.getName(),
+        // SIGINT at its default: a JVM started with it ignored (a test run launched in the background) ignores it
+        Process tool = new ProcessBuilder("env", "--default-signal=INT", java, "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), ToolMain.class.getName(), Opensnoop.class.getName(),
                 "-n", "cat", "--output", "ctf:" + trace).redirectErrorStream(true).start();
         try {
             var out = new java.io.BufferedReader(new java.io.InputStreamReader(tool.getInputStream()));
@@ -160,8 +161,8 @@ class CtfOutputTest {
                 assertThat(line).doesNotContain("Exception");
             }
             assertThat(new ProcessBuilder("kill", "-INT", String.valueOf(tool.pid())).start().waitFor()).isZero();
+            assertThat(tool.waitFor(30, TimeUnit.SECONDS)).as("exited within 30 s of SIGINT").isTrue();
             String rest = new String(tool.getInputStream().readAllBytes());
-            assertThat(tool.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(rest).contains("recorded").contains("ctf:" + trace);
 
             Babeltrace bt = babeltrace(trace);
