@@ -132,7 +132,8 @@ class CtfOutputTest {
         Babeltrace bt = babeltrace(trace);
         assertThat(bt.exit()).as(bt.err()).isZero();
         long discarded = 0;
-        Matcher warning = Pattern.compile("Tracer discarded (\\d+) events").matcher(bt.out() + bt.err());
+        // babeltrace2 says "discarded 1 event" for a stream that lost exactly one
+        Matcher warning = Pattern.compile("Tracer discarded (\\d+) events?").matcher(bt.out() + bt.err());
         while (warning.find()) discarded += Long.parseLong(warning.group(1));
         assertThat(discarded).as("discarded events babeltrace2 reports").isEqualTo(lost);
         List<Open> all = Open.parse(bt.out());
