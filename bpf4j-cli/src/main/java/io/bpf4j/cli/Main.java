@@ -92,19 +92,35 @@ public final class Main implements Runnable {
     }
 
     /**
-     * The command line for a run whose first argument is {@code first}: when that names a tool, only that tool
-     * is registered — picocli builds a model of every command it registers, and a tool run should not pay for
-     * thirty — else every tool is (for the usage and the other commands).
+     * The command line for a run whose first argument is {@code first}: when that names a tool, a {@code bpf4j}
+     * with only that tool under it — picocli builds a model of every command it registers, and a tool run should
+     * not pay for forty — else {@link Main} with every command (for the usage and the other commands).
      */
     static CommandLine commandLine(boolean debug, String first) {
-        CommandLine cl = new CommandLine(new Main());
         List<Class<? extends Tool>> tools = Tools.groups().stream().flatMap(g -> g.tools().stream()).toList();
         List<Class<? extends Tool>> named = tools.stream().filter(t -> names(t).contains(first)).toList();
-        for (Class<? extends Tool> t : named.isEmpty() ? tools : named) cl.addSubcommand(t);
-        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
+        CommandLine cl;
+        if (named.isEmpty()) {
+            cl = new CommandLine(new Main());
+            for (Class<? extends Tool> t : tools) cl.addSubcommand(t);
+            cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
+        } else {
+            // not Main: modelling its other commands (prog, map, object…, each with subcommands) cost a tool 50 ms
+            cl = new CommandLine(new ToolRoot());
+            for (Class<? extends Tool> t : named) cl.addSubcommand(t);
+        }
         cl.setExecutionExceptionHandler(new ErrorHandler(debug));
         cl.setCaseInsensitiveEnumValuesAllowed(true); // --type xdp as well as --type XDP
         return cl;
+    }
+
+    /** {@code bpf4j} for a tool's run: {@link Main}'s name, options and version, and only that tool under it. */
+    @Command(name = "bpf4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class)
+    static final class ToolRoot implements Runnable {
+        @Override
+        public void run() {
+            // never runs: commandLine() makes a ToolRoot only with a tool named on the command line
+        }
     }
 
     /** The name and aliases of a tool command. */
