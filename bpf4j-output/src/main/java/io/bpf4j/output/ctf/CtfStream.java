@@ -17,7 +17,7 @@ import java.util.Arrays;
  * timestamp and reserving its record) still lands in order. Only whole packets reach the file.
  */
 final class CtfStream {
-    /** Bytes of packet header and context (the context ends with the u32 cpu_id): see the metadata in {@link CtfSink}. */
+    /** Bytes of packet header and context, which ends with the u32 cpu_id: see the metadata in {@link CtfSink}. */
     private static final int CONTEXT_END = 84;
     /** Where the first event header starts: the context's end aligned to the event header's 8 bytes. */
     static final int HEADER_BYTES = 88;

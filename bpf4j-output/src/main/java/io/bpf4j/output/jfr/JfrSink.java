@@ -12,10 +12,10 @@ import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
 import jdk.jfr.EventFactory;
-import jdk.jfr.Label;
-import jdk.jfr.Name;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.FlightRecorderListener;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
 import jdk.jfr.Recording;
 import jdk.jfr.RecordingState;
 import jdk.jfr.Timespan;
@@ -67,7 +67,11 @@ public final class JfrSink implements Sink {
 
     private enum Kind { LONG, STRING, TIMESPAN }
 
-    /** A recording written to {@code file} when the sink is closed. */
+    /**
+     * A recording written to {@code file} when the sink is closed, or when the JVM shuts down first.
+     *
+     * @throws IOException when {@code file} cannot be written
+     */
     public JfrSink(Path file) throws IOException {
         this.file = file;
         recording.setName("bpf4j");

@@ -112,7 +112,7 @@ class CtfSinkTest {
     }
 
     @Test
-    void lossesBeforeTheFirstAndAfterTheLastEventAreDiscardedEventsOfAReadableTrace(@TempDir Path dir) throws Exception {
+    void lossesBeforeAndAfterTheEventsAreDiscardedEventsOfAReadableTrace(@TempDir Path dir) throws Exception {
         EventType type = EventType.of("sample", BTF, "event");
         try (Arena arena = Arena.ofConfined(); CtfSink sink = new CtfSink(dir)) {
             sink.open(new TraceInfo("unit", List.of(type), "testhost", 0, 2));
