@@ -146,11 +146,7 @@ class CtfOutputTest {
     void aRecordingStoppedBySigintOpens(@TempDir Path dir) throws Exception {
         ToolRun.assumeRoot();
         Path trace = dir.resolve("trace");
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        // SIGINT at its default: a JVM started with it ignored (a test run launched in the background) ignores it
-        Process tool = new ProcessBuilder("env", "--default-signal=INT", java, "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), ToolMain.class.getName(), Opensnoop.class.getName(),
-                "-n", "cat", "--output", "ctf:" + trace).redirectErrorStream(true).start();
+        Process tool = ToolMain.start(Opensnoop.class, "-n", "cat", "--output", "ctf:" + trace);
         try {
             var out = new java.io.BufferedReader(new java.io.InputStreamReader(tool.getInputStream()));
             String header = out.readLine();

@@ -55,11 +55,7 @@ class JfrOutputTest {
     void aRecordingStoppedBySigintHoldsTheEvents(@TempDir Path dir) throws Exception {
         ToolRun.assumeRoot();
         Path jfr = dir.resolve("sigint.jfr");
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        // SIGINT at its default: a JVM started with it ignored (a test run launched in the background) ignores it
-        Process tool = new ProcessBuilder("env", "--default-signal=INT", java, "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), ToolMain.class.getName(), Opensnoop.class.getName(),
-                "-n", "cat", "--output", "jfr:" + jfr).redirectErrorStream(true).start();
+        Process tool = ToolMain.start(Opensnoop.class, "-n", "cat", "--output", "jfr:" + jfr);
         try {
             var out = new BufferedReader(new InputStreamReader(tool.getInputStream()));
             assertThat(out.readLine()).as("opensnoop's header, printed once attached").startsWith("PID");
