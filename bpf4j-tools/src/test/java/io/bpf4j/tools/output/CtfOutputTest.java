@@ -146,28 +146,12 @@ class CtfOutputTest {
     void aRecordingStoppedBySigintOpens(@TempDir Path dir) throws Exception {
         ToolRun.assumeRoot();
         Path trace = dir.resolve("trace");
-        Process tool = ToolMain.start(Opensnoop.class, "-n", "cat", "--output", "ctf:" + trace);
-        try {
-            var out = new java.io.BufferedReader(new java.io.InputStreamReader(tool.getInputStream()));
-            String header = out.readLine();
-            assertThat(header).as("opensnoop's header, printed once attached").startsWith("PID");
-            Path f = Files.writeString(dir.resolve("sigint-" + System.nanoTime()), "x");
-            assertThat(cat(0, f).waitFor()).isZero();
-            // the event must be read before the signal: wait for opensnoop to print it
-            for (String line = out.readLine(); line != null && !line.endsWith(f.toString()); line = out.readLine()) {
-                assertThat(line).doesNotContain("Exception");
-            }
-            assertThat(new ProcessBuilder("kill", "-INT", String.valueOf(tool.pid())).start().waitFor()).isZero();
-            assertThat(tool.waitFor(30, TimeUnit.SECONDS)).as("exited within 30 s of SIGINT").isTrue();
-            String rest = new String(tool.getInputStream().readAllBytes());
-            assertThat(rest).contains("recorded").contains("ctf:" + trace);
+        ToolMain.Stopped run = ToolMain.opensnoopStoppedBySigint(dir, "ctf:" + trace);
+        assertThat(run.rest()).contains("recorded").contains("ctf:" + trace);
 
-            Babeltrace bt = babeltrace(trace);
-            assertThat(bt.exit()).as(bt.err()).isZero();
-            assertThat(Open.parse(bt.out())).as("the open made before Ctrl-C")
-                    .anySatisfy(o -> assertThat(o.fname()).isEqualTo(f.toString()));
-        } finally {
-            tool.destroyForcibly().waitFor();
-        }
+        Babeltrace bt = babeltrace(trace);
+        assertThat(bt.exit()).as(bt.err()).isZero();
+        assertThat(Open.parse(bt.out())).as("the open made before Ctrl-C")
+                .anySatisfy(o -> assertThat(o.fname()).isEqualTo(run.opened().toString()));
     }
 }

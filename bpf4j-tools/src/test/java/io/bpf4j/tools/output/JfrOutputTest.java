@@ -7,13 +7,10 @@ import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,24 +52,9 @@ class JfrOutputTest {
     void aRecordingStoppedBySigintHoldsTheEvents(@TempDir Path dir) throws Exception {
         ToolRun.assumeRoot();
         Path jfr = dir.resolve("sigint.jfr");
-        Process tool = ToolMain.start(Opensnoop.class, "-n", "cat", "--output", "jfr:" + jfr);
-        try {
-            var out = new BufferedReader(new InputStreamReader(tool.getInputStream()));
-            assertThat(out.readLine()).as("opensnoop's header, printed once attached").startsWith("PID");
-            Path f = Files.writeString(dir.resolve("sigint-" + System.nanoTime()), "x");
-            assertThat(new ProcessBuilder("cat", f.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start().waitFor()).isZero();
-            for (String line = out.readLine(); line != null && !line.endsWith(f.toString()); line = out.readLine()) {
-                assertThat(line).doesNotContain("Exception");
-            }
-            assertThat(new ProcessBuilder("kill", "-INT", String.valueOf(tool.pid())).start().waitFor()).isZero();
-            assertThat(tool.waitFor(30, TimeUnit.SECONDS)).as("exited within 30 s of SIGINT").isTrue();
-            String rest = new String(tool.getInputStream().readAllBytes());
-            assertThat(rest).contains("recorded").contains("jfr:" + jfr).doesNotContain("already stopped");
-            assertThat(RecordingFile.readAllEvents(jfr)).as("the open made before Ctrl-C")
-                    .anySatisfy(e -> assertThat(e.getString("fname")).isEqualTo(f.toString()));
-        } finally {
-            tool.destroyForcibly().waitFor();
-        }
+        ToolMain.Stopped run = ToolMain.opensnoopStoppedBySigint(dir, "jfr:" + jfr);
+        assertThat(run.rest()).contains("recorded").contains("jfr:" + jfr).doesNotContain("already stopped");
+        assertThat(RecordingFile.readAllEvents(jfr)).as("the open made before Ctrl-C")
+                .anySatisfy(e -> assertThat(e.getString("fname")).isEqualTo(run.opened().toString()));
     }
 }
