@@ -1,12 +1,22 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2034  # BPF4J_JDK is set here and read by the scripts that source this file
-# Shared by ./bpf4j and scripts/test: finding a JDK >= 25.
+# shellcheck disable=SC2034  # BPF4J_JDK and the package lists are set here and read by the scripts that source this file
+# Shared by ./bpf4j and scripts/test: finding a JDK >= 25, and the Debian packages each of them needs.
 #
 #   source scripts/lib.sh
-#   bpf4j_find_jdk || exit 1      # sets BPF4J_JDK (a JDK home) or prints what is missing to stderr
+#   bpf4j_find_jdk || exit 1      # sets BPF4J_JDK (a JDK home) or says in one line what is missing, on stderr
+#   bpf4j_ensure_packages WHO WHY PACKAGE… || exit 1   # installs the missing ones (root) or says how
 #
-# Where it looks, in order: $JAVA_HOME, `java` on PATH, then the JDKs under /usr/lib/jvm (newest first).
-# BPF4J_JVM_DIR replaces /usr/lib/jvm (meant for testing the "no JDK" path).
+# Where the JDK search looks, in order: $JAVA_HOME, `java` on PATH, then the JDKs under /usr/lib/jvm (newest
+# first). BPF4J_JVM_DIR replaces /usr/lib/jvm (meant for testing the "no JDK" path).
+
+# What building the CLI needs beyond a JDK: the tools' BPF C is compiled by clang-19 against libbpf's headers.
+BPF4J_BUILD_PACKAGES=(clang-19 libbpf-dev)
+# What the tests need beyond that: the references they compare with (bpftool, bpftrace, libbpf-tools), trace
+# readers, the network and perf tools, a C toolchain for test programs, USDT headers, and a browser for screenshots.
+BPF4J_TEST_PACKAGES=(
+  "${BPF4J_BUILD_PACKAGES[@]}" llvm-19 bpftool bpftrace libbpf-tools babeltrace2 iproute2 linux-perf
+  gcc make pkg-config libelf-dev zlib1g-dev systemtap-sdt-dev chromium
+)
 
 BPF4J_MIN_JAVA=25
 BPF4J_JDK=''
@@ -108,28 +118,61 @@ bpf4j_find_jdk() {
     checked+=("$jvm_dir: does not exist")
   fi
 
-  {
-    echo "bpf4j: needs a JDK $BPF4J_MIN_JAVA or newer (for the Foreign Function & Memory API) and found none."
-    echo "  looked at:"
-    local c
-    for c in "${checked[@]}"; do echo "    - $c"; done
-    local cand=
-    if command -v apt-cache >/dev/null 2>&1; then
-      cand=$(apt-cache policy "openjdk-$BPF4J_MIN_JAVA-jdk-headless" 2>/dev/null | sed -n 's/^ *Candidate: //p')
-    fi
-    if [[ -n $cand && $cand != "(none)" ]]; then
-      echo "  to fix: apt-get install openjdk-$BPF4J_MIN_JAVA-jdk-headless   (then run this again)"
-    else
-      echo "  to fix: install a JDK $BPF4J_MIN_JAVA, e.g. Eclipse Temurin $BPF4J_MIN_JAVA (https://adoptium.net), unpacked under"
-      echo "          $jvm_dir/ or anywhere with JAVA_HOME=/path/to/jdk-$BPF4J_MIN_JAVA set."
-      echo "          apt has no openjdk-$BPF4J_MIN_JAVA-jdk-headless here (Debian 12 packages OpenJDK 17 only; if the"
-      echo "          package lists are just stale: apt-get update && apt-cache search openjdk-$BPF4J_MIN_JAVA)."
-    fi
-  } >&2
+  # One line: what is missing, where it looked, and what to do. As root, where apt has a JDK package, install it.
+  local pkg=openjdk-$BPF4J_MIN_JAVA-jdk-headless cand=
+  if command -v apt-cache >/dev/null 2>&1; then
+    cand=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  fi
+  local looked
+  looked=$(printf '%s; ' "${checked[@]}")
+  looked=${looked%; }
+  if [[ -n $cand && $cand != "(none)" && $EUID -eq 0 && -z ${BPF4J_NO_INSTALL:-} ]]; then
+    bpf4j_ensure_packages "${BPF4J_APT_LOG:--}" "for Java $BPF4J_MIN_JAVA's Foreign Function & Memory API" "$pkg" || return 1
+    BPF4J_NO_INSTALL=1 bpf4j_find_jdk
+    return
+  fi
+  if [[ -n $cand && $cand != "(none)" ]]; then
+    echo "bpf4j: needs a JDK $BPF4J_MIN_JAVA or newer and found none ($looked); as root run: apt-get install $pkg" >&2
+  else
+    echo "bpf4j: needs a JDK $BPF4J_MIN_JAVA or newer and found none ($looked); install one (e.g. Eclipse Temurin $BPF4J_MIN_JAVA) under $jvm_dir or point JAVA_HOME at it" >&2
+  fi
   return 1
 }
 
 # MAVEN_OPTS for running Maven 3.9 on JDK 25 without its sun.misc.Unsafe deprecation warnings (Guice) on every run.
 bpf4j_maven_opts() {
   printf '%s\n' "${MAVEN_OPTS:+$MAVEN_OPTS }--sun-misc-unsafe-memory-access=allow"
+}
+
+# bpf4j_ensure_packages LOG WHY PACKAGE…: makes sure the Debian packages are installed. Missing ones are installed
+# with apt-get when running as root (one line says which and why; apt's output goes to LOG, or to stdout when LOG is
+# -); otherwise, or when apt fails, one line on stderr gives the exact command to run, and it returns 1.
+# Not a Debian system (no dpkg-query): returns 0 and lets the build say what it lacks.
+bpf4j_ensure_packages() {
+  local log=$1 why=$2 p line
+  shift 2
+  command -v dpkg-query >/dev/null 2>&1 || return 0
+  local -A installed=()
+  while IFS= read -r line; do
+    [[ $line == *' install ok installed' ]] && installed[${line%% *}]=1
+  done < <(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null)
+  local missing=()
+  for p; do [[ -n ${installed[$p]:-} ]] || missing+=("$p"); done
+  ((${#missing[@]})) || return 0
+
+  local cmd="apt-get install ${missing[*]}"
+  if [[ $EUID -ne 0 || -n ${BPF4J_NO_INSTALL:-} ]]; then
+    echo "${BPF4J_ME:-bpf4j}: ${missing[*]} not installed ($why); as root run: $cmd" >&2
+    return 1
+  fi
+  echo "${BPF4J_ME:-bpf4j}: installing ${missing[*]} with apt-get ($why)" >&2
+  local where=" (apt's output: $log)"
+  if [[ $log == - ]]; then log=/dev/stdout where=; else mkdir -p "${log%/*}"; fi
+  # Without package lists (a fresh machine) or with stale ones the install fails at once: update, then retry.
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+         { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; }
+       } >>"$log" 2>&1; then
+    echo "${BPF4J_ME:-bpf4j}: $cmd failed$where; run it yourself, then try again" >&2
+    return 1
+  fi
 }
