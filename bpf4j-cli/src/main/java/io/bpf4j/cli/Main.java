@@ -5,8 +5,8 @@ import io.bpf4j.tools.Tools;
 
 import java.io.PrintWriter;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import picocli.CommandLine;
@@ -97,17 +97,16 @@ public final class Main implements Runnable {
      * not pay for forty — else {@link Main} with every command (for the usage and the other commands).
      */
     static CommandLine commandLine(boolean debug, String first) {
-        List<Class<? extends Tool>> tools = Tools.groups().stream().flatMap(g -> g.tools().stream()).toList();
-        List<Class<? extends Tool>> named = tools.stream().filter(t -> names(t).contains(first)).toList();
+        Optional<Class<? extends Tool>> named = first == null ? Optional.empty() : Tools.named(first);
         CommandLine cl;
         if (named.isEmpty()) {
             cl = new CommandLine(new Main());
-            for (Class<? extends Tool> t : tools) cl.addSubcommand(t);
+            for (Tools.Entry t : Tools.all()) cl.addSubcommand(t.tool());
             cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
         } else {
             // not Main: modelling its other commands (prog, map, object…, each with subcommands) cost a tool 50 ms
             cl = new CommandLine(new ToolRoot());
-            for (Class<? extends Tool> t : named) cl.addSubcommand(t);
+            cl.addSubcommand(named.get());
         }
         cl.setExecutionExceptionHandler(new ErrorHandler(debug));
         cl.setCaseInsensitiveEnumValuesAllowed(true); // --type xdp as well as --type XDP
@@ -121,14 +120,6 @@ public final class Main implements Runnable {
         public void run() {
             // never runs: commandLine() makes a ToolRoot only with a tool named on the command line
         }
-    }
-
-    /** The name and aliases of a tool command. */
-    private static List<String> names(Class<? extends Tool> tool) {
-        Command c = tool.getAnnotation(Command.class);
-        List<String> names = new java.util.ArrayList<>(List.of(c.aliases()));
-        names.add(c.name());
-        return names;
     }
 
     /**

@@ -40,6 +40,10 @@ public final class Btf {
     /** Decoded types, filled on demand; racy but safe: records are immutable and decoding is deterministic. */
     private final BtfType[] cache;
     private volatile NameIndex names;
+    /** {@link #flavoredIds()}, once computed. */
+    private volatile int[] flavored;
+    /** The parsed blob (the index's sections are slices of it); {@code null} when made by {@link #indexed}. */
+    private final ByteBuffer raw;
     private volatile Map<String, Integer> stringOffsets;
     /** Alignments of composites, 0 = not known yet; racy like {@link #cache}. */
     private volatile int[] aligns;
@@ -50,6 +54,43 @@ public final class Btf {
         this.baseStrings = base == null ? 0 : base.stringsEnd();
         this.index = BtfParser.index(data, firstId, baseStrings);
         this.cache = new BtfType[index.count()];
+        this.raw = data.slice();
+    }
+
+    /** Base BTF from an index made before: no pass over the types (see {@link VmlinuxCache}). */
+    private Btf(BtfParser.Index index, int[] nameSlots, int[] flavored) {
+        this.base = null;
+        this.firstId = 1;
+        this.baseStrings = 0;
+        this.index = index;
+        this.cache = new BtfType[index.count()];
+        this.names = new NameIndex(this, nameSlots);
+        this.flavored = flavored;
+        this.raw = null;
+    }
+
+    /**
+     * Base BTF {@code data} as indexed before: {@code offsets} of its {@code count} types, the slots of its name
+     * index and its flavored ids, as {@link #typeOffsets()}, {@link #nameSlots()} and {@link #flavoredIds()} gave them
+     * for the same data.
+     */
+    static Btf indexed(ByteBuffer data, int[] offsets, int count, int[] nameSlots, int[] flavored) {
+        return new Btf(BtfParser.indexed(data, offsets, count), nameSlots, flavored);
+    }
+
+    /** The BTF blob this table was parsed from (empty for one made by {@link #indexed}). */
+    ByteBuffer raw() {
+        return raw == null ? ByteBuffer.allocate(0) : raw.duplicate();
+    }
+
+    /** Where each own type starts in the type section (the first {@link #typeCount()} entries count). */
+    int[] typeOffsets() {
+        return index.offsets();
+    }
+
+    /** The name index's hash table, built now if it was not yet. */
+    int[] nameSlots() {
+        return nameIndex().slots();
     }
 
     /** Parses BTF (a {@code .BTF} section or raw BTF file); the byte order comes from the magic. */
@@ -391,6 +432,10 @@ public final class Btf {
 
     /** Own type indexes (id - firstId) named {@code name}; the index is built on first use. */
     private int[] own(String name) {
+        return nameIndex().find(name, index.types(), index.offsets());
+    }
+
+    private NameIndex nameIndex() {
         NameIndex m = names;
         if (m == null) {
             synchronized (this) {
@@ -398,14 +443,21 @@ public final class Btf {
                 if (m == null) names = m = new NameIndex(this, index.types(), index.offsets(), index.count());
             }
         }
-        return m.find(name, index.types(), index.offsets());
+        return m;
     }
 
     /**
      * Own type ids whose names contain {@code ___} (CO-RE flavours, {@code task_struct___old}), found by reading
-     * the names in place: decoding each of vmlinux's ~127k types would cost the start-up of every tool.
+     * the names in place: decoding each of vmlinux's ~127k types would cost the start-up of every tool. Computed once;
+     * the array is shared, not to be changed.
      */
     int[] flavoredIds() {
+        int[] f = flavored;
+        if (f == null) flavored = f = findFlavoredIds();
+        return f;
+    }
+
+    private int[] findFlavoredIds() {
         ByteBuffer types = index.types(), strings = index.strings();
         int[] offsets = index.offsets();
         int[] out = new int[16];

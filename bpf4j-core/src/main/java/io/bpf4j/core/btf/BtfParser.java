@@ -26,6 +26,28 @@ final class BtfParser {
      * @param baseStrings the length of the base's string section (0 without a base)
      */
     static Index index(ByteBuffer data, int firstId, int baseStrings) {
+        Sections x = sections(data, baseStrings);
+        return new Scan(x.types(), x.typesStart(), x.strings(), baseStrings, firstId).run(x.order());
+    }
+
+    /**
+     * The index of BTF that was indexed before (by {@link #index}, in this process or an earlier one): the header is
+     * read and checked again, the types are not scanned; {@code offsets} are where each of the {@code count} types
+     * starts, as {@link Index#offsets()} gave them.
+     */
+    static Index indexed(ByteBuffer data, int[] offsets, int count) {
+        Sections x = sections(data, 0);
+        if (count > offsets.length || (count > 0 && offsets[count - 1] >= x.types().limit()))
+            throw err(8, "type offsets within the type section", count + " types, the last at "
+                    + (count > 0 ? offsets[count - 1] : 0));
+        return new Index(x.order(), x.types(), x.strings(), offsets, count);
+    }
+
+    /** The header's view of a BTF blob: its byte order and its type and string sections. */
+    private record Sections(ByteOrder order, ByteBuffer types, int typesStart, ByteBuffer strings) {
+    }
+
+    private static Sections sections(ByteBuffer data, int baseStrings) {
         long total = data.remaining();
         if (total < 8) throw err(0, "a BTF header (at least 8 bytes)", "only " + total + " bytes");
         ByteBuffer b = data.slice().order(ByteOrder.LITTLE_ENDIAN);
@@ -65,7 +87,7 @@ final class BtfParser {
         if (strLen > 0 && strings.get((int) strLen - 1) != 0)
             throw err(strStart + strLen - 1, "a NUL byte ending the string section",
                     "0x" + Integer.toHexString(strings.get((int) strLen - 1) & 0xff));
-        return new Scan(types, typesStart, strings, baseStrings, firstId).run(b.order());
+        return new Sections(b.order(), types, typesStart, strings);
     }
 
 

@@ -28,7 +28,7 @@ public final class KernelBtf {
 
     /** Holder idiom: the JVM runs the load once, on first access, with the needed synchronisation. */
     private static final class Vmlinux {
-        static final Btf BTF = load(SYSFS.resolve("vmlinux"), null);
+        static final Btf BTF = loadVmlinux(SYSFS.resolve("vmlinux"));
     }
 
     /**
@@ -64,6 +64,12 @@ public final class KernelBtf {
         } catch (IOException e) {
             throw new BtfException("cannot list " + SYSFS + ": " + e.getMessage(), e);
         }
+    }
+
+    /** vmlinux's BTF through the {@link VmlinuxCache} (unless it is turned off). */
+    static Btf loadVmlinux(Path file) {
+        VmlinuxCache cache = VmlinuxCache.standard();
+        return cache == null ? load(file, null) : cache.load(file, f -> load(f, null));
     }
 
     /**

@@ -14,6 +14,19 @@ final class NameIndex {
     /** slot → type index + 1, 0 = empty; size a power of two, at most half full. */
     private final int[] slots;
 
+    /** An index built before, whose {@link #slots()} were kept (see {@link VmlinuxCache}). */
+    NameIndex(Btf btf, int[] slots) {
+        if (Integer.bitCount(slots.length) != 1) throw new BtfException("a name index of " + slots.length
+                + " slots: not a power of two");
+        this.btf = btf;
+        this.slots = slots;
+    }
+
+    /** The hash table, to keep for a later {@link #NameIndex(Btf, int[])}; not to be changed. */
+    int[] slots() {
+        return slots;
+    }
+
     NameIndex(Btf btf, ByteBuffer types, int[] offsets, int count) {
         this.btf = btf;
         int named = 0;

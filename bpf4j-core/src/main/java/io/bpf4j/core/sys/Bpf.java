@@ -26,9 +26,21 @@ public final class Bpf {
         return arena.allocate(BpfAttr.SIZE, 8);
     }
 
-    /** bpf(cmd, attr, size); returns the result or {@code -errno}. */
+    /** How often a program load interrupted by a signal is tried (libbpf tries five times too). */
+    private static final int PROG_LOAD_TRIES = 5;
+
+    /**
+     * bpf(cmd, attr, size); returns the result or {@code -errno}. A program load that fails with EAGAIN is tried
+     * again: the verifier gives up with EAGAIN when a signal is pending, and a JVM's threads receive signals (a
+     * profiler's, the JVM's own) at any time.
+     */
     public static int tryCall(BpfCommand cmd, MemorySegment attr) {
-        return (int) LibC.syscall(LibC.SYS_BPF, cmd.code(), attr, attr.byteSize());
+        int r = (int) LibC.syscall(LibC.SYS_BPF, cmd.code(), attr, attr.byteSize());
+        for (int tries = 1; r == -Errno.EAGAIN.code() && cmd == BpfCommand.PROG_LOAD && tries < PROG_LOAD_TRIES;
+             tries++) {
+            r = (int) LibC.syscall(LibC.SYS_BPF, cmd.code(), attr, attr.byteSize());
+        }
+        return r;
     }
 
     /** bpf(cmd, attr, size); throws when it fails. */

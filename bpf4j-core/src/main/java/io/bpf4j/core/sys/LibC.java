@@ -6,27 +6,35 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
+import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Downcalls into the C library. Every call captures {@code errno} through the linker (reading it later from
- * Java would be unreliable: the JVM itself may make calls in between). Each method returns the raw result;
- * on failure it returns {@code -errno} (for calls returning an int or a long) so callers need no second look-up.
+ * System calls from Java. Every one goes through a single downcall, glibc's {@code syscall(number, …)} with six
+ * 64-bit arguments, capturing {@code errno} through the linker (reading it later from Java would be unreliable: the
+ * JVM itself may make calls in between). Each method returns the raw result; on failure it returns {@code -errno}
+ * (for calls returning an int or a long) so callers need no second look-up.
+ *
+ * <p>Why one downcall: the JDK builds each distinct downcall shape at run time, spinning classes with its
+ * class-file library, and in a fresh JVM that costs milliseconds of interpreting and tens of milliseconds of JIT
+ * work per shape — for a short tool run more CPU than everything else it does. One shape is built once. Pointers
+ * are passed as their addresses; {@link #address} checks that a segment is native, as the linker would.
  */
 public final class LibC {
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    /** One capture buffer per thread: downcalls write errno there. */
+    /** One capture buffer per thread: the downcall writes errno there. */
     private static final ThreadLocal<MemorySegment> ERRNO_BUF =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
 
@@ -35,74 +43,30 @@ public final class LibC {
     public static final long SYS_BPF = AARCH64 ? 280 : 321;
     public static final long SYS_PERF_EVENT_OPEN = AARCH64 ? 241 : 298;
     public static final long SYS_GETTID = AARCH64 ? 178 : 186;
+    private static final long SYS_READ = AARCH64 ? 63 : 0, SYS_CLOSE = AARCH64 ? 57 : 3;
+    private static final long SYS_MMAP = AARCH64 ? 222 : 9, SYS_MUNMAP = AARCH64 ? 215 : 11;
+    private static final long SYS_IOCTL = AARCH64 ? 29 : 16, SYS_OPENAT = AARCH64 ? 56 : 257;
+    private static final long SYS_GETPID = AARCH64 ? 172 : 39, SYS_GETEUID = AARCH64 ? 175 : 107;
+    private static final long SYS_MOUNT = AARCH64 ? 40 : 165, SYS_PRLIMIT64 = AARCH64 ? 261 : 302;
+    private static final long SYS_EPOLL_CREATE1 = AARCH64 ? 20 : 291, SYS_EPOLL_CTL = AARCH64 ? 21 : 233;
+    /** epoll_pwait with no signal mask is epoll_wait (arm64 has only the former). */
+    private static final long SYS_EPOLL_PWAIT = AARCH64 ? 22 : 281;
+    static final long SYS_SOCKET = AARCH64 ? 198 : 41, SYS_BIND = AARCH64 ? 200 : 49;
+    static final long SYS_SETSOCKOPT = AARCH64 ? 208 : 54, SYS_SENDTO = AARCH64 ? 206 : 44;
+    static final long SYS_RECVFROM = AARCH64 ? 207 : 45;
+    private static final int AT_FDCWD = -100;
 
-    // Each downcall handle sits in its own holder class, made on first use: linking one costs milliseconds in a
-    // fresh JVM, and a tool needs only some of them. (A static final in a holder still folds to a constant.)
-
-    // long syscall(long number, ...): variadic arguments are passed as 64-bit values so no register keeps
-    // stale upper bits (glibc reads each as a long).
-    private static final class Syscall3 {
-        static final MethodHandle H = downcall("syscall",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG), 1);
-    }
-    private static final class Syscall5 {
-        static final MethodHandle H = downcall("syscall",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
-    }
-    private static final class Ioctl {
-        static final MethodHandle H = downcall("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
-    }
-    private static final class IoctlPtr {
-        static final MethodHandle H = downcall("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
-    }
-    private static final class Open {
-        static final MethodHandle H = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), 2);
-    }
-    private static final class Read {
-        static final MethodHandle H = downcall("read",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), -1);
-    }
-    private static final class Close {
-        static final MethodHandle H = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-    }
-    private static final class Mmap {
-        static final MethodHandle H = downcall("mmap",
-                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), -1);
-    }
-    private static final class Munmap {
-        static final MethodHandle H = downcall("munmap",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), -1);
-    }
-    private static final class EpollCreate1 {
-        static final MethodHandle H = downcall("epoll_create1",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT), -1);
-    }
-    private static final class EpollCtl {
-        static final MethodHandle H = downcall("epoll_ctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), -1);
-    }
-    private static final class EpollWait {
-        static final MethodHandle H = downcall("epoll_wait",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), -1);
-    }
-    private static final class Mount {
-        static final MethodHandle H = downcall("mount",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), -1);
-    }
-    private static final class Setrlimit {
-        static final MethodHandle H = downcall("setrlimit",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), -1);
-    }
-    private static final class Geteuid {
-        static final MethodHandle H = downcall("geteuid", FunctionDescriptor.of(JAVA_INT), -1);
-    }
-    private static final class Getpid {
-        static final MethodHandle H = downcall("getpid", FunctionDescriptor.of(JAVA_INT), -1);
-    }
-    private static final class Sysconf {
-        static final MethodHandle H = downcall("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT), -1);
+    /**
+     * long syscall(long number, ...): the variadic arguments are passed as 64-bit values so no register keeps stale
+     * upper bits (glibc reads each as a long). In a holder: made on first use.
+     */
+    private static final class Syscall {
+        static final MethodHandle H = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("syscall").orElseThrow(
+                        () -> new UnsatisfiedLinkError("the C library has no symbol 'syscall'")),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                        JAVA_LONG),
+                Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
     }
 
     /** mmap's failure value. */
@@ -119,97 +83,76 @@ public final class LibC {
             : MemoryLayout.structLayout(JAVA_INT.withName("events"),
                     JAVA_LONG.withByteAlignment(4).withName("data"));
     private static final int RLIMIT_MEMLOCK = 8;
-    private static final int SC_PAGESIZE = 30;
+    private static final long AT_PAGESZ = 6;
 
     private LibC() {
     }
 
-    private static MethodHandle downcall(String name, FunctionDescriptor fd, int firstVariadic) {
-        MemorySegment symbol = LIBC.find(name).orElseThrow(
-                () -> new UnsatisfiedLinkError("the C library has no symbol '" + name + "'"));
-        return firstVariadic < 0
-                ? LINKER.downcallHandle(symbol, fd, CAPTURE_ERRNO)
-                : LINKER.downcallHandle(symbol, fd, CAPTURE_ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
+    /**
+     * {@code syscall(nr, a…)}: the result, or {@code -errno} when the call failed. Segments passed by address must
+     * stay reachable until it returns: the callers hold them in locals they use afterwards, or fence them.
+     */
+    static long syscall6(long nr, long a, long b, long c, long d, long e, long f) {
+        MemorySegment buf = ERRNO_BUF.get();
+        try {
+            long r = (long) Syscall.H.invokeExact(buf, nr, a, b, c, d, e, f);
+            return r == -1 ? -(int) ERRNO.get(buf, 0L) : r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
-    private static int errno(MemorySegment buf) {
-        return (int) ERRNO.get(buf, 0L);
-    }
-
-    private static long orErrno(long result, MemorySegment buf) {
-        return result == -1 ? -errno(buf) : result;
+    /** The address of a native segment ({@link MemorySegment#NULL} is 0), as a pointer argument. */
+    static long address(MemorySegment s) {
+        if (!s.isNative()) throw new IllegalArgumentException("a heap segment cannot be passed to the kernel");
+        return s.address();
     }
 
     /** {@code syscall(nr, a, b, c)} with a pointer in the second place: bpf(cmd, attr, size). */
     public static long syscall(long nr, long a, MemorySegment b, long c) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return orErrno((long) Syscall3.H.invokeExact(buf, nr, a, b, c), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = syscall6(nr, a, address(b), c, 0, 0, 0);
+        Reference.reachabilityFence(b);
+        return r;
     }
 
     /** {@code syscall(nr, ptr, a, b, c, d)}: perf_event_open(attr, pid, cpu, group_fd, flags). */
     public static long syscall(long nr, MemorySegment p, long a, long b, long c, long d) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return orErrno((long) Syscall5.H.invokeExact(buf, nr, p, a, b, c, d), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = syscall6(nr, address(p), a, b, c, d, 0);
+        Reference.reachabilityFence(p);
+        return r;
     }
 
     /** ioctl(fd, request, arg) with an integer argument. */
     public static int ioctl(int fd, long request, long arg) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return (int) orErrno((int) Ioctl.H.invokeExact(buf, fd, request, arg), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall6(SYS_IOCTL, fd, request, arg, 0, 0, 0);
     }
 
     /** ioctl(fd, request, ptr) with a pointer argument. */
     public static int ioctl(int fd, long request, MemorySegment arg) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return (int) orErrno((int) IoctlPtr.H.invokeExact(buf, fd, request, arg), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) syscall6(SYS_IOCTL, fd, request, address(arg), 0, 0, 0);
+        Reference.reachabilityFence(arg);
+        return r;
     }
 
     public static final int O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
 
     /** open(path, flags). */
     public static int open(String path, int flags) {
-        MemorySegment buf = ERRNO_BUF.get();
         try (Arena arena = Arena.ofConfined()) {
-            return (int) orErrno((int) Open.H.invokeExact(buf, arena.allocateFrom(path), flags), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) syscall6(SYS_OPENAT, AT_FDCWD, address(arena.allocateFrom(path)), flags, 0, 0, 0);
         }
     }
 
     /** read(fd, buf, count); {@code -EAGAIN} when a non-blocking fd has nothing. */
     public static long read(int fd, MemorySegment into, long count) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return orErrno((long) Read.H.invokeExact(buf, fd, into, count), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = syscall6(SYS_READ, fd, address(into), count, 0, 0, 0);
+        Reference.reachabilityFence(into);
+        return r;
     }
 
     /** close(fd). */
     public static int close(int fd) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return (int) orErrno((int) Close.H.invokeExact(buf, fd), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall6(SYS_CLOSE, fd, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -217,64 +160,38 @@ public final class LibC {
      * (a mapping address is never in the last page of the address space, so the ranges do not overlap).
      */
     public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            MemorySegment r = (MemorySegment) Mmap.H.invokeExact(buf, MemorySegment.ofAddress(addr), length, prot,
-                    flags, fd, offset);
-            return r.address() == MAP_FAILED ? -errno(buf) : r.address();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return syscall6(SYS_MMAP, addr, length, prot, flags, fd, offset);
     }
 
     /** munmap(addr, length). */
     public static int munmap(long addr, long length) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return (int) orErrno((int) Munmap.H.invokeExact(buf, MemorySegment.ofAddress(addr), length), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall6(SYS_MUNMAP, addr, length, 0, 0, 0, 0);
     }
 
     /** epoll_create1(flags). */
     public static int epollCreate1(int flags) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return (int) orErrno((int) EpollCreate1.H.invokeExact(buf, flags), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall6(SYS_EPOLL_CREATE1, flags, 0, 0, 0, 0, 0);
     }
 
     /** epoll_ctl(epfd, op, fd, event). */
     public static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return (int) orErrno((int) EpollCtl.H.invokeExact(buf, epfd, op, fd, event), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) syscall6(SYS_EPOLL_CTL, epfd, op, fd, address(event), 0, 0);
+        Reference.reachabilityFence(event);
+        return r;
     }
 
     /** epoll_wait(epfd, events, maxevents, timeout). */
     public static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMs) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return (int) orErrno((int) EpollWait.H.invokeExact(buf, epfd, events, maxEvents, timeoutMs), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) syscall6(SYS_EPOLL_PWAIT, epfd, address(events), maxEvents, timeoutMs, 0, 8);
+        Reference.reachabilityFence(events);
+        return r;
     }
 
     /** mount(source, target, fstype, flags, NULL). */
     public static int mount(String source, String target, String fsType, long flags) {
-        MemorySegment buf = ERRNO_BUF.get();
         try (Arena arena = Arena.ofConfined()) {
-            return (int) orErrno((int) Mount.H.invokeExact(buf, arena.allocateFrom(source), arena.allocateFrom(target),
-                    arena.allocateFrom(fsType), flags, MemorySegment.NULL), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) syscall6(SYS_MOUNT, address(arena.allocateFrom(source)), address(arena.allocateFrom(target)),
+                    address(arena.allocateFrom(fsType)), flags, 0, 0);
         }
     }
 
@@ -283,46 +200,50 @@ public final class LibC {
      * charge BPF memory to the memory cgroup (5.11+) and need no such limit.
      */
     public static int raiseMemlockLimit() {
-        MemorySegment buf = ERRNO_BUF.get();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment rlim = arena.allocate(JAVA_LONG, 2);
             rlim.setAtIndex(JAVA_LONG, 0, -1L); // RLIM_INFINITY
             rlim.setAtIndex(JAVA_LONG, 1, -1L);
-            return (int) orErrno((int) Setrlimit.H.invokeExact(buf, RLIMIT_MEMLOCK, rlim), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) syscall6(SYS_PRLIMIT64, 0, RLIMIT_MEMLOCK, address(rlim), 0, 0, 0);
         }
     }
 
     /** geteuid(). */
     public static int geteuid() {
-        try {
-            return (int) Geteuid.H.invokeExact(ERRNO_BUF.get());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall6(SYS_GETEUID, 0, 0, 0, 0, 0, 0);
     }
 
     /** getpid(). */
     public static int getpid() {
-        try {
-            return (int) Getpid.H.invokeExact(ERRNO_BUF.get());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall6(SYS_GETPID, 0, 0, 0, 0, 0, 0);
     }
 
     /** The calling thread's kernel thread id. */
     public static int gettid() {
-        return (int) syscall(SYS_GETTID, 0, MemorySegment.NULL, 0);
+        return (int) syscall6(SYS_GETTID, 0, 0, 0, 0, 0, 0);
     }
 
-    /** The size of a memory page. */
+    /** The size of a memory page: the kernel tells every process in its auxiliary vector (AT_PAGESZ). */
     public static long pageSize() {
-        try {
-            return (long) Sysconf.H.invokeExact(ERRNO_BUF.get(), SC_PAGESIZE);
-        } catch (Throwable t) {
-            throw rethrow(t);
+        return PageSize.VALUE;
+    }
+
+    private static final class PageSize {
+        static final long VALUE = read();
+
+        private static long read() {
+            try {
+                ByteBuffer auxv = ByteBuffer.wrap(Files.readAllBytes(Path.of("/proc/self/auxv")))
+                        .order(ByteOrder.nativeOrder());
+                while (auxv.remaining() >= 16) {
+                    long type = auxv.getLong(), value = auxv.getLong();
+                    if (type == AT_PAGESZ) return value;
+                    if (type == 0) break;
+                }
+            } catch (IOException e) {
+                // no procfs: the usual size
+            }
+            return 4096;
         }
     }
 

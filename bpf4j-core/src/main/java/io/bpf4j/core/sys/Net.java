@@ -1,51 +1,19 @@
 package io.bpf4j.core.sys;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * Socket downcalls: socket, bind, setsockopt, sendto, recv — for packet sockets (socket filters) and netlink
- * (the tc fallback). Like {@link LibC}, every call captures errno and returns {@code -errno} on failure.
+ * Socket calls: socket, bind, setsockopt, sendto, recv — for packet sockets (socket filters) and netlink (the tc
+ * fallback). Like every call in this package they go through {@link LibC}'s one downcall and return
+ * {@code -errno} on failure.
  */
 public final class Net {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ThreadLocal<MemorySegment> ERRNO_BUF =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
-
-    private static final class Socket {
-        static final MethodHandle H = downcall("socket",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    }
-    private static final class Bind {
-        static final MethodHandle H = downcall("bind",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    }
-    private static final class Setsockopt {
-        static final MethodHandle H = downcall("setsockopt",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    }
-    private static final class Sendto {
-        static final MethodHandle H = downcall("sendto",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    }
-    private static final class Recv {
-        static final MethodHandle H = downcall("recv",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    }
-
     public static final int AF_NETLINK = 16, AF_PACKET = 17;
     public static final int SOCK_RAW = 3, SOCK_CLOEXEC = 0x80000, SOCK_NONBLOCK = 0x800;
     public static final int NETLINK_ROUTE = 0;
@@ -56,16 +24,6 @@ public final class Net {
     private Net() {
     }
 
-    private static MethodHandle downcall(String name, FunctionDescriptor fd) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name).orElseThrow(
-                () -> new UnsatisfiedLinkError("the C library has no symbol '" + name + "'"));
-        return LINKER.downcallHandle(symbol, fd, Linker.Option.captureCallState("errno"));
-    }
-
-    private static long orErrno(long result, MemorySegment buf) {
-        return result == -1 ? -(int) ERRNO.get(buf, 0L) : result;
-    }
-
     /** Network byte order for a 16-bit value. */
     public static short htons(int v) {
         return (short) (((v & 0xff) << 8) | ((v >> 8) & 0xff));
@@ -73,22 +31,14 @@ public final class Net {
 
     /** socket(domain, type, protocol). */
     public static int socket(int domain, int type, int protocol) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return (int) orErrno((int) Socket.H.invokeExact(buf, domain, type, protocol), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) LibC.syscall6(LibC.SYS_SOCKET, domain, type, protocol, 0, 0, 0);
     }
 
     /** bind(fd, addr, addr.byteSize()). */
     public static int bind(int fd, MemorySegment addr) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return (int) orErrno((int) Bind.H.invokeExact(buf, fd, addr, (int) addr.byteSize()), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) LibC.syscall6(LibC.SYS_BIND, fd, LibC.address(addr), addr.byteSize(), 0, 0, 0);
+        Reference.reachabilityFence(addr);
+        return r;
     }
 
     /** setsockopt(fd, level, name, &value, 4) for an int option. */
@@ -100,34 +50,25 @@ public final class Net {
 
     /** setsockopt(fd, level, name, value, value.byteSize()). */
     public static int setsockopt(int fd, int level, int name, MemorySegment value) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return (int) orErrno((int) Setsockopt.H.invokeExact(buf, fd, level, name, value, (int) value.byteSize()),
-                    buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int r = (int) LibC.syscall6(LibC.SYS_SETSOCKOPT, fd, level, name, LibC.address(value), value.byteSize(), 0);
+        Reference.reachabilityFence(value);
+        return r;
     }
 
     /** sendto(fd, data, len, 0, addr, addrlen); {@code addr} may be {@link MemorySegment#NULL}. */
     public static long sendto(int fd, MemorySegment data, MemorySegment addr) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return orErrno((long) Sendto.H.invokeExact(buf, fd, data, data.byteSize(), 0, addr,
-                    (int) addr.byteSize()), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = LibC.syscall6(LibC.SYS_SENDTO, fd, LibC.address(data), data.byteSize(), 0, LibC.address(addr),
+                addr.byteSize());
+        Reference.reachabilityFence(data);
+        Reference.reachabilityFence(addr);
+        return r;
     }
 
-    /** recv(fd, into, into.byteSize(), flags). */
+    /** recv(fd, into, into.byteSize(), flags): recvfrom with no source address. */
     public static long recv(int fd, MemorySegment into, int flags) {
-        MemorySegment buf = ERRNO_BUF.get();
-        try {
-            return orErrno((long) Recv.H.invokeExact(buf, fd, into, into.byteSize(), flags), buf);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long r = LibC.syscall6(LibC.SYS_RECVFROM, fd, LibC.address(into), into.byteSize(), flags, 0, 0);
+        Reference.reachabilityFence(into);
+        return r;
     }
 
     /** A {@code struct sockaddr_ll} (20 bytes) for {@code protocol} (host order) on {@code ifindex}. */
@@ -152,11 +93,5 @@ public final class Net {
         t.set(JAVA_LONG, 0, millis / 1000);
         t.set(JAVA_LONG, 8, (millis % 1000) * 1000);
         return t;
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) return r;
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException("native call failed", t);
     }
 }
