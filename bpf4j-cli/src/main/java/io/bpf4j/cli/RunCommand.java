@@ -79,6 +79,15 @@ public final class RunCommand implements Callable<Integer> {
     private final CountDownLatch stop = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
+    /**
+     * Ends the run as Ctrl-C does: it reads the events already recorded, prints its maps, detaches and returns —
+     * for a program that runs the command itself (it has said it is attached when its "program(s) attached" line is
+     * on stderr). Safe from any thread, at any time.
+     */
+    public void stop() {
+        stop.countDown();
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();

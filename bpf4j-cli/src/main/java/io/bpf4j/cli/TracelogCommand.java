@@ -24,10 +24,20 @@ public final class TracelogCommand implements Callable<Integer> {
     @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Stop after this many seconds.")
     Double duration;
 
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    /**
+     * Ends the command as Ctrl-C does (within its 0.1 s wait for the pipe), for a program that runs it itself.
+     * Safe from any thread, at any time.
+     */
+    public void stop() {
+        stop.countDown();
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        CountDownLatch stop = new CountDownLatch(1), stopped = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.countDown();
             try {

@@ -16,11 +16,15 @@ import io.bpf4j.core.link.AutoAttach;
 import io.bpf4j.core.link.Link;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -111,11 +115,25 @@ class BpftoolCommandsTest {
         a.mov64(Register.R1, Register.R10).add64(Register.R1, -16).mov64(Register.R2, text.length + 1)
                 .call("trace_printk").mov64(Register.R0, 2).exit();
         try (Program p = Program.load(ProgramSpec.of("printk", ProgramType.XDP, a.build()))) {
-            CompletableFuture<FeatureCommandTest.Run> log =
-                    CompletableFuture.supplyAsync(() -> FeatureCommandTest.run("tracelog", "-d", "2"));
-            Thread.sleep(700);
+            // The kernel keeps the line until a reader reads it, so tracelog may open the pipe before or after the
+            // test run; the test stops it once it has printed the line, and nothing has to fit in a duration.
+            StringWriter out = new StringWriter(), err = new StringWriter();
+            CommandLine cl = Main.commandLine(false);
+            cl.setOut(new PrintWriter(out, true));
+            cl.setErr(new PrintWriter(err, true));
+            TracelogCommand tracelog = (TracelogCommand) cl.getSubcommands().get("tracelog").getCommand();
+            CompletableFuture<Integer> exit = new CompletableFuture<>();
+            Thread.ofPlatform().daemon().name("bpf4j-tracelog").start(() -> exit.complete(cl.execute("tracelog")));
             p.testRun(TestRun.withData(new byte[64]));
-            FeatureCommandTest.Run r = log.get();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!out.toString().contains(word)) {
+                assertThat(exit).as("tracelog runs until stopped: %s", err).isNotDone();
+                assertThat(System.nanoTime()).as("the line within 60 s").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            tracelog.stop();
+            FeatureCommandTest.Run r = new FeatureCommandTest.Run(exit.get(60, TimeUnit.SECONDS), out.toString(),
+                    err.toString());
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out().lines().filter(l -> l.contains(word))).singleElement()
                     .satisfies(l -> assertThat(l).contains("bpf_trace_printk: " + word));

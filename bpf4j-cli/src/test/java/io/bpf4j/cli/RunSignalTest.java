@@ -23,7 +23,6 @@ class RunSignalTest {
     void exitsPromptlyWithEverythingDetached(String signal) throws Exception {
         ObjectCommandTest.root();
         Path object = ObjectCommandTest.fixture("run_opensnoop");
-        List<Integer> linksBefore = KernelObjects.linkIds();
         String java = ProcessHandle.current().info().command().orElse("java");
         // SIGINT at its default: a JVM started with it ignored (a test run launched in the background) ignores it
         Process p = new ProcessBuilder("env", "--default-signal=INT", java, "--enable-native-access=ALL-UNNAMED",
@@ -37,19 +36,20 @@ class RunSignalTest {
             if (line.contains("program(s) attached")) break;
         }
         assertThat(lines).as("the runner's start").anyMatch(l -> l.contains("1 program(s) attached"));
-        List<Integer> linksWhileRunning = KernelObjects.linkIds();
-        assertThat(linksWhileRunning).as("the runner's link exists").hasSizeGreaterThan(linksBefore.size());
+        // the runner's own links: the kernel's list changes as other processes make and drop theirs
+        List<Integer> runnersLinks = ProcessLinks.of(p.pid());
+        assertThat(runnersLinks).as("the runner's link exists").hasSize(1);
 
         long sent = System.nanoTime();
         new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).start().waitFor();
-        assertThat(p.waitFor(5, TimeUnit.SECONDS)).as("exited within 5 s of SIG%s", signal).isTrue();
+        // a bound for a hang only: how fast a tool exits is measured by bpf4j-bench/run-tool-startup-bench
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exited within 60 s of SIG%s", signal).isTrue();
         long tookMs = (System.nanoTime() - sent) / 1_000_000;
         while ((line = out.readLine()) != null) lines.add(line);
 
         assertThat(lines).as("maps printed at exit, after SIG%s (%d ms)", signal, tookMs)
                 .anyMatch(l -> l.startsWith("@opens_by_pid"))
                 .anyMatch(l -> l.contains("detached"));
-        assertThat(KernelObjects.linkIds()).as("links after exit").doesNotContainAnyElementsOf(
-                linksWhileRunning.stream().filter(id -> !linksBefore.contains(id)).toList());
+        assertThat(KernelObjects.linkIds()).as("links after exit").doesNotContainAnyElementsOf(runnersLinks);
     }
 }

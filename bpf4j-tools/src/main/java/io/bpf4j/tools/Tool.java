@@ -9,6 +9,8 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The base of every tool command: the options all tools share ({@code --json}, {@code --output}) and a
@@ -17,6 +19,9 @@ import java.util.concurrent.Callable;
  *
  * <p>A tool is a picocli command: its own flags follow libbpf-tools' ({@code -p PID}, {@code -T}, {@code -x},
  * {@code -d SECONDS}, {@code interval [count]}).
+ *
+ * <p>A program that runs a tool itself (on a thread of its own) learns from {@link #attached()} when the tool
+ * observes — everything it traces from then on is seen — and ends it with {@link #stop()}, as Ctrl-C would.
  */
 public abstract class Tool implements Callable<Integer> {
     /** The picocli model of this command (its name, its output streams). */
@@ -40,13 +45,49 @@ public abstract class Tool implements Callable<Integer> {
                     + "most). Larger loses fewer events in bursts; smaller shows how losses are reported.")
     protected Integer bufferKb;
 
+    private final CompletableFuture<Void> attached = new CompletableFuture<>();
+    private volatile ToolSession session;
+    private volatile boolean stopRequested;
+
     @Override
     public final Integer call() throws Exception {
-        Recorder recorder = Recorder.open(spec.name(), outputs, err());
-        try (ToolSession session = new ToolSession(spec.name(), out(), err(), recorder, json)) {
-            if (bufferKb != null) session.ringBufferBytes(bufferKb * 1024);
-            return run(session);
+        try {
+            Recorder recorder = Recorder.open(spec.name(), outputs, err());
+            try (ToolSession session = new ToolSession(spec.name(), out(), err(), recorder, json)) {
+                session.onAttached(() -> attached.complete(null));
+                this.session = session;
+                // a stop() that came before the session existed ends it at once (both fields are volatile: one of
+                // the two threads sees the other's write)
+                if (stopRequested) session.stop();
+                if (bufferKb != null) session.ringBufferBytes(bufferKb * 1024);
+                return run(session);
+            } finally {
+                this.session = null;
+            }
+        } finally {
+            attached.completeExceptionally(new IllegalStateException(spec.name() + " ended before it attached"));
         }
+    }
+
+    /**
+     * Completes once the tool has attached everything it traces and opened its event readers — when it starts
+     * waiting for events, just after it printed its header or "Tracing…" line — so that whatever happens from
+     * then on is seen. Completes exceptionally when the tool ends without getting there (an error, a listing
+     * option such as {@code syscount -l}).
+     */
+    public final CompletionStage<Void> attached() {
+        return attached;
+    }
+
+    /**
+     * Ends the tool as Ctrl-C does: it stops waiting for events, reads those already recorded, prints what it
+     * prints at Ctrl-C (its totals, histograms, stacks) and returns from {@link #call()}. Safe from any thread,
+     * at any time; a tool not started yet ends as soon as it starts waiting.
+     */
+    public final void stop() {
+        stopRequested = true;
+        ToolSession s = session;
+        if (s != null) s.stop();
     }
 
     /**

@@ -76,6 +76,7 @@ public final class ToolSession implements AutoCloseable {
     private long events;
     private long[] lostReported = new long[0];
     private int ringBufferBytes;
+    private Runnable onAttached;
 
     /**
      * A session for {@code tool} printing to {@code out} (results) and {@code err} (notes, progress), recording
@@ -292,6 +293,14 @@ public final class ToolSession implements AutoCloseable {
         handler.accept(e);
     }
 
+    /**
+     * Calls {@code listener} once, when {@link #loop} starts: by then the tool has attached its programs and
+     * opened its event readers (the order of calls above), so an event that happens afterwards is seen.
+     */
+    public void onAttached(Runnable listener) {
+        onAttached = listener;
+    }
+
     /** Events delivered so far. */
     public long events() {
         return events;
@@ -305,6 +314,12 @@ public final class ToolSession implements AutoCloseable {
      */
     public boolean loop(Duration duration, Duration interval, Integer count, Runnable onInterval) {
         openSinks();
+        out.flush(); // the header or "Tracing…" line comes before the news that the tool is attached
+        if (onAttached != null) {
+            Runnable attached = onAttached;
+            onAttached = null;
+            attached.run();
+        }
         long now = System.nanoTime();
         long deadline = duration == null ? Long.MAX_VALUE : now + duration.toNanos();
         long next = interval == null ? Long.MAX_VALUE : now + interval.toNanos();

@@ -1,5 +1,6 @@
 package io.bpf4j.core.elf;
 
+import io.bpf4j.core.Await;
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
@@ -56,7 +57,8 @@ class ExternsAndAttachTargetsTest {
             BpfMap kconfig = obj.map(".kconfig");
             assertThat(kconfig.isFrozen()).isTrue();
             try (Link link = RawTracepoint.attach(obj.program("on_switch"))) {
-                for (int i = 0; i < 20 && global(obj, "acquired") == 0; i++) Thread.sleep(5); // context switches
+                // until a context switch ran it (one comes at the latest when this thread sleeps)
+                Await.until("a context switch", () -> global(obj, "acquired") != 0);
             }
             String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
             String[] v = release.split("[.-]");
@@ -93,7 +95,7 @@ class ExternsAndAttachTargetsTest {
         }
         try (BpfObject obj = BpfObject.load(spec)) {
             try (Link link = RawTracepoint.attach(obj.program("typed_ksym"))) {
-                for (int i = 0; i < 20 && global(obj, "active") == 0; i++) Thread.sleep(5);
+                Await.until("a context switch", () -> global(obj, "active") != 0);
             }
             assertThat(global(obj, "active")).isPositive(); // bpf_prog_active + 1 while a program runs: ≥ 1
         }
@@ -112,7 +114,7 @@ class ExternsAndAttachTargetsTest {
         try (BpfObject obj = BpfObject.load(ObjectSpecTest.spec("attach_targets"))) {
             assertThat(obj.programs()).containsOnlyKeys("on_switch");
             try (Link link = RawTracepoint.attach(obj.program("on_switch"))) {
-                for (int i = 0; i < 20 && global(obj, "switches") == 0; i++) Thread.sleep(5);
+                Await.until("a context switch", () -> global(obj, "switches") != 0);
             }
             assertThat(global(obj, "switches")).isPositive();
         }

@@ -1,5 +1,6 @@
 package io.bpf4j.core.events;
 
+import io.bpf4j.core.Await;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Cpus;
 import io.bpf4j.core.MapSpec;
@@ -179,10 +180,11 @@ class PerfBufferTest {
              Program p = outputProgram(ProgramType.XDP, seq, events);
              PerfBuffer perf = PerfBuffer.open(events, collect(seen))) {
             assertThat(perf.poll(Duration.ofMillis(20))).isZero();
-            CompletableFuture<Integer> polled = CompletableFuture.supplyAsync(() -> perf.poll(Duration.ofSeconds(10)));
-            Thread.sleep(100);
+            CompletableFuture<Integer> polled = new CompletableFuture<>();
+            Thread.ofPlatform().name("pb-wake-poller").start(() -> polled.complete(perf.poll(Duration.ofSeconds(60))));
+            Await.blockedInEpoll("pb-wake-poller"); // the sample must wake it, not be there already
             run(p, 1);
-            assertThat(polled.get(5, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(polled.get(60, TimeUnit.SECONDS)).isEqualTo(1);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.bpf4j.core.events;
 
+import io.bpf4j.core.Await;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.MapSpec;
 import io.bpf4j.core.MapType;
@@ -218,10 +219,11 @@ class RingBufferTest {
             long t0 = System.nanoTime();
             assertThat(ring.poll(Duration.ofMillis(50))).isZero();
             assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(40));
-            CompletableFuture<Integer> polled = CompletableFuture.supplyAsync(() -> ring.poll(Duration.ofSeconds(10)));
-            Thread.sleep(100); // let the poller block in epoll_wait
+            CompletableFuture<Integer> polled = new CompletableFuture<>();
+            Thread.ofPlatform().name("rb-wake-poller").start(() -> polled.complete(ring.poll(Duration.ofSeconds(60))));
+            Await.blockedInEpoll("rb-wake-poller"); // the record must wake it, not be there already
             run(p, 1);
-            assertThat(polled.get(5, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(polled.get(60, TimeUnit.SECONDS)).isEqualTo(1);
         }
         assertThat(seen).containsExactly(0L);
     }

@@ -36,7 +36,7 @@ class TracePipeTest {
         try (TracePipe pipe = TracePipe.open();
              Program p = Program.load(ProgramSpec.of("printk", ProgramType.XDP, asm.build()))) {
             p.testRun(TestRun.withData(new byte[64]));
-            Optional<TraceLine> line = pipe.awaitLine(Duration.ofSeconds(5),
+            Optional<TraceLine> line = pipe.awaitLine(Duration.ofSeconds(60), // a bound for a hang only
                     l -> l.message().startsWith("b4j" + tag));
             assertThat(line).as("the program's line in trace_pipe").isPresent();
             TraceLine l = line.get();

@@ -58,7 +58,7 @@ class CgroupTest {
                 Process child = new ProcessBuilder("/bin/bash", "-c", "echo $$ > " + cg.resolve("cgroup.procs")
                         + " && for i in 1 2 3 4 5; do echo hi > /dev/udp/127.0.0.1/" + port + "; done")
                         .redirectErrorStream(true).start();
-                assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
+                assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
                 assertThat(child.exitValue()).as(new String(child.getInputStream().readAllBytes())).isZero();
                 assertThat(Commands.read(counts, 0)).as("packets sent from the cgroup").isGreaterThanOrEqualTo(5);
             }
@@ -68,7 +68,9 @@ class CgroupTest {
             receiver.send(new java.net.DatagramPacket(new byte[1], 1, receiver.getLocalSocketAddress()));
             assertThat(Commands.read(counts, 0)).isEqualTo(after);
         } finally {
-            for (int i = 0; i < 50 && !deleted(cg); i++) Thread.sleep(100); // the child's exit is asynchronous
+            // the child leaves the cgroup as its exit completes, a little after its parent saw it exit
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!deleted(cg) && System.nanoTime() < deadline) Thread.sleep(10);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.bpf4j.core.link;
 
+import io.bpf4j.core.Await;
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Cpus;
@@ -112,7 +113,13 @@ class PerfEventTest {
                 assertThat(a.links()).hasSize(Cpus.online().size());
                 assertThat(a.links().getFirst().info().type()).as("a perf_event BPF link").isEqualTo(7);
                 System.out.println(a);
-                Thread.sleep(1000);
+                // dd runs as much as the machine lets it: sample until 200 of its samples are in (a fifth of a
+                // second of its CPU time), kernel stacks among them
+                Await.until("200 samples of dd, kernel stacks among them", () -> {
+                    Map<Integer, Long> now = read(counts);
+                    return now.values().stream().mapToLong(Long::longValue).sum() >= 200
+                            && now.keySet().stream().anyMatch(k -> k >= 0);
+                });
             }
             assertThat(a.links()).allSatisfy(l -> assertThat(l.toString()).contains("closed"));
             Map<Integer, Long> byId = read(counts);
@@ -167,7 +174,9 @@ class PerfEventTest {
              Program prog = stackCounter(stacks, counts, child.pid(), BPF_F_USER_STACK)) {
             try (PerfEvent.Attachment a = PerfEvent.attach(prog,
                     PerfEvent.Spec.software(PerfEvent.Software.CPU_CLOCK).frequency(999).pid((int) child.pid()))) {
-                Thread.sleep(700);
+                // the child spins, and runs when the machine lets it: sample until 100 of its samples are in
+                Await.until("100 samples of the child", () ->
+                        read(counts).values().stream().mapToLong(Long::longValue).sum() >= 100);
             }
             Map<Integer, Long> byId = read(counts);
             System.out.println("user stacks of " + exe + " (pid " + child.pid() + "): " + byId);
@@ -231,7 +240,7 @@ class PerfEventTest {
              Program prog = stackCounter(stacks, counts, dd.pid(), 0)) {
             try (PerfEvent.Attachment a = PerfEvent.attach(prog, PerfEvent.Spec
                     .software(PerfEvent.Software.TASK_CLOCK).period(1_000_000).pid((int) dd.pid()))) {
-                Thread.sleep(500);
+                Await.until("a sample of dd", () -> !read(counts).isEmpty());
             }
             long samples = read(counts).values().stream().mapToLong(Long::longValue).sum();
             System.out.println("task-clock every 1 ms of dd: " + samples + " samples");

@@ -24,21 +24,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** A socket filter on a raw AF_PACKET socket bound to lo that only lets UDP through, counting what it keeps. */
+/**
+ * A socket filter on a raw AF_PACKET socket bound to lo that only lets UDP through — to the test's own port, so
+ * that other processes' datagrams on lo (other tests on a busy machine) are not counted — counting what it keeps.
+ */
 class SocketFilterTest {
     @BeforeAll
     static void root() {
         assumeTrue(LibC.geteuid() == 0, "packet sockets need CAP_NET_RAW");
     }
 
-    /** Keeps IPv4/UDP frames (whole) and counts them; drops everything else (returns 0). */
-    static Program udpOnly(BpfMap counts) {
+    /** Keeps IPv4/UDP frames to {@code port} (whole) and counts them; drops everything else (returns 0). */
+    static Program udpOnly(BpfMap counts, int port) {
         Assembler a = new Assembler()
                 .mov64(Register.R6, Register.R1)      // LD_ABS needs the skb in R6
                 .ldAbs(Size.H, 12)                    // ethertype (LD_ABS converts to host order)
                 .jne(Register.R0, 0x0800, "drop")
                 .ldAbs(Size.B, 14 + 9)                // IPv4 protocol
-                .jne(Register.R0, 17, "drop");
+                .jne(Register.R0, 17, "drop")
+                .ldAbs(Size.H, 14 + 20 + 2)           // UDP destination port (a 20-byte IPv4 header, as lo's are)
+                .jne(Register.R0, port, "drop");
         Commands.count(a, counts, 0, "counted")
                 .ldxW(Register.R0, Register.R6, 0)    // __sk_buff.len: keep the whole frame
                 .exit()
@@ -53,9 +58,9 @@ class SocketFilterTest {
         int k = 10;
         try (BpfMap counts = BpfMap.create(MapSpec.builder(MapType.ARRAY).name("sf_counts").keySize(4)
                 .valueSize(8).maxEntries(1).build());
-             Program prog = udpOnly(counts);
-             SocketFilter.PacketSocket raw = SocketFilter.PacketSocket.open("lo");
              DatagramSocket receiver = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+             Program prog = udpOnly(counts, receiver.getLocalPort());
+             SocketFilter.PacketSocket raw = SocketFilter.PacketSocket.open("lo");
              DatagramSocket sender = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
              ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             byte[] frame = new byte[2048];
@@ -67,12 +72,16 @@ class SocketFilterTest {
                 for (int i = 0; i < k; i++) {
                     sender.send(new DatagramPacket(new byte[]{(byte) i}, 1, receiver.getLocalSocketAddress()));
                 }
+                // Each datagram went past the packet socket on its way out (in send) and on its way in (in the
+                // receive softirq, which a busy machine may run late): once the receiver has them all, both
+                // copies were filtered and queued. No sleep and hope.
+                receiver.setSoTimeout(60_000);
+                for (int i = 0; i < k; i++) receiver.receive(new DatagramPacket(new byte[1], 1));
                 // TCP traffic on lo too, which the filter must keep out.
                 try (Socket c = new Socket("127.0.0.1", server.getLocalPort()); Socket s = server.accept()) {
                     c.getOutputStream().write(new byte[100]);
                     s.getInputStream().readNBytes(100);
                 }
-                Thread.sleep(100);
                 int frames = 0;
                 int len;
                 while ((len = raw.poll(frame)) >= 0) {
@@ -89,11 +98,11 @@ class SocketFilterTest {
             while (raw.poll(frame) >= 0) {
                 // drain
             }
+            // the byte was read, so its frame went past the packet socket (both ways) before read() returned
             try (Socket c = new Socket("127.0.0.1", server.getLocalPort()); Socket s = server.accept()) {
                 c.getOutputStream().write(1);
                 s.getInputStream().read();
             }
-            Thread.sleep(50);
             boolean sawTcp = false;
             int len;
             while ((len = raw.poll(frame)) >= 0) {

@@ -1,5 +1,6 @@
 package io.bpf4j.core.link;
 
+import io.bpf4j.core.Await;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.KernelObjects;
 import io.bpf4j.core.MapSpec;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.Test;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -76,12 +79,20 @@ class TcTest {
     static void sendUdp(int n) throws Exception {
         // A fresh ARP exchange each time: the reply is ingress traffic on vA that no rate limit holds back.
         Commands.run("ip", "neigh", "flush", "dev", VA);
+        long sent = txPackets();
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("198.51.100.1", 0))) {
             for (int i = 0; i < n; i++) {
                 s.send(new DatagramPacket(new byte[]{(byte) i}, 1, new InetSocketAddress("198.51.100.2", 9)));
             }
         }
-        Thread.sleep(200); // ARP resolution and the peer's ICMP answers
+        // The datagrams wait for the ARP reply (which comes in through vA's ingress hook), then go out through
+        // its egress hook, and the veth counts them sent: once it has, both hooks have seen what they will.
+        Await.until(n + " datagrams sent out of " + VA, () -> txPackets() - sent >= n);
+    }
+
+    /** The packets vA has sent (counted by the veth driver, after the egress hook). */
+    static long txPackets() throws Exception {
+        return Long.parseLong(Files.readString(Path.of("/sys/class/net", VA, "statistics", "tx_packets")).strip());
     }
 
     @Test

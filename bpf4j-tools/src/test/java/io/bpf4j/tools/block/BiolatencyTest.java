@@ -26,7 +26,10 @@ class BiolatencyTest {
         assumeTrue(device.startsWith("/dev/"), "the build directory is on " + device + ", not a block device");
         Path file = Files.createTempFile(dir, "bpf4j-bio", ".dat");
         try {
-            ToolRun.Running running = ToolRun.start(Biolatency.class, out -> out.startsWith("Tracing"), "-D", "2", "1");
+            // no interval the writes must fit in: an fsync returns after its I/O completed (and was timed), so the
+            // tool is stopped once they are done, and prints its histograms as at Ctrl-C
+            ToolRun.Running running = ToolRun.start(Biolatency.class, "-D");
+            assertThat(running.outSoFar()).startsWith("Tracing block device I/O");
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 ByteBuffer block = ByteBuffer.allocate(4096);
                 for (int i = 0; i < 64; i++) {
@@ -35,7 +38,7 @@ class BiolatencyTest {
                     ch.force(true);
                 }
             }
-            ToolRun r = running.finish();
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             String disk = device.substring("/dev/".length()).replaceAll("\\d+$", ""); // a partition's disk
             int at = r.out().indexOf("disk = " + disk);

@@ -21,7 +21,8 @@ class FoldedOutputTest {
         Path file = Files.createTempFile("bpf4j-folded", ".txt");
         Path html = Files.createTempFile("bpf4j-flame", ".html");
         try (Workload w = Workload.start("fold", SPIN)) {
-            ToolRun r = ToolRun.start(Profile.class, out -> true, "-f", "-p", String.valueOf(w.pid()),
+            // the child spins all along: the tool's 2 s (which it ends by itself) hold samples of it
+            ToolRun r = ToolRun.start(Profile.class, "-f", "-p", String.valueOf(w.pid()),
                     "--output", "folded:" + file + ",flamegraph:" + html, "2").finish();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.err()).containsPattern("profile: recorded 0 events and 1 histogram\\(s\\) or stack set\\(s\\) "

@@ -8,7 +8,11 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** profile samples a child spinning in a uniquely named function, in user space and in the kernel. */
+/**
+ * profile samples a child spinning in a uniquely named function, in user space and in the kernel. The child spins
+ * from before the tool starts until after it ends: the tool's own duration holds samples of it, however long the
+ * tool took to start.
+ */
 class ProfileTest {
     private static final String SPIN = "void FN(void) { for (;;); }\nint main(void) { FN(); return 0; }\n";
     // reads of /dev/zero: most of the time in the kernel (clearing the buffer), called from FN through read_once
@@ -25,20 +29,26 @@ class ProfileTest {
     @Test
     void foldedShowsTheSpinningFunctionOfTheChild() throws Exception {
         try (Workload w = Workload.start("spin", SPIN)) {
-            double cpuBefore = w.cpuSeconds();
-            ToolRun r = ToolRun.start(Profile.class, out -> true,
-                    "-f", "-F", "99", "-p", String.valueOf(w.pid()), "3").finish();
-            double cpu = w.cpuSeconds() - cpuBefore;
+            // The child spins all along; the tool samples it while attached (ToolRun.start returns then) until
+            // its 3 s are over. The CPU the child used is measured around that: from when the tool says it is
+            // attached (a little after it is) for the lower bound, from before its start for the upper one.
+            double cpuBeforeStart = w.cpuSeconds();
+            ToolRun.Running running = ToolRun.start(Profile.class, "-f", "-F", "99", "-p", String.valueOf(w.pid()),
+                    "3");
+            double cpuAttached = w.cpuSeconds();
+            ToolRun r = running.finish();
+            double cpuAfter = w.cpuSeconds();
+            double cpu = cpuAfter - cpuAttached;
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.err()).contains("Sampling at 99 Hertz of PID " + w.pid());
             List<String> lines = r.out().lines().toList();
             assertThat(lines).as(r.out()).isNotEmpty().allSatisfy(l -> assertThat(l).startsWith(w.comm + ";"));
             long samples = lines.stream().filter(l -> l.contains(";main;" + w.function))
                     .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1))).sum();
-            // 99 samples per second of CPU the child used while the tool ran (its window is a little shorter than
-            // the one measured here: it attaches after it started)
+            // 99 samples per second of CPU the child used while the tool ran
             assertThat(cpu).as("the child's CPU time").isGreaterThan(0.3);
-            assertThat(samples).as(r.out()).isBetween((long) (cpu * 99 * 0.4), (long) (cpu * 99 * 1.3) + 10);
+            assertThat(samples).as(r.out()).isBetween((long) (cpu * 99 * 0.4),
+                    (long) ((cpuAfter - cpuBeforeStart) * 99 * 1.3) + 10);
         }
     }
 
@@ -62,8 +72,7 @@ class ProfileTest {
             assertThat(text.out()).containsPattern("(?m)^ {4}\\w*syscall\\w*$");
             assertThat(text.out()).doesNotContain(w.function);
 
-            ToolRun folded = ToolRun.start(Profile.class, out -> true, "-f", "-p", String.valueOf(w.pid()), "2")
-                    .finish();
+            ToolRun folded = ToolRun.start(Profile.class, "-f", "-p", String.valueOf(w.pid()), "2").finish();
             assertThat(folded.exit()).as(folded.err()).isZero();
             // user frames outermost first, then the kernel's, each suffixed _[k]
             assertThat(folded.out()).containsPattern("(?m)^" + w.comm + ";.*;main;" + w.function
@@ -74,8 +83,7 @@ class ProfileTest {
     @Test
     void jsonLinesPerStack() throws Exception {
         try (Workload w = Workload.start("spin", SPIN)) {
-            ToolRun r = ToolRun.start(Profile.class, out -> true, "--json", "-p", String.valueOf(w.pid()), "2")
-                    .finish();
+            ToolRun r = ToolRun.start(Profile.class, "--json", "-p", String.valueOf(w.pid()), "2").finish();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.linesWith("\"" + w.function + "\"")).as(r.out()).isNotEmpty().allSatisfy(l -> assertThat(l)
                     .startsWith("{\"comm\":\"" + w.comm + "\",\"pid\":" + w.pid() + ",\"kernel_stack\":[")

@@ -44,18 +44,23 @@ class CachestatTest {
             }
             evict(read);
 
-            ToolRun.Running running = ToolRun.start(Cachestat.class, "1", "7");
+            // Each phase in intervals of its own (a write's pages, inserted and dirtied, would otherwise be taken
+            // for the read's misses or hits): after each, two more interval lines, so that the second read its
+            // counters after the phase was over, however late the tool's thread runs. Then stopped: every page
+            // the test touched is in a printed interval.
+            ToolRun.Running running = ToolRun.start(Cachestat.class, "1");
             readAll(read); // misses
-            Thread.sleep(1500);
+            running.awaitMoreLines(running.outSoFar().lines().count(), 2);
             readAll(read); // hits
-            Thread.sleep(1500);
+            running.awaitMoreLines(running.outSoFar().lines().count(), 2);
             Files.write(written, new byte[WRITE_PAGES * PAGE]); // dirtied (and inserted, so not misses)
-            ToolRun r = running.finish();
+            running.awaitMoreLines(running.outSoFar().lines().count(), 2);
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             List<String> lines = r.out().lines().toList();
             assertThat(lines.getFirst().trim().split("\\s+")).containsExactly("HITS", "MISSES", "DIRTIES", "HITRATIO",
                     "BUFFERS_MB", "CACHED_MB");
-            assertThat(lines).hasSize(8);
+            assertThat(lines).as("a line per interval: three phases of two or more").hasSizeGreaterThanOrEqualTo(7);
             long hits = 0, misses = 0, dirties = 0;
             for (String l : lines.subList(1, lines.size())) {
                 String[] c = l.trim().split("\\s+");
@@ -69,6 +74,11 @@ class CachestatTest {
             assertThat(misses).as("misses\n" + r.out()).isGreaterThanOrEqualTo(READ_PAGES * 95L / 100);
             assertThat(hits).as("hits\n" + r.out()).isGreaterThanOrEqualTo(READ_PAGES * 95L / 100);
             assertThat(dirties).as("dirties\n" + r.out()).isGreaterThanOrEqualTo(WRITE_PAGES);
+
+            // interval and count: two lines after the header, then it ends by itself (nothing has to fit in them)
+            ToolRun counted = ToolRun.start(Cachestat.class, "1", "2").finish();
+            assertThat(counted.exit()).as(counted.err()).isZero();
+            assertThat(counted.out().lines()).hasSize(3);
         } finally {
             Files.deleteIfExists(read);
             Files.deleteIfExists(written);

@@ -14,7 +14,10 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** mkdirsnoop sees this JVM and a child mkdir make uniquely named directories, with per-process counts. */
+/**
+ * mkdirsnoop sees this JVM and a child mkdir make uniquely named directories, with per-process counts; the tool is
+ * stopped once the mkdirs returned (each is recorded before its syscall returns).
+ */
 class MkdirsnoopTest {
     private static final int PID = (int) ProcessHandle.current().pid();
 
@@ -23,14 +26,14 @@ class MkdirsnoopTest {
         String unique = "bpf4j-mkdirsnoop-" + ThreadLocalRandom.current().nextInt(1_000_000, 10_000_000);
         Path base = Files.createTempDirectory(unique);
         try {
-            ToolRun.Running running = ToolRun.start(Mkdirsnoop.class, "-d", "3");
+            ToolRun.Running running = ToolRun.start(Mkdirsnoop.class);
             for (int i = 1; i <= 3; i++) Files.createDirectory(base.resolve("jvm-" + i));
             assertThatThrownBy(() -> Files.createDirectory(base.resolve("jvm-1")))
                     .isInstanceOf(FileAlreadyExistsException.class);
             Process child = new ProcessBuilder("mkdir", base.resolve("child-1").toString(),
                     base.resolve("child-2").toString()).start();
             assertThat(child.waitFor()).isZero();
-            ToolRun r = running.finish();
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out().lines().findFirst()).hasValueSatisfying(h -> assertThat(h.split("\\s+"))
                     .containsExactly("TIME", "PID", "COMM", "COUNT", "ERR", "PATH"));

@@ -12,7 +12,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** opensnoop sees this JVM open a uniquely named file (and fail to open a missing one), with the right columns. */
+/**
+ * opensnoop sees this JVM open a uniquely named file (and fail to open a missing one), with the right columns. An
+ * open is recorded before the syscall returns, so the tool is stopped once the test's opens are done.
+ */
 class OpensnoopTest {
     private static final int PID = (int) ProcessHandle.current().pid();
 
@@ -22,10 +25,10 @@ class OpensnoopTest {
         Path file = Files.createTempFile(unique, ".txt");
         Path missing = file.resolveSibling(unique + "-missing");
         try {
-            ToolRun.Running running = ToolRun.start(Opensnoop.class, "-p", String.valueOf(PID), "-d", "2", "-T");
+            ToolRun.Running running = ToolRun.start(Opensnoop.class, "-p", String.valueOf(PID), "-T");
             for (int i = 0; i < 3; i++) Files.readString(file);
             assertThatThrownBy(() -> Files.readString(missing)).isInstanceOf(NoSuchFileException.class);
-            ToolRun r = running.finish();
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out().lines().findFirst()).hasValueSatisfying(h ->
                     assertThat(h.split("\\s+")).containsExactly("TIME(s)", "PID", "COMM", "FD", "ERR", "PATH"));
@@ -49,11 +52,10 @@ class OpensnoopTest {
         Path file = Files.createTempFile(unique, ".txt");
         Path missing = file.resolveSibling(unique + "-missing");
         try {
-            ToolRun.Running running = ToolRun.start(Opensnoop.class, out -> true,
-                    "-p", String.valueOf(PID), "-x", "--json", "-d", "2");
+            ToolRun.Running running = ToolRun.start(Opensnoop.class, "-p", String.valueOf(PID), "-x", "--json");
             Files.readString(file);
             assertThatThrownBy(() -> Files.readString(missing)).isInstanceOf(NoSuchFileException.class);
-            ToolRun r = running.finish();
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.linesWith(file.toString())).as("-x hides successful opens").isEmpty();
             assertThat(r.linesWith(missing.toString())).singleElement().satisfies(l -> assertThat(l)

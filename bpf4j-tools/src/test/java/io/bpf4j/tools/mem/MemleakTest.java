@@ -16,8 +16,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * 7 × 12345 bytes from FN, 3 × 1000 bytes with calloc from FN_calloc, a block grown to 54321 bytes with realloc
  * from FN_realloc and 4321 bytes with posix_memalign from FN_memalign, and mallocs and frees 5 × 23456 bytes from
  * FN_freed. In kernel mode it sees the pipe buffer rings a child resizes with F_SETPIPE_SZ and keeps.
+ *
+ * <p>The report a test looks at is the one memleak prints when it is stopped (as at Ctrl-C) after the child said it
+ * was done: an interval report could come in the middle of the child's work and show half of it, so the runs that
+ * look at a report have an interval that does not come ({@value #NEVER} s). Intervals and their count are checked
+ * on a run that needs no workload.
  */
 class MemleakTest {
+    /** An interval no test waits for. */
+    private static final String NEVER = "3600";
+
     private static final String LEAKER = """
             #include <stdio.h>
             #include <stdlib.h>
@@ -46,14 +54,19 @@ class MemleakTest {
             }
             """;
 
-    /** Starts memleak with {@code args}, makes the child leak once it has attached, and waits for the tool's end. */
+    /** Starts memleak with {@code args}, makes the child leak once it has attached, then stops the tool. */
     private static ToolRun leakWhileTracing(Workload c, String... args) throws Exception {
-        ToolRun.Running running = ToolRun.start(Memleak.class, out -> true, args);
+        ToolRun.Running running = ToolRun.start(Memleak.class, args);
         c.go();
         assertThat(c.awaitLine()).isEqualTo("done");
-        ToolRun r = running.finish();
+        ToolRun r = running.stop();
         assertThat(r.exit()).as(r.err()).isZero();
         return r;
+    }
+
+    /** The number of reports in {@code out}. */
+    private static long reports(String out) {
+        return out.lines().filter(l -> l.endsWith("] Top 10 stacks with outstanding allocations:")).count();
     }
 
     /** The last report: from its last "[HH:MM:SS] Top" line on. */
@@ -92,10 +105,9 @@ class MemleakTest {
     @Test
     void outstandingUserAllocationsByStack() throws Exception {
         try (Workload c = Workload.start("leak", LEAKER)) {
-            ToolRun r = leakWhileTracing(c, "-p", String.valueOf(c.pid()), "-a", "1", "2");
+            ToolRun r = leakWhileTracing(c, "-p", String.valueOf(c.pid()), "-a", NEVER);
             assertThat(r.out()).startsWith("Attaching to pid " + c.pid() + ", Ctrl+C to quit.\n");
-            assertThat(r.out().lines().filter(l -> l.endsWith("] Top 10 stacks with outstanding allocations:")))
-                    .hasSize(2);
+            assertThat(reports(r.out())).as("the report at the stop").isEqualTo(1);
             List<String> report = lastReport(r);
             String leak = "\t86415 bytes in 7 allocations from stack";
             List<String> frames = framesUnder(report, leak);
@@ -117,6 +129,11 @@ class MemleakTest {
             // freed: neither the blocks of FN_freed nor the 100 bytes realloc replaced
             assertThat(r.out()).doesNotContain(c.function + "_freed").doesNotContain("size = 23456")
                     .doesNotContain("size = 100\n");
+
+            // interval and count: two reports, then it ends by itself (nothing has to happen in them)
+            ToolRun counted = ToolRun.start(Memleak.class, "-p", String.valueOf(c.pid()), "1", "2").finish();
+            assertThat(counted.exit()).as(counted.err()).isZero();
+            assertThat(reports(counted.out())).as(counted.out()).isEqualTo(2);
         }
     }
 
@@ -124,13 +141,13 @@ class MemleakTest {
     void jsonWithSizeRangeAndAddresses() throws Exception {
         try (Workload c = Workload.start("leak", LEAKER)) {
             ToolRun r = leakWhileTracing(c, "-p", String.valueOf(c.pid()), "-z", "12345", "-Z", "12345", "--json",
-                    "-a", "1", "2");
+                    "-a", NEVER);
             assertThat(r.err()).startsWith("Attaching to pid " + c.pid());
             ObjectMapper json = new ObjectMapper();
             List<JsonNode> stacks = new ArrayList<>();
             for (String l : r.out().lines().toList()) stacks.add(json.readTree(l));
-            // one report per interval, each with the one stack of the one size tracked
-            assertThat(stacks).as(r.out()).hasSize(2).allSatisfy(s -> {
+            // one report (at the stop), with the one stack of the one size tracked
+            assertThat(stacks).as(r.out()).hasSize(1).allSatisfy(s -> {
                 assertThat(s.get("time").asText()).matches("\\d\\d:\\d\\d:\\d\\d");
                 assertThat(s.get("bytes").asLong()).isEqualTo(86415);
                 assertThat(s.get("allocations").asInt()).isEqualTo(7);
@@ -148,10 +165,23 @@ class MemleakTest {
     @Test
     void olderThan() throws Exception {
         try (Workload c = Workload.start("leak", LEAKER)) {
-            // made right after the tool attached: 1 s old at the first report, 2 s at the second
-            ToolRun young = leakWhileTracing(c, "-p", String.valueOf(c.pid()), "-o", "60000", "1", "2");
+            // younger than 60 s in the two reports after the leak, and in the one at the stop
+            ToolRun.Running running = ToolRun.start(Memleak.class, "-p", String.valueOf(c.pid()), "-o", "60000", "1");
+            c.go();
+            assertThat(c.awaitLine()).isEqualTo("done");
+            long made = reports(running.outSoFar());
+            // the second report after `made` was counted read the allocations after the leak
+            running.awaitOut("two reports after the leak", o -> reports(o) >= made + 2);
+            ToolRun young = running.stop();
+            assertThat(young.exit()).as(young.err()).isZero();
             assertThat(young.out()).doesNotContain("bytes in");
-            ToolRun old = leakWhileTracing(c, "-p", String.valueOf(c.pid()), "-o", "500", "1", "2");
+            // older than 0.5 s in a report after the leak (every report, once they are that old), and at the stop
+            running = ToolRun.start(Memleak.class, "-p", String.valueOf(c.pid()), "-o", "500", "1");
+            c.go();
+            assertThat(c.awaitLine()).isEqualTo("done");
+            running.awaitOut("the leak, 0.5 s old", o -> o.contains("\t86415 bytes in 7 allocations from stack"));
+            ToolRun old = running.stop();
+            assertThat(old.exit()).as(old.err()).isZero();
             assertThat(framesUnder(lastReport(old), "\t86415 bytes in 7 allocations from stack").getFirst())
                     .startsWith(c.function + "+0x");
         }
@@ -179,7 +209,7 @@ class MemleakTest {
     @Test
     void outstandingKernelAllocationsByStack() throws Exception {
         try (Workload c = Workload.start("resize", PIPE_RESIZER)) {
-            ToolRun r = leakWhileTracing(c, "-T", "100000", "1", "2");
+            ToolRun r = leakWhileTracing(c, "-T", "100000", NEVER);
             assertThat(r.out()).startsWith("Attaching to kernel allocators, Ctrl+C to quit.\n");
             List<String> report = lastReport(r);
             // each F_SETPIPE_SZ kmallocs a ring of 32 struct pipe_buffer in pipe_resize_ring, which the pipe keeps

@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * solisten shows this JVM listening on 127.0.0.1 (an IPv4 socket, and Java's default dual-stack IPv6 one) and on
- * ::1, with the backlogs it chose, in its network namespace.
+ * ::1, with the backlogs it chose, in its network namespace. A socket's move to LISTEN is recorded in listen(2), so
+ * the tool is stopped once the sockets are bound.
  */
 class SolistenTest {
     private static final long PID = ProcessHandle.current().pid();
@@ -23,7 +24,7 @@ class SolistenTest {
     @Test
     void showsAddressPortBacklogAndNetns() throws Exception {
         String netns = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString().replaceAll("\\D", "");
-        ToolRun.Running running = ToolRun.start(Solisten.class, "-p", String.valueOf(PID), "-d", "2");
+        ToolRun.Running running = ToolRun.start(Solisten.class, "-p", String.valueOf(PID));
         int port4, port6, portMapped;
         try (ServerSocketChannel v4 = ServerSocketChannel.open(StandardProtocolFamily.INET)
                 .bind(new InetSocketAddress("127.0.0.1", 0), 77);
@@ -33,7 +34,7 @@ class SolistenTest {
             port6 = v6.getLocalPort();
             portMapped = mapped.getLocalPort();
         }
-        ToolRun r = running.finish();
+        ToolRun r = running.stop();
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out().lines().findFirst()).hasValueSatisfying(h -> assertThat(h.split("\\s+"))
                 .containsExactly("PID", "COMM", "NETNS", "PROTO", "BACKLOG", "ADDR", "PORT"));

@@ -11,7 +11,10 @@ import java.nio.channels.SocketChannel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** tcpconnect shows this JVM's connects to its own listeners on 127.0.0.1 (an IPv4 socket) and ::1. */
+/**
+ * tcpconnect shows this JVM's connects to its own listeners on 127.0.0.1 (an IPv4 socket) and ::1. A connect is
+ * recorded in connect(2) (the move to SYN_SENT), so the tool is stopped once the connects returned.
+ */
 class TcpconnectTest {
     private static final String PID = String.valueOf(ProcessHandle.current().pid());
 
@@ -19,7 +22,7 @@ class TcpconnectTest {
     void showsEachConnectWithAddressesAndPort() throws Exception {
         try (ServerSocket v4 = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"));
              ServerSocket v6 = new ServerSocket(0, 5, InetAddress.getByName("::1"))) {
-            ToolRun.Running running = ToolRun.start(Tcpconnect.class, "-p", PID, "-d", "2",
+            ToolRun.Running running = ToolRun.start(Tcpconnect.class, "-p", PID,
                     "-P", v4.getLocalPort() + "," + v6.getLocalPort());
             try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.INET)) {
                 c.connect(new InetSocketAddress("127.0.0.1", v4.getLocalPort()));
@@ -27,7 +30,7 @@ class TcpconnectTest {
             try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.INET6)) {
                 c.connect(new InetSocketAddress("::1", v6.getLocalPort()));
             }
-            ToolRun r = running.finish();
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out().lines().findFirst()).hasValueSatisfying(h -> assertThat(h.split("\\s+"))
                     .containsExactly("PID", "COMM", "IP", "SADDR", "DADDR", "DPORT"));

@@ -19,7 +19,9 @@ import static org.junit.jupiter.api.Assumptions.abort;
 /**
  * tcplife reports a session this JVM makes over loopback: odd byte counts each way, held open for a while, the
  * client closing first. Both ends are sessions of this JVM: the client's (it connected) and the accepted one's (it
- * closed it); each sent what the other received.
+ * closed it); each sent what the other received. A session ends (and is recorded) when its socket moves to CLOSE,
+ * as the peer's last packets are processed, maybe after close() returned: each test stops the tool once it has
+ * shown the sessions the test looks for.
  */
 class TcplifeTest {
     private static final int TO_SERVER = 123457, TO_CLIENT = 54321;
@@ -52,8 +54,12 @@ class TcplifeTest {
 
     /** The text lines with local port {@code lport} and remote port {@code rport}, split into columns. */
     private static List<String[]> lines(ToolRun r, int lport, int rport) {
+        return lines(r.out(), lport, rport);
+    }
+
+    private static List<String[]> lines(String out, int lport, int rport) {
         // PID COMM LADDR LPORT RADDR RPORT TX_KB RX_KB MS, counted from the end
-        return r.out().lines().skip(1).map(l -> l.trim().split("\\s+"))
+        return out.lines().skip(1).filter(l -> !l.isEmpty()).map(l -> l.trim().split("\\s+"))
                 .filter(c -> c.length >= 9 && c[c.length - 6].equals(String.valueOf(lport))
                         && c[c.length - 4].equals(String.valueOf(rport)))
                 .toList();
@@ -72,9 +78,11 @@ class TcplifeTest {
     @Test
     void printsBothEndsOfASession() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
-            ToolRun.Running running = ToolRun.start(Tcplife.class, "-p", PID, "-T", "-d", "3");
+            ToolRun.Running running = ToolRun.start(Tcplife.class, "-p", PID, "-T");
             Ports p = session(server);
-            ToolRun r = running.finish();
+            running.awaitOut("both ends", o -> !lines(o, p.client(), p.server()).isEmpty()
+                    && !lines(o, p.server(), p.client()).isEmpty());
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out().lines().findFirst()).contains(
                     "TIME     PID     COMM             LADDR           LPORT RADDR           RPORT TX_KB  RX_KB  MS");
@@ -91,9 +99,11 @@ class TcplifeTest {
     @Test
     void jsonCarriesTheExactDataBytes() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
-            ToolRun.Running running = ToolRun.start(Tcplife.class, out -> true, "--json", "-p", PID, "-d", "3");
+            ToolRun.Running running = ToolRun.start(Tcplife.class, "--json", "-p", PID);
             Ports p = session(server);
-            ToolRun r = running.finish();
+            running.awaitOut("both ends", o -> hasJson(o, p.client(), p.server())
+                    && hasJson(o, p.server(), p.client()));
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(json(r, p.client(), p.server())).as(r.out()).hasSize(1).first().satisfies(m -> {
                 assertThat(m.get("tx_bytes").asLong()).isEqualTo(TO_SERVER);
@@ -115,9 +125,10 @@ class TcplifeTest {
     void localPortKeepsOnlyTheAcceptedEndWideWithSeconds() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
             String port = String.valueOf(server.getLocalPort());
-            ToolRun.Running running = ToolRun.start(Tcplife.class, "-L", "1," + port, "-t", "-w", "-d", "3");
+            ToolRun.Running running = ToolRun.start(Tcplife.class, "-L", "1," + port, "-t", "-w");
             Ports p = session(server);
-            ToolRun r = running.finish();
+            running.awaitOut("the accepted end", o -> !lines(o, p.server(), p.client()).isEmpty());
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out().lines().findFirst()).contains("TIME(s)   PID     COMM             LADDR"
                     + " ".repeat(35) + "LPORT RADDR" + " ".repeat(35) + "RPORT TX_KB  RX_KB  MS");
@@ -134,10 +145,10 @@ class TcplifeTest {
     void ipv6RemotePortKeepsOnlyTheClientEnd() throws Exception {
         try (ServerSocket server = ipv6Server()) {
             String port = String.valueOf(server.getLocalPort());
-            ToolRun.Running running = ToolRun.start(Tcplife.class, out -> true, "--json", "-6", "-D", port,
-                    "-d", "3");
+            ToolRun.Running running = ToolRun.start(Tcplife.class, "--json", "-6", "-D", port);
             Ports p = session(server);
-            ToolRun r = running.finish();
+            running.awaitOut("the client end", o -> hasJson(o, p.client(), p.server()));
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out().lines()).as(r.out()).hasSize(1);
             assertThat(json(r, p.client(), p.server())).hasSize(1).first().satisfies(m -> {
@@ -158,6 +169,12 @@ class TcplifeTest {
         } catch (IOException e) {
             return abort("this machine has no IPv6 loopback (::1): " + e.getMessage());
         }
+    }
+
+    /** Whether {@code out} has a JSON line of the session with local port {@code lport} and remote port {@code rport}. */
+    private static boolean hasJson(String out, int lport, int rport) {
+        return out.lines().anyMatch(l -> l.contains("\"lport\":" + lport + ",")
+                && l.contains("\"rport\":" + rport + ","));
     }
 
     /** The JSON lines with local port {@code lport} and remote port {@code rport}. */

@@ -26,10 +26,10 @@ class JfrOutputTest {
         Path jfr = Files.createTempFile("bpf4j", ".jfr");
         Path file = Files.createTempFile("bpf4j-jfr-" + ThreadLocalRandom.current().nextInt(1_000_000), ".txt");
         try {
-            ToolRun.Running running = ToolRun.start(Opensnoop.class, "-p", String.valueOf(PID), "-d", "2",
+            ToolRun.Running running = ToolRun.start(Opensnoop.class, "-p", String.valueOf(PID),
                     "--output", "jfr:" + jfr);
             for (int i = 0; i < 7; i++) Files.readString(file);
-            ToolRun r = running.finish();
+            ToolRun r = running.stop(); // each open was recorded before it returned
             assertThat(r.exit()).as(r.err()).isZero();
             List<RecordedEvent> opens = RecordingFile.readAllEvents(jfr).stream()
                     .filter(e -> e.getEventType().getName().equals("bpf4j.opensnoop.open"))

@@ -49,7 +49,8 @@ public final class ToolMain {
                 assertThat(line).doesNotContain("Exception");
             }
             assertThat(new ProcessBuilder("kill", "-INT", String.valueOf(tool.pid())).start().waitFor()).isZero();
-            assertThat(tool.waitFor(30, TimeUnit.SECONDS)).as("exited within 30 s of SIGINT").isTrue();
+            // a bound for a hang only: how fast a tool exits is measured by bpf4j-bench/run-tool-startup-bench
+            assertThat(tool.waitFor(60, TimeUnit.SECONDS)).as("exited within 60 s of SIGINT").isTrue();
             return new Stopped(f, new String(tool.getInputStream().readAllBytes()));
         } finally {
             tool.destroyForcibly().waitFor();

@@ -12,7 +12,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** execsnoop sees this JVM exec a uniquely named program with its arguments, and fail to exec a missing one. */
+/**
+ * execsnoop sees this JVM exec a uniquely named program with its arguments, and fail to exec a missing one. An exec
+ * is recorded before the syscall returns (the failed one before the JVM's spawn helper reports the failure), so the
+ * tool is stopped once the test's execs are done.
+ */
 class ExecsnoopTest {
     private static final int PID = (int) ProcessHandle.current().pid();
 
@@ -25,12 +29,12 @@ class ExecsnoopTest {
         Files.copy(Path.of("/bin/true"), prog);
         Files.setPosixFilePermissions(prog, PosixFilePermissions.fromString("rwx------"));
         try {
-            ToolRun.Running running = ToolRun.start(Execsnoop.class, "-x", "-q", "-T", "-d", "3");
+            ToolRun.Running running = ToolRun.start(Execsnoop.class, "-x", "-q", "-T");
             Process p = new ProcessBuilder(prog.toString(), "alpha", "two words", "say \"hi\"").start();
             assertThat(p.waitFor()).isZero();
             assertThatThrownBy(() -> new ProcessBuilder(missing.toString(), "beta").start())
                     .isInstanceOf(IOException.class);
-            ToolRun r = running.finish();
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out().lines().findFirst()).hasValueSatisfying(h -> assertThat(h.split("\\s+"))
                     .containsExactly("TIME", "PCOMM", "PID", "PPID", "RET", "ARGS"));
@@ -65,11 +69,11 @@ class ExecsnoopTest {
         Files.copy(Path.of("/bin/true"), prog);
         Files.setPosixFilePermissions(prog, PosixFilePermissions.fromString("rwx------"));
         try {
-            ToolRun.Running running = ToolRun.start(Execsnoop.class, "--max-args", "3", "-l", name, "-d", "3");
+            ToolRun.Running running = ToolRun.start(Execsnoop.class, "--max-args", "3", "-l", name);
             Process p = new ProcessBuilder(prog.toString(), "a1", "a2", "a3", "a4").start();
             assertThat(p.waitFor()).isZero();
             assertThatThrownBy(() -> new ProcessBuilder(missing.toString()).start()).isInstanceOf(IOException.class);
-            ToolRun r = running.finish();
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.linesWith(missing.toString())).as("failed execs need -x").isEmpty();
             assertThat(r.out().lines().skip(1).toList()).as("-l keeps only the unique command").singleElement()

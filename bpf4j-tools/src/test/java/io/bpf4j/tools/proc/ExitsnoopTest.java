@@ -8,22 +8,25 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** exitsnoop sees children of this JVM exit with a code and die of SIGKILL. */
+/**
+ * exitsnoop sees children of this JVM exit with a code and die of SIGKILL. A child's exit is recorded before its
+ * parent can reap it, so the tool is stopped once the test has waited for its children.
+ */
 class ExitsnoopTest {
     private static final int PID = (int) ProcessHandle.current().pid();
 
     @Test
     void showsExitCodesAndSignals() throws Exception {
-        ToolRun.Running running = ToolRun.start(Exitsnoop.class, "-d", "3", "-t");
+        ToolRun.Running running = ToolRun.start(Exitsnoop.class, "-t");
         Process seven = new ProcessBuilder("sh", "-c", "exit 7").start();
         assertThat(seven.waitFor()).isEqualTo(7);
         Process sleeper = new ProcessBuilder("sleep", "60").start();
-        Thread.sleep(300);
+        Thread.sleep(300); // not a wait for anything: the sleeper's age at its death, at least 0.3 s
         sleeper.destroyForcibly();
-        assertThat(sleeper.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(sleeper.waitFor(60, TimeUnit.SECONDS)).isTrue();
         Process ok = new ProcessBuilder("true").start();
         assertThat(ok.waitFor()).isZero();
-        ToolRun r = running.finish();
+        ToolRun r = running.stop();
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out().lines().findFirst()).hasValueSatisfying(h -> assertThat(h.split("\\s+"))
                 .containsExactly("TIME(s)", "PCOMM", "PID", "PPID", "TID", "AGE(s)", "EXIT_CODE"));
@@ -45,18 +48,17 @@ class ExitsnoopTest {
 
     @Test
     void failedOnlyAsJson() throws Exception {
-        ToolRun.Running running = ToolRun.start(Exitsnoop.class, out -> true, "-d", "8", "-x", "--json");
-        // --json prints no header: it is attached once it shows a child's failure
-        for (int i = 0; i < 50 && !running.outSoFar().contains("\"exit_code\":2304"); i++) {
-            assertThat(new ProcessBuilder("sh", "-c", "exit 9").start().waitFor()).isEqualTo(9);
-            Thread.sleep(100);
-        }
+        ToolRun.Running running = ToolRun.start(Exitsnoop.class, "-x", "--json");
+        Process nine = new ProcessBuilder("sh", "-c", "exit 9").start();
+        assertThat(nine.waitFor()).isEqualTo(9);
         Process ok = new ProcessBuilder("true").start();
         assertThat(ok.waitFor()).isZero();
         Process seven = new ProcessBuilder("sh", "-c", "exit 7").start();
         assertThat(seven.waitFor()).isEqualTo(7);
-        ToolRun r = running.finish();
+        ToolRun r = running.stop();
         assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.linesWith("\"pid\":" + nine.pid() + ",")).singleElement()
+                .satisfies(l -> assertThat(l).contains("\"exit_code\":2304"));
         assertThat(r.linesWith("\"pid\":" + ok.pid() + ",")).as("-x hides exit code 0").isEmpty();
         assertThat(r.linesWith("\"pid\":" + seven.pid() + ",")).singleElement().satisfies(l -> assertThat(l)
                 .startsWith("{\"event\":\"exit\"").contains("\"ppid\":" + PID).contains("\"exit_code\":1792")

@@ -3,8 +3,13 @@ package io.bpf4j.tools.sched;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,14 +22,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RunqlatTest {
     private static final Pattern ROW = Pattern.compile("^\\s*(\\d+) -> (\\d+)\\s+: (\\d+)", Pattern.MULTILINE);
 
-    /** Starts three CPU-bound shells pinned to CPU 0. */
+    /** Starts three CPU-bound shells pinned to CPU 0, and returns once each is the shell (taskset exec'd it). */
     private static List<Process> busyOnCpu0() throws Exception {
         List<Process> ps = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             ps.add(new ProcessBuilder("taskset", "-c", "0", "sh", "-c", "while :; do :; done").start());
         }
-        Thread.sleep(300); // taskset has exec'd the shell
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (Process p : ps) {
+            while (!comm(p).equals("sh")) {
+                assertThat(System.nanoTime()).as("taskset execs the shell").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+        }
         return ps;
+    }
+
+    private static String comm(Process p) throws IOException {
+        try {
+            return Files.readString(Path.of("/proc/" + p.pid() + "/comm")).strip();
+        } catch (NoSuchFileException exited) {
+            throw new AssertionError("the busy shell " + p.pid() + " exited");
+        }
     }
 
     /** The total count and the highest non-empty bucket's low end of the histogram following {@code label}. */
@@ -83,7 +102,7 @@ class RunqlatTest {
     void globalHistogramAsJson() throws Exception {
         List<Process> ps = busyOnCpu0();
         try {
-            ToolRun.Running running = ToolRun.start(Runqlat.class, out -> true, "--json", "2", "1");
+            ToolRun.Running running = ToolRun.start(Runqlat.class, "--json", "2", "1");
             ToolRun r = running.finish();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out().lines()).singleElement().satisfies(l -> assertThat(l)

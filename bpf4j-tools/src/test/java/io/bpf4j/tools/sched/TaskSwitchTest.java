@@ -55,7 +55,8 @@ class TaskSwitchTest {
         int rounds = 2000;
         SynchronousQueue<Integer> ping = new SynchronousQueue<>(), pong = new SynchronousQueue<>();
         AtomicInteger tidA = new AtomicInteger(), tidB = new AtomicInteger();
-        ToolRun.Running running = ToolRun.start(TaskSwitch.class, "-p", String.valueOf(PID), "-d", "4");
+        // no duration: 2000 hand-offs on one CPU take as long as the scheduler makes them take on a busy machine
+        ToolRun.Running running = ToolRun.start(TaskSwitch.class, "-p", String.valueOf(PID));
         Thread b = Thread.ofPlatform().name("ts-pong").start(() -> {
             try {
                 tidB.set(pinToCpu0());
@@ -75,9 +76,10 @@ class TaskSwitchTest {
                 throw new IllegalStateException(e);
             }
         });
-        a.join(30_000);
-        b.join(30_000);
-        ToolRun r = running.finish();
+        a.join(TimeUnit.MINUTES.toMillis(5));
+        b.join(TimeUnit.MINUTES.toMillis(5));
+        assertThat(a.isAlive() || b.isAlive()).as("the threads made their %d rounds", rounds).isFalse();
+        ToolRun r = running.stop();
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("Tracing task switches");
         // Each hand-off blocks one thread and wakes the other on the same CPU: most switches go straight from one
@@ -93,9 +95,19 @@ class TaskSwitchTest {
 
     @Test
     void jsonLines() throws Exception {
-        ToolRun.Running running = ToolRun.start(TaskSwitch.class, out -> true, "-p", String.valueOf(PID),
-                "--json", "-d", "1");
-        ToolRun r = running.finish();
+        ToolRun.Running running = ToolRun.start(TaskSwitch.class, "-p", String.valueOf(PID), "--json");
+        // switches of this JVM's threads, surely: one that blocks and one that wakes it, a few times
+        SynchronousQueue<Integer> q = new SynchronousQueue<>();
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                for (int i = 0; i < 10; i++) q.put(i);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        for (int i = 0; i < 10; i++) q.take();
+        t.join();
+        ToolRun r = running.stop();
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out().lines()).isNotEmpty().allSatisfy(l ->
                 assertThat(l).matches("\\{\"prev_pid\":\\d+,\"next_pid\":\\d+,\"count\":\\d+}"));
@@ -129,6 +141,19 @@ class TaskSwitchTest {
         return Files.readString(Path.of("/proc/" + pid + "/comm")).strip();
     }
 
+    /**
+     * Waits until process {@code pid}, named {@code name} (the shell, exec'd), sleeps (state S): after a line
+     * written to it, it has woken (a wake-up makes it runnable before the write returns), read the line and blocked
+     * in read(2) again.
+     */
+    private static void awaitBlockedInRead(long pid, String name) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(comm(pid).equals(name) && stat(pid)[0].equals("S"))) {
+            assertThat(System.nanoTime()).as("the shell execs and blocks in read").isLessThan(deadline);
+            Thread.sleep(1);
+        }
+    }
+
     @Test
     void recordsEachSwitchAsAnLttngSchedSwitchEventOnItsCpusStream(@TempDir Path dir) throws Exception {
         ToolRun.assumeRoot();
@@ -143,23 +168,26 @@ class TaskSwitchTest {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
             long pid = child.pid();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!(comm(pid).equals(name) && stat(pid)[0].equals("S"))) {
-                assertThat(System.nanoTime()).as("the shell execs and blocks in read").isLessThan(deadline);
-                Thread.sleep(10);
-            }
+            awaitBlockedInRead(pid, name);
             int prio = Integer.parseInt(stat(pid)[15]);
-            ToolRun.Running running = ToolRun.start(TaskSwitch.class, "-p", String.valueOf(pid), "-d", "2",
+            ToolRun.Running running = ToolRun.start(TaskSwitch.class, "-p", String.valueOf(pid),
                     "--output", "ctf:" + trace);
             OutputStream in = child.getOutputStream();
             for (int i = 0; i < reads; i++) {
                 in.write("line\n".getBytes());
                 in.flush();
-                Thread.sleep(50);
+                // one line at a time: the shell reads it and blocks again before the next, so it sleeps in read
+                // once per line (written all at once, it could read them all in one go)
+                if (i < reads - 1) awaitBlockedInRead(pid, name);
             }
-            assertThat(child.waitFor(10, TimeUnit.SECONDS)).as("the shell exits after its reads").isTrue();
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the shell exits after its reads").isTrue();
             assertThat(child.exitValue()).isZero();
-            ToolRun r = running.finish();
+            // The shell's last switch, out of the exiting task, may come after its parent (this JVM) has reaped
+            // it; once another task has run on its CPU, it has come (and the tool recorded it).
+            Process after = new ProcessBuilder("taskset", "-c", "1", "true").start();
+            assertThat(after.waitFor(60, TimeUnit.SECONDS)).as("a task ran on CPU 1 after the shell").isTrue();
+            assertThat(after.exitValue()).isZero();
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.err()).contains("recorded").contains("to ctf:" + trace);
 

@@ -104,7 +104,7 @@ final class Target implements AutoCloseable {
         try (OutputStream in = process.getOutputStream()) {
             in.write("go\n".getBytes(StandardCharsets.US_ASCII));
         }
-        assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isZero();
     }
 

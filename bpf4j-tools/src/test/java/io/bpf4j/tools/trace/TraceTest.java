@@ -13,18 +13,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * trace formats a uprobe's arguments (numbers and a string), a uretprobe's return value, with a filter, and a
- * tracepoint's fields (a __data_loc string) for the exec of a uniquely named command.
+ * tracepoint's fields (a __data_loc string) for the exec of a uniquely named command. Each event is recorded in the
+ * call or the exec, over when the traced process has exited: then the tool is stopped.
  */
 class TraceTest {
     @Test
     void uprobeArgumentsWithAFilterAndUretprobeValues() throws Exception {
         try (Target t = Target.start()) {
             String pid = String.valueOf(t.pid());
-            ToolRun.Running running = ToolRun.start(Trace.class, "-p", pid, "-d", "3",
+            ToolRun.Running running = ToolRun.start(Trace.class, "-p", pid,
                     "u:" + t.binary + ":" + Target.FUNCTION + " (arg1 > 1000) \"size=%d tag=%s\", arg1, arg2",
                     "r:" + t.binary + ":" + Target.FUNCTION + " \"ret=%ld\", retval");
             t.go();
-            ToolRun r = running.finish();
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out().lines().findFirst()).hasValueSatisfying(h ->
                     assertThat(h.split("\\s+")).containsExactly("PID", "TID", "COMM", "FUNC", "-"));
@@ -40,10 +41,10 @@ class TraceTest {
     void usdtArgumentsInARegisterAndInMemory() throws Exception {
         try (Target t = Target.start()) {
             String pid = String.valueOf(t.pid());
-            ToolRun.Running running = ToolRun.start(Trace.class, "-p", pid, "-d", "3",
+            ToolRun.Running running = ToolRun.start(Trace.class, "-p", pid,
                     "U:" + t.binary + ":bpf4j:call \"size=%d triple=%d\", arg1, arg2");
             t.go();
-            ToolRun r = running.finish();
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.linesWith("size=100 triple=300")).as(r.out()).hasSize(10).allSatisfy(l ->
                     assertThat(l.trim().split("\\s+")).startsWith(pid, pid, "bpf4jtarget", "call"));
@@ -58,11 +59,11 @@ class TraceTest {
         Path cmd = dir.resolve(name);
         Files.copy(Path.of("/bin/true"), cmd, StandardCopyOption.COPY_ATTRIBUTES);
         try {
-            ToolRun.Running running = ToolRun.start(Trace.class, "-d", "3",
+            ToolRun.Running running = ToolRun.start(Trace.class,
                     "t:sched:sched_process_exec (filename == \"" + cmd + "\") \"exec %s as %d\", filename, pid");
             Process p = new ProcessBuilder(cmd.toString()).start();
             assertThat(p.waitFor()).isZero();
-            ToolRun r = running.finish();
+            ToolRun r = running.stop();
             assertThat(r.exit()).as(r.err()).isZero();
             String pid = String.valueOf(p.pid());
             assertThat(r.linesWith(name)).as(r.out()).singleElement().satisfies(l ->
