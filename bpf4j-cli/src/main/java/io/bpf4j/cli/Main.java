@@ -207,9 +207,12 @@ public final class Main implements Runnable {
             CommandLine cl = ex.getCommandLine();
             PrintWriter err = cl.getErr();
             String message = ex.getMessage().strip();
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.isUnknownOption()
+                    && !cl.getSubcommands().isEmpty() && !u.getUnmatched().isEmpty()) {
+                message = "unknown command '" + u.getUnmatched().getFirst() + "'";
+            }
             if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-                message += " (did you mean " + String.join(" or ", u.getSuggestions().stream().limit(3).toList())
-                        + "?)";
+                message += " (did you mean " + u.getSuggestions().getFirst() + "?)"; // the closest
             }
             err.println("bpf4j: " + message.lines().findFirst().orElse(message));
             err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");

@@ -142,6 +142,14 @@ class BadInputTest {
     }
 
     @Test
+    void anUnknownCommandIsNamed() {
+        Run r = run("opensnop");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.errLines()).containsExactly("bpf4j: unknown command 'opensnop' (did you mean opensnoop?)",
+                "Try 'bpf4j --help' for more information.");
+    }
+
+    @Test
     void aBadSetValueOfRunIsAUsageError() throws Exception {
         Path object = ObjectCommandTest.fixture("run_opensnoop");
         assertUsageError(run("run", object.toString(), "--set", "target_pid=abc"), "run",

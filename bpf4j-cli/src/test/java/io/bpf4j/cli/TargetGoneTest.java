@@ -70,7 +70,6 @@ class TargetGoneTest {
      * waits (at most 30 s) for it to exit; checks that the links it made are gone.
      */
     private static Ended runUntil(String attached, Action removeTarget, String... args) throws Exception {
-        List<Integer> linksBefore = KernelObjects.linkIds();
         String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), Main.class.getName()));
@@ -86,12 +85,12 @@ class TargetGoneTest {
                 printed.append(line).append('\n');
                 if (line.contains(attached)) break;
             }
-            List<Integer> linksWhileRunning = KernelObjects.linkIds();
+            List<Integer> links = ClosedPipeTest.linkIds(tool.pid());
+            assertThat(links).as("%s's links while it ran", args[0]).isNotEmpty();
             removeTarget.run();
             assertThat(tool.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
             for (String line; (line = out.readLine()) != null; ) printed.append(line).append('\n');
-            assertThat(KernelObjects.linkIds()).as("its links, after it exited").doesNotContainAnyElementsOf(
-                    linksWhileRunning.stream().filter(id -> !linksBefore.contains(id)).toList());
+            assertThat(KernelObjects.linkIds()).as("its links, after it exited").doesNotContainAnyElementsOf(links);
             return new Ended(tool.exitValue(), printed.toString(), Files.readString(err));
         } finally {
             tool.destroyForcibly().waitFor();
