@@ -1,9 +1,15 @@
 package io.bpf4j.cli;
 
+import io.bpf4j.core.IoErrors;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.Tools;
 
+import java.io.BufferedWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +28,9 @@ import picocli.CommandLine.Spec;
  * its usage. Subcommands are registered in the {@code subcommands} attribute of the {@link Command} annotation below.
  *
  * <p>Exit codes: 0 success, 1 the command failed (one line {@code bpf4j: <message>} on stderr; the stack trace too
- * when the environment has {@code BPF4J_DEBUG=1}), 2 the command line was wrong (picocli's usage error).
+ * when the environment has {@code BPF4J_DEBUG=1}), 2 the command line was wrong (one line {@code bpf4j: <message>}
+ * and a pointer to the command's {@code --help}), 141 stdout went away before the command was done (its reader
+ * ended, as {@code head} does: what a shell reports for a C program killed by SIGPIPE).
  */
 @Command(
         name = "bpf4j",
@@ -42,6 +50,7 @@ import picocli.CommandLine.Spec;
                 "0:success",
                 "1:the command failed (the reason is on stderr)",
                 "2:invalid command line",
+                "141:stdout was closed (e.g. by head) before the command was done",
         },
         footerHeading = "%n",
         footer = {
@@ -78,7 +87,23 @@ public final class Main implements Runnable {
     /** Runs the command line and exits with its exit code. */
     public static void main(String[] args) {
         boolean debug = "1".equals(System.getenv("BPF4J_DEBUG"));
-        System.exit(commandLine(debug, args.length > 0 ? args[0] : null).execute(args));
+        CommandLine cl = commandLine(debug, args.length > 0 ? args[0] : null);
+        PrintWriter out = stdout();
+        cl.setOut(out);
+        int exit = cl.execute(args);
+        // a command whose reader went away (`| head`) and that did not say so itself
+        if (exit == 0 && out.checkError()) exit = Tool.EXIT_OUTPUT_CLOSED;
+        System.exit(exit);
+    }
+
+    /**
+     * Stdout for commands, as picocli's own but written straight to file descriptor 1 rather than through
+     * {@code System.out}, a PrintStream that hides write errors: so {@link PrintWriter#checkError()} tells when
+     * the reader of a pipe went away (the JVM ignores SIGPIPE, the write fails with EPIPE) and the tools stop.
+     */
+    static PrintWriter stdout() {
+        return new PrintWriter(new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
+                System.out.charset())), true);
     }
 
     /** The configured {@code bpf4j} command line; stack traces on errors when {@code BPF4J_DEBUG=1}. */
@@ -109,6 +134,7 @@ public final class Main implements Runnable {
             cl.addSubcommand(named.get());
         }
         cl.setExecutionExceptionHandler(new ErrorHandler(debug));
+        cl.setParameterExceptionHandler(new UsageErrorHandler(debug));
         cl.setCaseInsensitiveEnumValuesAllowed(true); // --type xdp as well as --type XDP
         return cl;
     }
@@ -156,6 +182,38 @@ public final class Main implements Runnable {
     }
 
     /**
+     * A usage error (an unknown option, a value an option refuses, options that exclude each other…), from picocli
+     * or from a command's own checks: {@code bpf4j: <message>} and where to read the usage, not the whole usage,
+     * on stderr; exit code 2.
+     */
+    static final class UsageErrorHandler implements CommandLine.IParameterExceptionHandler {
+        private final boolean debug;
+
+        UsageErrorHandler(boolean debug) {
+            this.debug = debug;
+        }
+
+        @Override
+        public int handleParseException(CommandLine.ParameterException ex, String[] args) {
+            CommandLine cl = ex.getCommandLine();
+            PrintWriter err = cl.getErr();
+            String message = ex.getMessage().strip();
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.isUnknownOption()
+                    && !cl.getSubcommands().isEmpty() && !u.getUnmatched().isEmpty()) {
+                message = "unknown command '" + u.getUnmatched().getFirst() + "'";
+            }
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                message += " (did you mean " + u.getSuggestions().getFirst() + "?)"; // the closest
+            }
+            err.println("bpf4j: " + message.lines().findFirst().orElse(message));
+            err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+            if (debug) ex.printStackTrace(err);
+            err.flush();
+            return cl.getCommandSpec().exitCodeOnInvalidInput();
+        }
+    }
+
+    /**
      * Turns an exception thrown by a command (for the library that is {@code io.bpf4j.core.BpfException}, whose
      * message says what failed, why and what to do) into {@code bpf4j: <message>} on stderr and exit code 1.
      */
@@ -177,11 +235,17 @@ public final class Main implements Runnable {
             return 1;
         }
 
-        /** The first non-blank message along the cause chain, else the exception's class name. */
+        /**
+         * The first message along the cause chain that says something: not blank, and not one a wrapper made of
+         * its cause ({@code new UncheckedIOException(e)} says "java.nio.file.AccessDeniedException: /x"); a file
+         * error says which file and why ("/x: permission denied"). Else the exception's class name.
+         */
         static String message(Throwable t) {
             for (Throwable c = t; c != null; c = c.getCause()) {
+                if (c instanceof FileSystemException f) return IoErrors.describe(f);
                 String m = c.getMessage();
-                if (m != null && !m.isBlank()) {
+                boolean wrapper = c.getCause() != null && c.getCause() != c && c.getCause().toString().equals(m);
+                if (m != null && !m.isBlank() && !wrapper) {
                     return m.strip();
                 }
                 if (c.getCause() == c) {

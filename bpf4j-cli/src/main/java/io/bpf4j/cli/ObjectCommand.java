@@ -2,6 +2,7 @@ package io.bpf4j.cli;
 
 import io.bpf4j.output.Json;
 import io.bpf4j.core.BpfObject;
+import io.bpf4j.core.IoErrors;
 import io.bpf4j.core.MapSpec;
 import io.bpf4j.core.ObjectExtern;
 import io.bpf4j.core.ObjectMap;
@@ -13,6 +14,7 @@ import io.bpf4j.core.elf.ElfException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -25,9 +27,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -57,8 +61,13 @@ public final class ObjectCommand implements Runnable {
     }
 
     /** The BPF objects in {@code file}: the file itself, or those embedded in it. */
-    static List<Named> read(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
+    static List<Named> read(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + IoErrors.describe(e, file), e);
+        }
         if (isBpfElf(bytes, 0)) return List.of(new Named(file.toString(), ObjectSpec.parse(bytes)));
         List<byte[]> embedded = embedded(bytes);
         if (embedded.isEmpty()) {
@@ -360,7 +369,7 @@ public final class ObjectCommand implements Runnable {
         }
 
         private List<Result> load(Named n) {
-            ObjectSpec s = withSets(n.spec(), set);
+            ObjectSpec s = withSets(n.spec(), set, spec.commandLine());
             for (String p : programs) {
                 if (s.program(p).isEmpty()) {
                     throw new IllegalArgumentException(n.name() + " has no program '" + p + "'; its programs: "
@@ -426,17 +435,30 @@ public final class ObjectCommand implements Runnable {
         }
     }
 
-    /** {@code --set NAME=VALUE} applied to global variables: numbers (decimal or 0x hex), true and false. */
-    static ObjectSpec withSets(ObjectSpec s, Map<String, String> sets) {
+    /**
+     * {@code --set NAME=VALUE} applied to global variables: numbers (decimal or 0x hex), true and false; a value
+     * that is none of these, or a name the object has no variable for, is a usage error of {@code cl}.
+     */
+    static ObjectSpec withSets(ObjectSpec s, Map<String, String> sets, CommandLine cl) {
         for (Map.Entry<String, String> e : sets.entrySet()) {
             String v = e.getValue().strip();
-            long value = switch (v) {
-                case "true" -> 1;
-                case "false" -> 0;
-                default -> v.startsWith("0x") || v.startsWith("0X") ? Long.parseUnsignedLong(v.substring(2), 16)
-                        : Long.parseLong(v);
-            };
-            s = s.withVariable(e.getKey(), value);
+            long value;
+            try {
+                value = switch (v) {
+                    case "true" -> 1;
+                    case "false" -> 0;
+                    default -> v.startsWith("0x") || v.startsWith("0X") ? Long.parseUnsignedLong(v.substring(2), 16)
+                            : Long.parseLong(v);
+                };
+            } catch (NumberFormatException bad) {
+                throw new ParameterException(cl, "--set " + e.getKey() + "=" + e.getValue() + ": the value is not a "
+                        + "number (decimal or 0x hex), true or false");
+            }
+            try {
+                s = s.withVariable(e.getKey(), value);
+            } catch (IllegalArgumentException bad) {
+                throw new ParameterException(cl, "--set " + e.getKey() + "=" + e.getValue() + ": " + bad.getMessage());
+            }
         }
         return s;
     }

@@ -20,6 +20,8 @@ import io.bpf4j.core.events.RingBuffer;
 import io.bpf4j.core.events.RingBufferPoller;
 import io.bpf4j.core.link.AutoAttach;
 import io.bpf4j.core.link.Link;
+import io.bpf4j.tools.OptionTypes;
+import io.bpf4j.tools.Tool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -61,9 +63,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "NAME=VALUE", description = "Set a global (const volatile) before load.")
     Map<String, String> set = new LinkedHashMap<>();
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS",
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
             description = "Stop after this many seconds (default: until Ctrl-C).")
-    Double duration;
+    Duration duration;
 
     @Option(names = "--json", description = "Print events and maps as JSON lines.")
     boolean json;
@@ -71,7 +73,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print no events: only the counts and the maps at exit.")
     boolean quiet;
 
-    @Option(names = "--output", paramLabel = "KIND:PATH", split = ",",
+    @Option(names = "--output", paramLabel = "KIND:PATH", split = ",", converter = OptionTypes.Output.class,
             description = "Also record the events to KIND:PATH, several separated by commas: "
                     + "ctf:DIR, perfetto:FILE.json, jfr:FILE.jfr, json:FILE.")
     List<String> outputs = new ArrayList<>();
@@ -92,7 +94,7 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ObjectSpec objectSpec = ObjectCommand.withSets(ObjectSpec.read(object), set);
+        ObjectSpec objectSpec = ObjectCommand.withSets(ObjectSpec.read(object), set, spec.commandLine());
         Btf btf = Btf.parse(objectSpec.btf());
         // Ctrl-C and SIGTERM run shutdown hooks: ask the loop to stop and wait until everything is detached.
         Thread hook = new Thread(() -> {
@@ -150,17 +152,17 @@ public final class RunCommand implements Callable<Integer> {
             }
             err.println("bpf4j run: " + links.size() + " program(s) attached, " + rings.size()
                     + " ring buffer(s), " + perfBuffers.size() + " perf buffer(s); "
-                    + (duration == null ? "Ctrl-C to stop" : "for " + duration + " s"));
+                    + (duration == null ? "Ctrl-C to stop" : "for " + seconds(duration) + " s"));
             err.flush();
-            long deadline = duration == null ? Long.MAX_VALUE
-                    : System.nanoTime() + (long) (duration * 1_000_000_000L);
+            long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
             // Ring buffers share one epoll; perf buffers are drained between its waits (a short wait when there
             // are any, so their events are not held back).
             long wait = perfBuffers.isEmpty() ? 100 : 20;
-            while (stop.getCount() > 0 && System.nanoTime() < deadline) {
+            // out.checkError() flushes, and tells when stdout's reader went away (`| head`): then stop, as tools do
+            boolean outputClosed = false;
+            while (stop.getCount() > 0 && System.nanoTime() < deadline && !(outputClosed = out.checkError())) {
                 poller.poll(Duration.ofMillis(Math.max(1, Math.min(wait, (deadline - System.nanoTime()) / 1_000_000))));
                 for (PerfBuffer pb : perfBuffers) pb.consume();
-                out.flush();
                 recorder.tick();
             }
             poller.consume();
@@ -176,7 +178,7 @@ public final class RunCommand implements Callable<Integer> {
             out.flush();
             err.println("bpf4j run: " + events + " event(s)" + (perfBuffers.isEmpty() ? "" : ", " + lost
                     + " lost by perf buffers") + "; detached");
-            return 0;
+            return outputClosed || out.checkError() ? Tool.EXIT_OUTPUT_CLOSED : 0;
         } finally {
             for (Link l : links) l.close();
             for (PerfBuffer pb : perfBuffers) pb.close();
@@ -187,6 +189,11 @@ public final class RunCommand implements Callable<Integer> {
                 // the JVM is exiting because of a signal: the hook is running and waits for us
             }
         }
+    }
+
+    /** Seconds as given: "5", "0.5". */
+    private static String seconds(Duration d) {
+        return java.math.BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros().toPlainString();
     }
 
     /**

@@ -363,7 +363,7 @@ final class Externs {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the kernel release: " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read the kernel release: " + IoErrors.reason(e), e);
         }
     }
 
@@ -563,7 +563,7 @@ final class Externs {
                 out.putIfAbsent(sym, Long.parseUnsignedLong(line.substring(0, s1), 16));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + KALLSYMS + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + KALLSYMS + ": " + IoErrors.reason(e), e);
         }
         return out;
     }

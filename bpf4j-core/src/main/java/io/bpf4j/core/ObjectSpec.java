@@ -62,7 +62,7 @@ public record ObjectSpec(List<ObjectProgram> programs, List<ObjectMap> maps, Lis
         try {
             return parse(Files.readAllBytes(file));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read BPF object " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read BPF object " + file + ": " + IoErrors.reason(e), e);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.bpf4j.output;
 
+import io.bpf4j.core.IoErrors;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,23 +43,53 @@ public final class Outputs {
         return sinks;
     }
 
-    /** Opens the sink one spec ({@code KIND:PATH}) names. */
-    public static Sink open(String spec) throws IOException {
+    /**
+     * Checks a spec without opening anything: a known kind, a colon, a path.
+     *
+     * @throws IllegalArgumentException saying what is wrong with it, e.g. "'bogus:x': unknown kind 'bogus'; the
+     *                                  kinds are ctf, json, …"
+     */
+    public static void check(String spec) {
         int colon = spec.indexOf(':');
         if (colon <= 0 || colon == spec.length() - 1) {
-            throw new IllegalArgumentException("--output '" + spec + "': expected KIND:PATH, KIND one of " + KINDS);
+            throw new IllegalArgumentException("'" + spec + "' is not KIND:PATH (KIND one of "
+                    + String.join(", ", KINDS) + ")");
         }
         String kind = spec.substring(0, colon);
+        if (!KINDS.contains(kind)) {
+            throw new IllegalArgumentException("'" + spec + "': unknown kind '" + kind + "'; the kinds are "
+                    + String.join(", ", KINDS));
+        }
+    }
+
+    /**
+     * Opens the sink one spec ({@code KIND:PATH}) names.
+     *
+     * @throws IllegalArgumentException when the spec is malformed (see {@link #check})
+     * @throws IOException              when its file or directory cannot be created; the message names the spec,
+     *                                  the path and why ("no such file or directory", "permission denied"…)
+     */
+    public static Sink open(String spec) throws IOException {
+        try {
+            check(spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--output " + e.getMessage(), e);
+        }
+        int colon = spec.indexOf(':');
+        String kind = spec.substring(0, colon);
         Path path = Path.of(spec.substring(colon + 1));
-        return switch (kind) {
-            case "ctf" -> new io.bpf4j.output.ctf.CtfSink(path);
-            case "json" -> new JsonLinesSink(path);
-            case "folded" -> new io.bpf4j.output.flame.FoldedSink(path);
-            case "flamegraph" -> new io.bpf4j.output.flame.FlameGraphSink(path);
-            case "perfetto" -> new io.bpf4j.output.perfetto.PerfettoSink(path);
-            case "jfr" -> new io.bpf4j.output.jfr.JfrSink(path);
-            default -> throw new IllegalArgumentException("--output '" + spec + "': unknown kind '" + kind
-                    + "'; the kinds are " + KINDS);
-        };
+        try {
+            return switch (kind) {
+                case "ctf" -> new io.bpf4j.output.ctf.CtfSink(path);
+                case "json" -> new JsonLinesSink(path);
+                case "folded" -> new io.bpf4j.output.flame.FoldedSink(path);
+                case "flamegraph" -> new io.bpf4j.output.flame.FlameGraphSink(path);
+                case "perfetto" -> new io.bpf4j.output.perfetto.PerfettoSink(path);
+                case "jfr" -> new io.bpf4j.output.jfr.JfrSink(path);
+                default -> throw new IllegalStateException("kind " + kind + " passed check()");
+            };
+        } catch (IOException e) {
+            throw new IOException("--output " + spec + ": cannot create " + IoErrors.describe(e, path), e);
+        }
     }
 }

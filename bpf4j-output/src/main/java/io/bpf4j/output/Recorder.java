@@ -1,5 +1,7 @@
 package io.bpf4j.output;
 
+import io.bpf4j.core.IoErrors;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -123,7 +125,8 @@ public final class Recorder implements AutoCloseable {
             try {
                 call.apply(sinks.get(i));
             } catch (IOException e) {
-                throw new UncheckedIOException("writing --output " + specs.get(i) + " failed: " + e.getMessage(), e);
+                throw new UncheckedIOException("writing --output " + specs.get(i) + " failed: " + IoErrors.reason(e),
+                        e);
             }
         }
     }
@@ -152,6 +155,8 @@ public final class Recorder implements AutoCloseable {
             if (w != null) log.printf("%s: %s: %s%n", who, specs.get(i), w);
         }
         log.flush();
-        if (failure != null) throw new UncheckedIOException("closing --output failed: " + failure.getMessage(), failure);
+        if (failure != null) {
+            throw new UncheckedIOException("closing --output failed: " + IoErrors.reason(failure), failure);
+        }
     }
 }

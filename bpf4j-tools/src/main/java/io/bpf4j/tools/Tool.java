@@ -3,6 +3,7 @@ package io.bpf4j.tools;
 import io.bpf4j.output.Recorder;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -33,17 +34,25 @@ public abstract class Tool implements Callable<Integer> {
     protected boolean json;
 
     /** {@code --output KIND:PATH}: also record to these sinks. */
-    @Option(names = "--output", paramLabel = "KIND:PATH", split = ",",
+    @Option(names = "--output", paramLabel = "KIND:PATH", split = ",", converter = OptionTypes.Output.class,
             description = "Also record to KIND:PATH, several separated by commas: ctf:DIR, "
                     + "perfetto:FILE.json, jfr:FILE.jfr, json:FILE (events); folded:FILE, "
                     + "flamegraph:FILE.html (stacks).")
     protected List<String> outputs = new ArrayList<>();
 
     /** {@code --buffer-kb KB}: the events ring buffer's size. */
-    @Option(names = "--buffer-kb", paramLabel = "KB",
+    @Option(names = "--buffer-kb", paramLabel = "KB", converter = OptionTypes.BufferKb.class,
             description = "Size of the events ring buffer in KiB, a power of two (default: the tool's, 256 KiB for "
                     + "most). Larger loses fewer events in bursts; smaller shows how losses are reported.")
     protected Integer bufferKb;
+
+    /**
+     * The exit code when stdout went away ({@code bpf4j opensnoop | head -3}): 141, what a shell reports for a C
+     * tool killed by SIGPIPE (128 + 13), so that scripts see the same status as with libbpf-tools' tools. The
+     * JVM ignores SIGPIPE: the tool notices the failed write instead, stops, detaches everything and exits
+     * quietly.
+     */
+    public static final int EXIT_OUTPUT_CLOSED = 141;
 
     private final CompletableFuture<Void> attached = new CompletableFuture<>();
     private volatile ToolSession session;
@@ -53,17 +62,23 @@ public abstract class Tool implements Callable<Integer> {
     public final Integer call() throws Exception {
         try {
             Recorder recorder = Recorder.open(spec.name(), outputs, err());
-            try (ToolSession session = new ToolSession(spec.name(), out(), err(), recorder, json)) {
+            ToolSession session = new ToolSession(spec.name(), out(), err(), recorder, json);
+            int exit;
+            try (session) {
                 session.onAttached(() -> attached.complete(null));
                 this.session = session;
                 // a stop() that came before the session existed ends it at once (both fields are volatile: one of
                 // the two threads sees the other's write)
                 if (stopRequested) session.stop();
                 if (bufferKb != null) session.ringBufferBytes(bufferKb * 1024);
-                return run(session);
+                exit = run(session);
+            } catch (UsageError e) {
+                // found by the tool's own checks, after picocli's: a usage error all the same (exit code 2)
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             } finally {
                 this.session = null;
             }
+            return session.outputClosed() ? EXIT_OUTPUT_CLOSED : exit;
         } finally {
             attached.completeExceptionally(new IllegalStateException(spec.name() + " ended before it attached"));
         }

@@ -38,6 +38,7 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One run of a tool: its BPF object (from the tools jar), its links, its event readers and its sinks, and the
@@ -56,6 +57,8 @@ public final class ToolSession implements AutoCloseable {
     static final String OBJECTS = "/io/bpf4j/tools/bpf/";
     // How long one wait for events lasts: a signal ends the loop at the next wake-up, and tools must exit in 0.1 s.
     private static final long POLL_MS = 25;
+    // How often watched things (a process, an interface) are looked at.
+    private static final long WATCH_MS = 200;
 
     private final String tool;
     private final PrintWriter out;
@@ -77,6 +80,9 @@ public final class ToolSession implements AutoCloseable {
     private long[] lostReported = new long[0];
     private int ringBufferBytes;
     private Runnable onAttached;
+    private final List<Supplier<String>> watches = new ArrayList<>();
+    private String ended;
+    private boolean outputClosed;
 
     /**
      * A session for {@code tool} printing to {@code out} (results) and {@code err} (notes, progress), recording
@@ -307,10 +313,41 @@ public final class ToolSession implements AutoCloseable {
     }
 
     /**
+     * Ends {@link #loop} when what the tool watches is gone — its target process exited, its interface was
+     * deleted: {@code check} returns why (e.g. "process 1234 exited"), or null while all is well. It is called
+     * from the loop about every {@value #WATCH_MS} ms; after the loop, {@link #ended()} says why it ended.
+     */
+    public void watch(Supplier<String> check) {
+        watches.add(Objects.requireNonNull(check));
+    }
+
+    /** Why a {@link #watch} ended the loop, or null when none did. */
+    public String ended() {
+        return ended;
+    }
+
+    /**
+     * Whether stdout went away while the tool wrote to it — its reader ended, as {@code head} does in
+     * {@code bpf4j opensnoop | head -3}: the JVM ignores SIGPIPE, so the write fails instead. {@link #loop} then
+     * returns at once (as a C tool killed by SIGPIPE ends), and the tool exits with {@link Tool#EXIT_OUTPUT_CLOSED}.
+     */
+    public boolean outputClosed() {
+        return outputClosed;
+    }
+
+    /** Flushes stdout; false (and {@link #outputClosed()}) when the write failed because its reader went away. */
+    private boolean flushed() {
+        // PrintWriter keeps write errors to itself: checkError() flushes, then says whether any write failed
+        if (out.checkError()) outputClosed = true;
+        return !outputClosed;
+    }
+
+    /**
      * Waits for events until {@code duration} (null: no limit) has passed, {@code count} intervals (null: no
-     * limit) have run, or Ctrl-C/SIGTERM; every {@code interval} (null: never) calls {@code onInterval}.
+     * limit) have run, or Ctrl-C/SIGTERM, stdout's reader went away ({@link #outputClosed()}) or what the tool
+     * {@link #watch watches} is gone; every {@code interval} (null: never) calls {@code onInterval}.
      *
-     * @return {@code true} when a signal ended the loop
+     * @return {@code true} when a signal ended the loop, or stdout went away, or a watch ended it
      */
     public boolean loop(Duration duration, Duration interval, Integer count, Runnable onInterval) {
         openSinks();
@@ -324,13 +361,18 @@ public final class ToolSession implements AutoCloseable {
         long deadline = duration == null ? Long.MAX_VALUE : now + duration.toNanos();
         long next = interval == null ? Long.MAX_VALUE : now + interval.toNanos();
         int intervals = 0;
-        while (stop.getCount() > 0) {
+        long nextWatch = now + TimeUnit.MILLISECONDS.toNanos(WATCH_MS);
+        while (stop.getCount() > 0 && flushed()) {
             now = System.nanoTime();
             if (now >= deadline) break;
+            if (!watches.isEmpty() && now >= nextWatch) {
+                nextWatch = now + TimeUnit.MILLISECONDS.toNanos(WATCH_MS);
+                if (watchedGone()) break;
+            }
             if (now >= next) {
                 drain();
                 if (onInterval != null) onInterval.run();
-                out.flush();
+                if (!flushed()) break;
                 intervals++;
                 if (count != null && intervals >= count) break;
                 next += interval.toNanos();
@@ -353,12 +395,23 @@ public final class ToolSession implements AutoCloseable {
                     break;
                 }
             }
-            out.flush();
+            if (!flushed()) break;
             recorder.tick();
         }
         drain();
-        out.flush();
-        return stop.getCount() == 0;
+        flushed();
+        return stop.getCount() == 0 || outputClosed || ended != null;
+    }
+
+    private boolean watchedGone() {
+        for (Supplier<String> w : watches) {
+            String why = w.get();
+            if (why != null) {
+                ended = why;
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reads whatever events are pending. */
@@ -485,7 +538,7 @@ public final class ToolSession implements AutoCloseable {
             } catch (UncheckedIOException e) {
                 failure = add(failure, e);
             }
-            out.flush();
+            flushed();
             err.flush();
         } finally {
             closed.countDown();

@@ -1,5 +1,7 @@
 package io.bpf4j.core.btf;
 
+import io.bpf4j.core.IoErrors;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -140,7 +142,7 @@ public final class Btf {
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read BTF from " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read BTF from " + file + ": " + IoErrors.reason(e), e);
         }
     }
 

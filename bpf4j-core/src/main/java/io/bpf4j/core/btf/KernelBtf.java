@@ -1,5 +1,7 @@
 package io.bpf4j.core.btf;
 
+import io.bpf4j.core.IoErrors;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -62,7 +64,7 @@ public final class KernelBtf {
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException e) {
-            throw new BtfException("cannot list " + SYSFS + ": " + e.getMessage(), e);
+            throw new BtfException("cannot list " + SYSFS + ": " + IoErrors.reason(e), e);
         }
     }
 
@@ -85,7 +87,7 @@ public final class KernelBtf {
                     + (base == null ? "this kernel was built without BTF (CONFIG_DEBUG_INFO_BTF)"
                     : "no such module, or it was built without BTF") , e);
         } catch (IOException e) {
-            throw new BtfException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new BtfException("cannot read " + file + ": " + IoErrors.reason(e), e);
         }
         try {
             return base == null ? Btf.parse(data) : Btf.parseSplit(data, base);

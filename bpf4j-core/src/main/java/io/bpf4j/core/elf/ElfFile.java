@@ -1,5 +1,7 @@
 package io.bpf4j.core.elf;
 
+import io.bpf4j.core.IoErrors;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -72,7 +74,7 @@ public final class ElfFile {
         try {
             return parse(Files.readAllBytes(file));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read ELF file " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read ELF file " + file + ": " + IoErrors.reason(e), e);
         }
     }
 

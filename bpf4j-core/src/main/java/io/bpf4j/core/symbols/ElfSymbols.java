@@ -1,5 +1,6 @@
 package io.bpf4j.core.symbols;
 
+import io.bpf4j.core.IoErrors;
 import io.bpf4j.core.elf.ElfFile;
 import io.bpf4j.core.elf.ElfNote;
 import io.bpf4j.core.elf.ElfSection;
@@ -122,7 +123,7 @@ public final class ElfSymbols {
             if (elf.symbols().isEmpty() && buildId != null) functions.addAll(debugFunctions(buildId));
             return new ElfSymbols(file, elf.type(), buildId, programHeaders(data), functions);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read ELF file " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read ELF file " + file + ": " + IoErrors.reason(e), e);
         }
     }
 

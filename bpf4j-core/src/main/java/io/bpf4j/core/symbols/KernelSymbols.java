@@ -1,5 +1,7 @@
 package io.bpf4j.core.symbols;
 
+import io.bpf4j.core.IoErrors;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -67,7 +69,7 @@ public final class KernelSymbols {
             shared = k;
             return k;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + KALLSYMS + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + KALLSYMS + ": " + IoErrors.reason(e), e);
         }
     }
 

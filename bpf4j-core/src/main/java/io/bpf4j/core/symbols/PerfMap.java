@@ -1,5 +1,7 @@
 package io.bpf4j.core.symbols;
 
+import io.bpf4j.core.IoErrors;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -52,7 +54,7 @@ public final class PerfMap {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read perf map " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read perf map " + file + ": " + IoErrors.reason(e), e);
         }
     }
 

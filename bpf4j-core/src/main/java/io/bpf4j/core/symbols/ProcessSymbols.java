@@ -1,5 +1,7 @@
 package io.bpf4j.core.symbols;
 
+import io.bpf4j.core.IoErrors;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -70,7 +72,7 @@ public final class ProcessSymbols {
             throw new IllegalArgumentException("no process " + pid + " (" + maps + " does not exist; it may have "
                     + "exited)", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + maps + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + maps + ": " + IoErrors.reason(e), e);
         }
         return new ProcessSymbols(pid, parseMaps(lines), PerfMap.forPid(pid).orElse(null), loader);
     }

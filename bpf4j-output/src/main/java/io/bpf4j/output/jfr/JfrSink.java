@@ -1,5 +1,6 @@
 package io.bpf4j.output.jfr;
 
+import io.bpf4j.core.IoErrors;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfType;
 import io.bpf4j.core.events.BtfRecord;
@@ -166,10 +167,27 @@ public final class JfrSink implements Sink {
     public void close() throws IOException {
         closing = true;
         FlightRecorder.removeListener(listener);
-        if (recording.getState() == RecordingState.RUNNING) recording.stop();
+        IOException failed = null;
+        if (recording.getState() == RecordingState.RUNNING) {
+            // written here rather than by stop(), which writes the destination but keeps a failure to itself
+            recording.setDestination(null);
+            recording.stop();
+            try {
+                recording.dump(file);
+            } catch (IOException e) {
+                failed = e;
+            }
+        }
+        // what JFR's shutdown hook wrote, when it stopped the recording first, must be whole too
+        long size = recording.getState() == RecordingState.STOPPED ? recording.getSize() : 0;
         recording.close();
         for (Factory f : factories.values()) f.factory().unregister();
         bytes = Files.exists(file) ? Files.size(file) : 0;
+        if (failed != null) throw new IOException("cannot write " + IoErrors.describe(failed, file), failed);
+        if (bytes < size) {
+            throw new IOException("cannot write " + file + ": " + bytes + " of the recording's " + size + " bytes "
+                    + "written (is the disk full?)");
+        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.bpf4j.tools.block;
 
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.output.Histogram;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -43,10 +44,12 @@ public final class Biolatency extends Tool {
     @Option(names = {"-T", "--timestamp"}, description = "Print a timestamp with each output.")
     boolean timestamp;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", description = "Print every interval (s).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
+            description = "Print every interval (s).")
     Integer interval;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count", description = "Stop after this many intervals.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
+            description = "Stop after this many intervals.")
     Integer count;
 
     @Override

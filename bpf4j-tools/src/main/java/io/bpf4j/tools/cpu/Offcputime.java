@@ -2,8 +2,10 @@ package io.bpf4j.tools.cpu;
 
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.link.RawTracepoint;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
+import io.bpf4j.tools.UsageError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,10 +27,12 @@ import java.time.Duration;
 @Command(name = "offcputime", mixinStandardHelpOptions = true,
         description = "Summarize off-CPU time by stack trace.")
 public final class Offcputime extends Tool {
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this PID only.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Trace this PID only.")
     Integer pid;
 
-    @Option(names = {"-t", "--tid"}, paramLabel = "TID", description = "Trace this TID only.")
+    @Option(names = {"-t", "--tid"}, paramLabel = "TID", converter = OptionTypes.Tid.class,
+            description = "Trace this TID only.")
     Integer tid;
 
     @Option(names = {"-u", "--user-threads-only"}, description = "User threads only (no kernel threads).")
@@ -46,14 +50,16 @@ public final class Offcputime extends Tool {
     boolean kernelOnly;
 
     @Option(names = {"-m", "--min-block-time"}, paramLabel = "MIN-BLOCK-TIME", defaultValue = "1",
+            converter = OptionTypes.Micros.class,
             description = "The amount of time in microseconds over which we store traces (default ${DEFAULT-VALUE}).")
     long minUs;
 
     @Option(names = {"-M", "--max-block-time"}, paramLabel = "MAX-BLOCK-TIME",
+            converter = OptionTypes.PositiveMicros.class,
             description = "The amount of time in microseconds under which we store traces (default U64_MAX).")
     Long maxUs;
 
-    @Option(names = "--state", paramLabel = "STATE",
+    @Option(names = "--state", paramLabel = "STATE", converter = OptionTypes.StateMask.class,
             description = "Filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE), "
                     + "see include/linux/sched.h.")
     Long state;
@@ -65,22 +71,27 @@ public final class Offcputime extends Tool {
     boolean delimited;
 
     @Option(names = "--stack-storage-size", paramLabel = "STACK-STORAGE-SIZE", defaultValue = "1024",
+            converter = OptionTypes.StackStorage.class,
             description = "The number of unique stack traces that can be stored and displayed "
                     + "(default ${DEFAULT-VALUE}).")
     int stackStorage;
 
     @Option(names = "--perf-max-stack-depth", paramLabel = "PERF-MAX-STACK-DEPTH", defaultValue = "127",
+            converter = OptionTypes.StackDepth.class,
             description = "The limit for both kernel and user stack traces (default ${DEFAULT-VALUE}).")
     int stackDepth;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "duration",
+    @Parameters(index = "0", arity = "0..1", paramLabel = "duration", converter = OptionTypes.Seconds.class,
             description = "Duration of the trace in seconds.")
-    Double duration;
+    Duration duration;
 
     @Override
     protected int run(ToolSession s) {
-        if (userThreads && kernelThreads) throw new IllegalArgumentException("-u and -k are mutually exclusive");
-        if (userOnly && kernelOnly) throw new IllegalArgumentException("-U and -K are mutually exclusive");
+        if (userThreads && kernelThreads) throw new UsageError("-u and -k are mutually exclusive");
+        if (userOnly && kernelOnly) throw new UsageError("-U and -K are mutually exclusive");
+        if (maxUs != null && maxUs < minUs) {
+            throw new UsageError("-M MAX-BLOCK-TIME (" + maxUs + ") is below -m MIN-BLOCK-TIME (" + minUs + ")");
+        }
         s.object("offcputime");
         if (pid != null) s.set("targ_pid", pid);
         if (tid != null) s.set("targ_tid", tid);
@@ -99,7 +110,7 @@ public final class Offcputime extends Tool {
                     userOnly ? "user" : kernelOnly ? "kernel" : "user + kernel",
                     duration != null ? " for " + Profile.fmt(duration) + " secs." : "... Hit Ctrl-C to end.");
             note.flush();
-            s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+            s.loop(duration, null, null, null);
             Stacks.Options o = new Stacks.Options(userOnly, kernelOnly, folded, delimited, false);
             Stacks.print(s, Stacks.resolve(obj, Stacks.read(obj), s.symbolizer(), o, true), o, "us");
             long lost = Stacks.lost(obj);

@@ -3,8 +3,10 @@ package io.bpf4j.tools.cpu;
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.PerfEvent;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
+import io.bpf4j.tools.UsageError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,10 +29,12 @@ import java.util.List;
 @Command(name = "profile", mixinStandardHelpOptions = true,
         description = "Profile CPU usage by sampling stack traces at a timed interval.")
 public final class Profile extends Tool {
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Profile this process only.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Profile this process only.")
     Integer pid;
 
-    @Option(names = {"-L", "--tid"}, paramLabel = "TID", description = "Profile this thread only.")
+    @Option(names = {"-L", "--tid"}, paramLabel = "TID", converter = OptionTypes.Tid.class,
+            description = "Profile this thread only.")
     Integer tid;
 
     @Option(names = {"-U", "--user-stacks-only"},
@@ -42,6 +46,7 @@ public final class Profile extends Tool {
     boolean kernelOnly;
 
     @Option(names = {"-F", "--frequency"}, paramLabel = "FREQUENCY", defaultValue = "49",
+            converter = OptionTypes.Frequency.class,
             description = "Sample frequency in Hertz (default ${DEFAULT-VALUE}).")
     long frequency;
 
@@ -54,25 +59,28 @@ public final class Profile extends Tool {
     @Option(names = {"-I", "--include-idle"}, description = "Include CPU idle stacks.")
     boolean includeIdle;
 
-    @Option(names = {"-C", "--cpu"}, paramLabel = "CPU", description = "Sample this CPU only.")
+    @Option(names = {"-C", "--cpu"}, paramLabel = "CPU", converter = OptionTypes.Cpu.class,
+            description = "Sample this CPU only.")
     Integer cpu;
 
     @Option(names = "--stack-storage-size", paramLabel = "STACK-STORAGE-SIZE", defaultValue = "1024",
+            converter = OptionTypes.StackStorage.class,
             description = "The number of unique stack traces that can be stored and displayed "
                     + "(default ${DEFAULT-VALUE}).")
     int stackStorage;
 
     @Option(names = "--perf-max-stack-depth", paramLabel = "PERF-MAX-STACK-DEPTH", defaultValue = "127",
+            converter = OptionTypes.StackDepth.class,
             description = "The limit for both kernel and user stack traces (default ${DEFAULT-VALUE}).")
     int stackDepth;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "duration",
+    @Parameters(index = "0", arity = "0..1", paramLabel = "duration", converter = OptionTypes.Seconds.class,
             description = "Duration of the trace in seconds.")
-    Double duration;
+    Duration duration;
 
     @Override
     protected int run(ToolSession s) {
-        if (userOnly && kernelOnly) throw new IllegalArgumentException("-U and -K are mutually exclusive");
+        if (userOnly && kernelOnly) throw new UsageError("-U and -K are mutually exclusive");
         s.object("profile");
         if (pid != null) s.set("targ_pid", pid);
         if (tid != null) s.set("targ_tid", tid);
@@ -90,7 +98,7 @@ public final class Profile extends Tool {
                     userOnly ? "user" : kernelOnly ? "kernel" : "user + kernel",
                     duration != null ? " for " + fmt(duration) + " secs." : "... Hit Ctrl-C to end.");
             note.flush();
-            s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+            s.loop(duration, null, null, null);
             Stacks.Options o = new Stacks.Options(userOnly, kernelOnly, folded, delimited, false);
             Stacks.print(s, Stacks.resolve(obj, Stacks.read(obj), s.symbolizer(), o, true), o, "samples");
             long lost = Stacks.lost(obj);
@@ -99,7 +107,8 @@ public final class Profile extends Tool {
         return 0;
     }
 
-    static String fmt(double secs) {
-        return secs == Math.rint(secs) ? String.valueOf((long) secs) : String.valueOf(secs);
+    /** Seconds as bcc prints them: "5", or "0.5". */
+    static String fmt(Duration d) {
+        return java.math.BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros().toPlainString();
     }
 }

@@ -3,20 +3,20 @@ package io.bpf4j.tools.cpu;
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.features.Probe;
 import io.bpf4j.core.link.Kprobe;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.RawTracepoint;
 import io.bpf4j.core.link.Tracepoint;
 import io.bpf4j.core.link.Uprobe;
+import io.bpf4j.tools.OptionTypes;
+import io.bpf4j.tools.KernelFunctions;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
+import io.bpf4j.tools.UsageError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -41,14 +41,17 @@ import java.util.List;
 public final class Stackcount extends Tool {
     private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
 
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this PID only.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Trace this PID only.")
     Integer pid;
 
-    @Option(names = {"-i", "--interval"}, paramLabel = "INTERVAL", description = "Summary interval, seconds.")
-    Double interval;
+    @Option(names = {"-i", "--interval"}, paramLabel = "INTERVAL", converter = OptionTypes.Seconds.class,
+            description = "Summary interval, seconds.")
+    Duration interval;
 
-    @Option(names = {"-D", "--duration"}, paramLabel = "DURATION", description = "Total duration of trace, seconds.")
-    Double duration;
+    @Option(names = {"-D", "--duration"}, paramLabel = "DURATION", converter = OptionTypes.Seconds.class,
+            description = "Total duration of trace, seconds.")
+    Duration duration;
 
     @Option(names = {"-T", "--timestamp"}, description = "Include timestamp on output.")
     boolean timestamp;
@@ -69,10 +72,12 @@ public final class Stackcount extends Tool {
     boolean folded;
 
     @Option(names = "--stack-storage-size", paramLabel = "STACK-STORAGE-SIZE", defaultValue = "1024",
+            converter = OptionTypes.StackStorage.class,
             description = "The number of unique stack traces that can be stored (default ${DEFAULT-VALUE}).")
     int stackStorage;
 
     @Option(names = "--perf-max-stack-depth", paramLabel = "PERF-MAX-STACK-DEPTH", defaultValue = "127",
+            converter = OptionTypes.StackDepth.class,
             description = "The limit for both kernel and user stack traces (default ${DEFAULT-VALUE}).")
     int stackDepth;
 
@@ -87,17 +92,14 @@ public final class Stackcount extends Tool {
 
     @Override
     protected int run(ToolSession s) {
-        if (userOnly && kernelOnly) throw new IllegalArgumentException("-U and -K are mutually exclusive");
+        if (userOnly && kernelOnly) throw new UsageError("-U and -K are mutually exclusive");
         Target t = parse(pattern);
         boolean uprobe = t.kind().equals("uprobe");
-        if (uprobe && kernelOnly) throw new IllegalArgumentException("-K: a user function has no kernel stack");
+        if (uprobe && kernelOnly) throw new UsageError("-K: a user function has no kernel stack");
         if (t.kind().equals("kprobe")) {
-            Probe kprobes = Kprobe.availability();
-            if (!kprobes.available()) {
-                s.err().println("stackcount: cannot trace kernel function '" + t.name() + "': kprobes are not "
-                        + "available on this kernel (" + kprobes.reason() + ")" + tracepointHint(t.name()));
-                return 1;
-            }
+            KernelFunctions.cannotTrace(t.name(), null).ifPresent(why -> {
+                throw new IllegalStateException(why);
+            });
         }
         s.object("stackcount");
         if (pid != null) s.set("targ_pid", pid);
@@ -129,8 +131,7 @@ public final class Stackcount extends Tool {
                 if (timestamp && !s.json()) s.out().println(LocalTime.now().format(HMS));
                 Stacks.print(s, Stacks.resolve(obj, entries, s.symbolizer(), o, perPid), o, "count");
             };
-            Duration every = interval == null ? null : Duration.ofMillis((long) (interval * 1000));
-            s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), every, null, () -> {
+            s.loop(duration, interval, null, () -> {
                 report.run();
                 clear(obj.map("counts"));
                 clear(obj.map("stackmap"));
@@ -199,23 +200,8 @@ public final class Stackcount extends Tool {
         if (p.length == 3 && p[0].equals("p") && !p[1].isEmpty() && !p[2].isEmpty()) {
             return new Target("uprobe", p[1], p[2]);
         }
-        throw new IllegalArgumentException("unsupported pattern '" + pattern + "': use t:CATEGORY:NAME, raw_tp:NAME, "
+        throw new UsageError("unsupported pattern '" + pattern + "': use t:CATEGORY:NAME, raw_tp:NAME, "
                 + "a kernel function name, or LIB:FUNC (USDT probes: use the trace tool)");
-    }
-
-    /** When FUNC is also the name of a tracepoint (as sched_process_fork), suggests tracing that instead. */
-    private static String tracepointHint(String name) {
-        Path events = Path.of("/sys/kernel/tracing/events");
-        try (var cats = Files.list(events)) {
-            for (Path c : cats.toList()) {
-                if (Files.isDirectory(c.resolve(name))) {
-                    return "; the tracepoint t:" + c.getFileName() + ":" + name + " exists: trace it instead";
-                }
-            }
-        } catch (java.io.IOException | RuntimeException unreadable) {
-            // tracefs not mounted: the generic hint below
-        }
-        return "; trace a tracepoint instead: t:CATEGORY:NAME";
     }
 
     private static void clear(BpfMap m) {

@@ -1,6 +1,7 @@
 package io.bpf4j.tools.fs;
 
 import io.bpf4j.core.BpfMap;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -49,11 +50,12 @@ public final class Cachestat extends Tool {
     @Option(names = {"-T", "--timestamp"}, description = "Print timestamp.")
     boolean timestamp;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", defaultValue = "1",
-            description = "Print every interval seconds (default 1).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
+            defaultValue = "1", description = "Print every interval seconds (default 1).")
     int interval;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count", description = "Stop after this many intervals.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
+            description = "Stop after this many intervals.")
     Integer times;
 
     private final long[] previous = new long[3];

@@ -4,6 +4,7 @@ import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.JsonLinesSink;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -29,17 +30,20 @@ import java.util.Map;
 public final class Mkdirsnoop extends Tool {
     private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
 
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this process only.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Trace this process only.")
     Integer pid;
 
-    @Option(names = {"-t", "--tid"}, paramLabel = "TID", description = "Trace this thread only.")
+    @Option(names = {"-t", "--tid"}, paramLabel = "TID", converter = OptionTypes.Tid.class,
+            description = "Trace this thread only.")
     Integer tid;
 
     @Option(names = {"-x", "--failed"}, description = "Show failed mkdirs only.")
     boolean failed;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Trace for this long.")
+    Duration duration;
 
     private final Map<Long, Long> counts = new HashMap<>();
 
@@ -54,7 +58,7 @@ public final class Mkdirsnoop extends Tool {
         EventType mkdir = s.eventType("mkdir", "event");
         if (!s.json()) s.out().printf("%-8s %-7s %-16s %5s %3s %s%n", "TIME", "PID", "COMM", "COUNT", "ERR", "PATH");
         s.onEvents("events", mkdir, e -> print(s, e));
-        s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+        s.loop(duration, null, null, null);
         return 0;
     }
 

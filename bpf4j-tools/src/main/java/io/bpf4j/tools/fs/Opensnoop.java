@@ -3,6 +3,7 @@ package io.bpf4j.tools.fs;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.TraceEvent;
 import io.bpf4j.tools.Row;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.core.events.BtfRecord;
@@ -19,13 +20,16 @@ import java.time.Duration;
 @Command(name = "opensnoop", mixinStandardHelpOptions = true,
         description = "Trace open() syscalls: process, file descriptor or error, path.")
 public final class Opensnoop extends Tool {
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this process only.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Trace this process only.")
     Integer pid;
 
-    @Option(names = {"-t", "--tid"}, paramLabel = "TID", description = "Trace this thread only.")
+    @Option(names = {"-t", "--tid"}, paramLabel = "TID", converter = OptionTypes.Tid.class,
+            description = "Trace this thread only.")
     Integer tid;
 
-    @Option(names = {"-u", "--uid"}, paramLabel = "UID", description = "Trace this user only.")
+    @Option(names = {"-u", "--uid"}, paramLabel = "UID", converter = OptionTypes.Uid.class,
+            description = "Trace this user only.")
     Integer uid;
 
     @Option(names = {"-n", "--name"}, paramLabel = "COMM", description = "Trace processes with this command name.")
@@ -43,8 +47,9 @@ public final class Opensnoop extends Tool {
     @Option(names = {"-e", "--extended-fields"}, description = "Include the open flags column.")
     boolean extended;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Trace for this long.")
+    Duration duration;
 
     @Override
     protected int run(ToolSession s) {
@@ -67,7 +72,7 @@ public final class Opensnoop extends Tool {
         }
         long start = System.nanoTime();
         s.onEvents("events", open, e -> print(s, e, start));
-        s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+        s.loop(duration, null, null, null);
         return 0;
     }
 

@@ -1,6 +1,7 @@
 package io.bpf4j.tools.irq;
 
 import io.bpf4j.output.Histogram;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.ArgGroup;
@@ -51,10 +52,12 @@ public final class Softirqs extends Tool {
     @Option(names = {"-T", "--timestamp"}, description = "Include timestamp on output.")
     boolean timestamp;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", description = "Print every interval (s).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
+            description = "Print every interval (s).")
     Integer interval;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count", description = "Stop after this many intervals.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
+            description = "Stop after this many intervals.")
     Integer times;
 
     private boolean count() {

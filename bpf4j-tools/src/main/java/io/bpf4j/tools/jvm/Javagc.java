@@ -7,6 +7,8 @@ import io.bpf4j.output.EventType;
 import io.bpf4j.output.Histogram;
 import io.bpf4j.output.TraceEvent;
 import io.bpf4j.tools.Row;
+import io.bpf4j.tools.OptionTypes;
+import io.bpf4j.tools.Targets;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -48,10 +50,11 @@ public final class Javagc extends Tool {
     private static final int MAX_SLOTS = 27;
     private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
 
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", required = true, description = "The Java process to trace.")
-    int pid;
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            required = true, description = "The Java process to trace.")
+    Integer pid;
 
-    @Option(names = {"-t", "--threshold"}, paramLabel = "USECS",
+    @Option(names = {"-t", "--threshold"}, paramLabel = "USECS", converter = OptionTypes.Micros.class,
             description = "Only show pauses at least this long (microseconds).")
     long thresholdUs;
 
@@ -64,14 +67,16 @@ public final class Javagc extends Tool {
     @Option(names = {"-T", "--timestamp"}, description = "With -H: print a timestamp with each histogram.")
     boolean timestamp;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Trace for this long.")
+    Duration duration;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval",
+    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
             description = "With -H: print every interval (s).")
     Integer interval;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count", description = "Stop after this many intervals.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
+            description = "Stop after this many intervals.")
     Integer count;
 
     private final Row row = new Row();
@@ -81,7 +86,6 @@ public final class Javagc extends Tool {
         if (interval != null && !histogram) {
             throw new ParameterException(spec.commandLine(), "interval and count are for histograms: add -H");
         }
-        if (thresholdUs < 0) throw new ParameterException(spec.commandLine(), "--threshold must be >= 0");
         Path libjvm = libjvm(pid);
         if (Usdt.probes(libjvm).isEmpty()) {
             throw new IllegalStateException(libjvm + " (the JVM of process " + pid + ") has no USDT probes (no "
@@ -97,13 +101,15 @@ public final class Javagc extends Tool {
         // attached for this process only: the kernel fires them for its threads (the uprobe filter is its mm)
         s.keep(Usdt.attach(s.loaded(), s.loaded().program("javagc_begin"), libjvm, "hotspot", "gc__begin", pid));
         s.keep(Usdt.attach(s.loaded(), s.loaded().program("javagc_end"), libjvm, "hotspot", "gc__end", pid));
-        Duration d = duration == null ? null : Duration.ofMillis((long) (duration * 1000));
+        s.watch(Targets.process(pid));
+        Duration d = duration;
         if (histogram) {
             if (!s.json()) s.out().println("Tracing GC pauses of process " + pid + "... Hit Ctrl-C to end.");
             s.out().flush();
             boolean signalled = s.loop(d, interval == null ? null : Duration.ofSeconds(interval), count,
                     () -> print(s));
             if (interval == null || signalled) print(s);
+            if (s.ended() != null) s.err().println("javagc: " + s.ended() + "; stopped");
             return 0;
         }
         // A pause is a slice that ends at the event's timestamp: CTF, Perfetto and JFR outputs show it as one.
@@ -116,6 +122,7 @@ public final class Javagc extends Tool {
         s.out().flush();
         s.onEvents("events", gc, e -> print(s, e));
         s.loop(d, null, null, null);
+        if (s.ended() != null) s.err().println("javagc: " + s.ended() + "; stopped");
         return 0;
     }
 

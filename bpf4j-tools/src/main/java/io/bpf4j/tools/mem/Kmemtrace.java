@@ -7,8 +7,10 @@ import io.bpf4j.output.EventType;
 import io.bpf4j.output.JsonLinesSink;
 import io.bpf4j.output.TraceEvent;
 import io.bpf4j.tools.Row;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
+import io.bpf4j.tools.UsageError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,10 +47,12 @@ public final class Kmemtrace extends Tool {
     private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
     private static final int CACHE_NAME_LEN = 32;
 
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this process only.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Trace this process only.")
     Integer pid;
 
-    @Option(names = {"-t", "--tid"}, paramLabel = "TID", description = "Trace this thread only.")
+    @Option(names = {"-t", "--tid"}, paramLabel = "TID", converter = OptionTypes.Tid.class,
+            description = "Trace this thread only.")
     Integer tid;
 
     @Option(names = {"-c", "--comm"}, paramLabel = "COMM", description = "Trace processes with this command name.")
@@ -58,24 +62,25 @@ public final class Kmemtrace extends Tool {
             description = "Count allocations, frees and bytes per call site instead of printing each event.")
     boolean summary;
 
-    @Option(names = {"-i", "--interval"}, paramLabel = "INTERVAL",
+    @Option(names = {"-i", "--interval"}, paramLabel = "INTERVAL", converter = OptionTypes.IntervalOrNone.class,
             description = "With -s: print the summary every INTERVAL seconds (default: once at the end).")
     int interval;
 
-    @Option(names = {"-T", "--top"}, paramLabel = "TOP", description = "With -s: print the top TOP call sites "
+    @Option(names = {"-T", "--top"}, paramLabel = "TOP", converter = OptionTypes.Count.class,
+            description = "With -s: print the top TOP call sites "
             + "(default ${DEFAULT-VALUE}).", defaultValue = "10")
     int top;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Trace for this long.")
+    Duration duration;
 
     private final Row row = new Row();
     private final Map<Long, String> symbols = new HashMap<>();
 
     @Override
     protected int run(ToolSession s) {
-        if (!summary && interval > 0) throw new IllegalArgumentException("-i INTERVAL needs -s (--summary)");
-        if (top <= 0) throw new IllegalArgumentException("-T/--top must be > 0, got " + top);
+        if (!summary && interval > 0) throw new UsageError("-i INTERVAL needs -s (--summary)");
         s.object("kmemtrace");
         if (pid != null) s.set("targ_pid", pid);
         if (tid != null) s.set("targ_tid", tid);
@@ -86,7 +91,7 @@ public final class Kmemtrace extends Tool {
         // TIME(s) counts from before the attach: events that come while it goes on are not before the start
         long start = System.nanoTime();
         s.attachAll();
-        Duration d = duration == null ? null : Duration.ofMillis((long) (duration * 1000));
+        Duration d = duration;
         PrintWriter out = s.out();
         if (summary) {
             if (!s.json()) out.printf("Tracing kmem allocations and frees by call site, printing top %d... "

@@ -5,8 +5,11 @@ import io.bpf4j.core.Program;
 import io.bpf4j.core.link.Uprobe;
 import io.bpf4j.core.symbols.Frame;
 import io.bpf4j.output.StackCounts;
+import io.bpf4j.tools.OptionTypes;
+import io.bpf4j.tools.Targets;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
+import io.bpf4j.tools.UsageError;
 import io.bpf4j.tools.cpu.Stacks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -74,7 +77,7 @@ public final class Memleak extends Tool {
     private static final List<String> KERNEL_PROGRAMS = List.of("memleak_kmalloc", "memleak_cache_alloc",
             "memleak_kfree", "memleak_cache_free", "memleak_page_alloc", "memleak_page_free");
 
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID",
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
             description = "Process ID to trace. If not specified, trace kernel allocations.")
     Integer pid;
 
@@ -82,19 +85,22 @@ public final class Memleak extends Tool {
             description = "Show allocation addresses and sizes as well as call stacks.")
     boolean showAllocs;
 
-    @Option(names = {"-o", "--older"}, paramLabel = "AGE",
+    @Option(names = {"-o", "--older"}, paramLabel = "AGE", converter = OptionTypes.Millis.class,
             description = "Prune allocations younger than this age in milliseconds.")
     long olderMs;
 
-    @Option(names = {"-z", "--min-size"}, paramLabel = "MIN_SIZE", description = "Capture only allocations "
+    @Option(names = {"-z", "--min-size"}, paramLabel = "MIN_SIZE", converter = OptionTypes.Bytes.class,
+            description = "Capture only allocations "
             + "larger than or equal to this size.")
     Long minSize;
 
-    @Option(names = {"-Z", "--max-size"}, paramLabel = "MAX_SIZE", description = "Capture only allocations "
+    @Option(names = {"-Z", "--max-size"}, paramLabel = "MAX_SIZE", converter = OptionTypes.PositiveBytes.class,
+            description = "Capture only allocations "
             + "smaller than or equal to this size.")
     Long maxSize;
 
     @Option(names = {"-T", "--top-stacks"}, paramLabel = "TOP_STACKS", defaultValue = "10",
+            converter = OptionTypes.Count.class,
             description = "Display only this many top allocating stacks (default ${DEFAULT-VALUE}).")
     int top;
 
@@ -102,11 +108,12 @@ public final class Memleak extends Tool {
             + "object (with -p; default: the libc the process maps).")
     String obj;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", defaultValue = "5",
+    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
+            defaultValue = "5",
             description = "Interval in seconds to print outstanding allocations (default ${DEFAULT-VALUE}).")
     int interval;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count",
+    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
             description = "Number of times to print the report before exiting.")
     Integer count;
 
@@ -123,12 +130,10 @@ public final class Memleak extends Tool {
 
     @Override
     protected int run(ToolSession s) {
-        if (interval <= 0) throw new IllegalArgumentException("interval must be > 0 seconds, got " + interval);
-        if (top <= 0) throw new IllegalArgumentException("-T/--top-stacks must be > 0, got " + top);
-        if (obj != null && pid == null) throw new IllegalArgumentException("-O/--obj needs -p PID: without it, "
+        if (obj != null && pid == null) throw new UsageError("-O/--obj needs -p PID: without it, "
                 + "memleak traces the kernel's allocators");
         if (minSize != null && maxSize != null && minSize > maxSize) {
-            throw new IllegalArgumentException("-z MIN_SIZE (" + minSize + ") is above -Z MAX_SIZE (" + maxSize + ")");
+            throw new UsageError("-z MIN_SIZE (" + minSize + ") is above -Z MAX_SIZE (" + maxSize + ")");
         }
         s.object("memleak");
         if (pid != null) s.set("targ_pid", pid);
@@ -145,6 +150,7 @@ public final class Memleak extends Tool {
         if (pid != null) {
             Path lib = obj != null ? Uprobe.resolve(obj) : libc(pid);
             attachUser(s, lib);
+            s.watch(Targets.process(pid));
             note.printf("Attaching to pid %d, Ctrl+C to quit.%n", pid);
         } else {
             for (String p : KERNEL_PROGRAMS) s.attach(p);
@@ -154,6 +160,8 @@ public final class Memleak extends Tool {
         boolean signalled = s.loop(null, Duration.ofSeconds(interval), count, () -> print(s));
         if (signalled) print(s);
         sendToSinks(s);
+        // its last report shows what it had not freed when it ended
+        if (s.ended() != null) s.err().println("memleak: " + s.ended() + "; stopped");
         return 0;
     }
 
@@ -185,8 +193,8 @@ public final class Memleak extends Tool {
         try {
             maps = Files.readAllLines(Path.of("/proc/" + pid + "/maps"));
         } catch (IOException e) {
-            throw new UncheckedIOException("memleak: cannot read /proc/" + pid + "/maps (" + e.getMessage()
-                    + "): is process " + pid + " running?", e);
+            throw new UncheckedIOException("memleak: cannot read /proc/" + pid + "/maps ("
+                    + io.bpf4j.core.IoErrors.reason(e) + "): is process " + pid + " running?", e);
         }
         for (String line : maps) {
             int slash = line.indexOf('/');

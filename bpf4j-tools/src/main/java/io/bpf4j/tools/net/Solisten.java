@@ -3,6 +3,7 @@ package io.bpf4j.tools.net;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.TraceEvent;
 import io.bpf4j.tools.Row;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -21,11 +22,13 @@ import java.util.Map;
 @Command(name = "solisten", mixinStandardHelpOptions = true,
         description = "Trace TCP sockets starting to listen: process, netns, protocol, backlog, address, port.")
 public final class Solisten extends Tool {
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this process only.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Trace this process only.")
     Integer pid;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Trace for this long.")
+    Duration duration;
 
     private final Row row = new Row();
 
@@ -40,7 +43,7 @@ public final class Solisten extends Tool {
                     .left("ADDR", 39).end("PORT").println(s.out());
         }
         s.onEvents("events", s.eventType("listen", "event"), e -> print(s, e));
-        s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+        s.loop(duration, null, null, null);
         return 0;
     }
 

@@ -3,6 +3,7 @@ package io.bpf4j.tools.net;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.TraceEvent;
 import io.bpf4j.tools.Row;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -21,13 +22,15 @@ import java.util.Map;
 @Command(name = "tcpconnect", mixinStandardHelpOptions = true,
         description = "Trace active TCP connections (connect()): process, addresses, destination port.")
 public final class Tcpconnect extends Tool {
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this process only.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Trace this process only.")
     Integer pid;
 
-    @Option(names = {"-u", "--uid"}, paramLabel = "UID", description = "Trace this user only.")
+    @Option(names = {"-u", "--uid"}, paramLabel = "UID", converter = OptionTypes.Uid.class,
+            description = "Trace this user only.")
     Integer uid;
 
-    @Option(names = {"-P", "--port"}, paramLabel = "PORTS", split = ",",
+    @Option(names = {"-P", "--port"}, paramLabel = "PORTS", split = ",", converter = OptionTypes.Port.class,
             description = "Destination ports to show, comma-separated.")
     List<Integer> ports;
 
@@ -37,8 +40,9 @@ public final class Tcpconnect extends Tool {
     @Option(names = {"-t", "--timestamp"}, description = "Include a time column (seconds since start).")
     boolean timestamp;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Trace for this long.")
+    Duration duration;
 
     private final Row row = new Row();
 
@@ -57,7 +61,7 @@ public final class Tcpconnect extends Tool {
         }
         long start = System.nanoTime();
         s.onEvents("events", s.eventType("connect", "event"), e -> print(s, e, start));
-        s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+        s.loop(duration, null, null, null);
         return 0;
     }
 

@@ -4,8 +4,10 @@ import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.TraceEvent;
 import io.bpf4j.tools.Row;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
+import io.bpf4j.tools.UsageError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,14 +31,15 @@ import java.util.Map;
         description = "Trace TCP sessions as they close: process, addresses, ports, bytes sent and received, "
                 + "lifespan.")
 public final class Tcplife extends Tool {
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this process only.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Trace this process only.")
     Integer pid;
 
-    @Option(names = {"-L", "--localport"}, paramLabel = "PORTS", split = ",",
+    @Option(names = {"-L", "--localport"}, paramLabel = "PORTS", split = ",", converter = OptionTypes.Port.class,
             description = "Local ports to show, comma-separated.")
     List<Integer> localPorts;
 
-    @Option(names = {"-D", "--remoteport"}, paramLabel = "PORTS", split = ",",
+    @Option(names = {"-D", "--remoteport"}, paramLabel = "PORTS", split = ",", converter = OptionTypes.Port.class,
             description = "Remote ports to show, comma-separated.")
     List<Integer> remotePorts;
 
@@ -55,8 +58,9 @@ public final class Tcplife extends Tool {
     @Option(names = {"-w", "--wide"}, description = "Wide address columns (IPv6 addresses fit).")
     boolean wide;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Trace for this long.")
+    Duration duration;
 
     private final Row row = new Row();
     private long firstNs = -1;
@@ -81,7 +85,7 @@ public final class Tcplife extends Tool {
                     .left("RPORT", 5).left("TX_KB", 6).left("RX_KB", 6).end("MS").println(s.out());
         }
         s.onEvents("events", s.eventType("tcp_session", "event"), e -> print(s, e, width));
-        s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+        s.loop(duration, null, null, null);
         return 0;
     }
 
@@ -90,12 +94,9 @@ public final class Tcplife extends Tool {
         if (ports == null) return;
         BpfMap m = s.map(map);
         if (ports.size() > m.maxEntries()) {
-            throw new IllegalArgumentException(flag + " takes at most " + m.maxEntries() + " ports");
+            throw new UsageError(flag + " takes at most " + m.maxEntries() + " ports");
         }
         for (int port : ports) {
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException(flag + " " + port + ": a port is from 1 to 65535");
-            }
             m.update(ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) port).array(),
                     new byte[] {1});
         }

@@ -3,6 +3,7 @@ package io.bpf4j.tools.net;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.TraceEvent;
 import io.bpf4j.tools.Row;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -29,17 +30,20 @@ public final class Tcpstates extends Tool {
     @Option(names = {"-6", "--ipv6"}, description = "IPv6 only.")
     boolean ipv6;
 
-    @Option(names = {"-L", "--localport"}, paramLabel = "PORT", description = "This local port only.")
+    @Option(names = {"-L", "--localport"}, paramLabel = "PORT", converter = OptionTypes.Port.class,
+            description = "This local port only.")
     Integer localPort;
 
-    @Option(names = {"-D", "--remoteport"}, paramLabel = "PORT", description = "This remote port only.")
+    @Option(names = {"-D", "--remoteport"}, paramLabel = "PORT", converter = OptionTypes.Port.class,
+            description = "This remote port only.")
     Integer remotePort;
 
     @Option(names = {"-T", "--timestamp"}, description = "Include a time column (HH:MM:SS).")
     boolean timestamp;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Trace for this long.")
+    Duration duration;
 
     private final Row row = new Row();
 
@@ -59,7 +63,7 @@ public final class Tcpstates extends Tool {
                     .end("MS").println(s.out());
         }
         s.onEvents("events", s.eventType("tcp_state", "event"), e -> print(s, e));
-        s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+        s.loop(duration, null, null, null);
         return 0;
     }
 

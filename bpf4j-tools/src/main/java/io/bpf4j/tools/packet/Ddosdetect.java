@@ -5,6 +5,7 @@ import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.core.link.Xdp;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -39,20 +40,21 @@ public final class Ddosdetect extends Tool {
             description = "Count with XDP on this interface (default: all interfaces, at net:netif_receive_skb).")
     String iface;
 
-    @Option(names = "--threshold", paramLabel = "PPS", defaultValue = "100000",
+    @Option(names = "--threshold", paramLabel = "PPS", defaultValue = "100000", converter = OptionTypes.Rate.class,
             description = "Alarm above this many packets per second. Default: ${DEFAULT-VALUE}.")
     long threshold;
 
-    @Option(names = "--window", paramLabel = "MS", defaultValue = "1000",
+    @Option(names = "--window", paramLabel = "MS", defaultValue = "1000", converter = OptionTypes.PositiveMillis.class,
             description = "Measure the rate over windows of this many milliseconds. Default: ${DEFAULT-VALUE}.")
     long windowMs;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Watch for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Watch for this long.")
+    Duration duration;
 
     @Override
     protected int run(ToolSession s) {
-        if (threshold <= 0 || windowMs <= 0) throw new IllegalArgumentException("--threshold and --window must be > 0");
+        // at most 10^12 pps over a day's window: the product fits in a long
         long limit = Math.max(1, Math.ceilDiv(threshold * windowMs, 1000));
         s.object("ddosdetect");
         s.set("window_ns", windowMs * 1_000_000L);
@@ -86,7 +88,7 @@ public final class Ddosdetect extends Tool {
             alarms[0]++;
             print(s, e);
         });
-        s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+        s.loop(duration, null, null, null);
         List<Long> perCpu = s.map("total").perCpu(Codec.INT, Codec.LONG).get(0).orElse(List.of());
         long packets = perCpu.stream().mapToLong(Long::longValue).sum();
         if (s.json()) {

@@ -1,17 +1,22 @@
 package io.bpf4j.tools.packet;
 
 import io.bpf4j.core.Codec;
+import io.bpf4j.core.IoErrors;
 import io.bpf4j.core.LpmKey;
 import io.bpf4j.core.TypedMap;
 import io.bpf4j.core.link.Xdp;
+import io.bpf4j.tools.OptionTypes;
+import io.bpf4j.tools.Targets;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
+import io.bpf4j.tools.UsageError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,8 +55,9 @@ public final class Xdpfilter extends Tool {
             description = "XDP mode: skb (generic, any interface) or native (driver). Default: ${DEFAULT-VALUE}.")
     String mode;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Filter for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Filter for this long.")
+    Duration duration;
 
     @Parameters(paramLabel = "ADDRESS|interval|count", arity = "0..*",
             description = "Addresses or CIDRs to drop (IPv4/IPv6), then the output interval in seconds "
@@ -61,26 +67,33 @@ public final class Xdpfilter extends Tool {
     @Override
     protected int run(ToolSession s) throws IOException {
         List<LpmKey> prefixes = new ArrayList<>();
-        List<Integer> numbers = new ArrayList<>();
+        List<String> numbers = new ArrayList<>();
         for (String p : params) {
-            if (p.matches("\\d+")) numbers.add(Integer.parseInt(p));
-            else prefixes.add(LpmKey.parse(p));
+            // the interval and count: numbers after the addresses (an address has dots or colons)
+            if (p.matches("[-+]?\\d+")) numbers.add(p);
+            else prefixes.add(prefix(p, null));
         }
         if (file != null) {
-            for (String line : Files.readAllLines(file)) {
-                String l = line.replaceAll("#.*", "").strip();
-                if (!l.isEmpty()) prefixes.add(LpmKey.parse(l));
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read -f " + IoErrors.describe(e, file), e);
+            }
+            for (int i = 0; i < lines.size(); i++) {
+                String l = lines.get(i).replaceAll("#.*", "").strip();
+                if (!l.isEmpty()) prefixes.add(prefix(l, file + ":" + (i + 1)));
             }
         }
-        if (prefixes.isEmpty()) throw new IllegalArgumentException("no address or CIDR to drop (give some, or -f FILE)");
-        if (numbers.size() > 2) throw new IllegalArgumentException("expected at most: interval [count], got " + numbers);
+        if (prefixes.isEmpty()) throw new UsageError("no address or CIDR to drop (give some, or -f FILE)");
+        if (numbers.size() > 2) throw new UsageError("expected at most: interval [count], got " + numbers);
         Xdp.Mode xdpMode = switch (mode) {
             case "skb", "generic" -> Xdp.Mode.GENERIC;
             case "native", "drv" -> Xdp.Mode.DRIVER;
-            default -> throw new IllegalArgumentException("--mode is skb or native, not '" + mode + "'");
+            default -> throw new UsageError("--mode is skb or native, not '" + mode + "'");
         };
-        int interval = numbers.isEmpty() ? 1 : numbers.get(0);
-        Integer count = numbers.size() > 1 ? numbers.get(1) : null;
+        int interval = numbers.isEmpty() ? 1 : number(numbers.get(0), new OptionTypes.Interval(), "interval");
+        Integer count = numbers.size() > 1 ? number(numbers.get(1), new OptionTypes.Count(), "count") : null;
 
         s.object("xdpfilter");
         s.load();
@@ -88,6 +101,7 @@ public final class Xdpfilter extends Tool {
         TypedMap<LpmKey, Long> deny6 = s.map("deny6").typed(LpmKey.IPV6, Codec.LONG);
         for (LpmKey k : prefixes) (k.data().length == 4 ? deny4 : deny6).put(canonical(k), 0L);
         s.keep(Xdp.attach(s.loaded().program("xdpfilter"), iface, xdpMode));
+        s.watch(Targets.networkInterface(iface));
 
         TypedMap<Integer, List<Long>> counters = s.map("counters").perCpu(Codec.INT, Codec.LONG);
         PrintWriter out = s.out();
@@ -104,10 +118,32 @@ public final class Xdpfilter extends Tool {
         out.flush();
         long[] last = new long[2];
         Runnable report = () -> report(s, counters, last);
-        s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), Duration.ofSeconds(interval),
+        s.loop(duration, Duration.ofSeconds(interval),
                 count, report);
         printPrefixes(s, deny4, deny6);
+        if (s.ended() != null) {
+            throw new IllegalStateException(s.ended() + ": its XDP program went with it, and packets are no longer "
+                    + "filtered; stopped");
+        }
         return 0;
+    }
+
+    /** An address or CIDR to drop; {@code where} says where it was read (the file and line), null for the args. */
+    private static LpmKey prefix(String text, String where) {
+        try {
+            return LpmKey.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError((where == null ? "" : where + ": ") + e.getMessage());
+        }
+    }
+
+    /** A positional number (interval, count) checked as the option types check theirs. */
+    private static int number(String text, OptionTypes.IntRange type, String what) {
+        try {
+            return type.convert(text);
+        } catch (picocli.CommandLine.TypeConversionException e) {
+            throw new UsageError(what + ": " + e.getMessage());
+        }
     }
 
     /** The prefix with its host bits cleared, as the trie keeps it (so that the per-prefix counts match). */

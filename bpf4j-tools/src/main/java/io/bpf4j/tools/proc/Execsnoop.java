@@ -4,11 +4,11 @@ import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.JsonLinesSink;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 import java.io.PrintWriter;
 import java.lang.foreign.ValueLayout;
@@ -44,7 +44,8 @@ public final class Execsnoop extends Tool {
     @Option(names = {"-x", "--fails"}, description = "Include failed exec()s.")
     boolean fails;
 
-    @Option(names = {"-u", "--uid"}, paramLabel = "UID", description = "Trace this UID only.")
+    @Option(names = {"-u", "--uid"}, paramLabel = "UID", converter = OptionTypes.Uid.class,
+            description = "Trace this UID only.")
     Integer uid;
 
     @Option(names = {"-U", "--print-uid"}, description = "Print UID column.")
@@ -59,18 +60,23 @@ public final class Execsnoop extends Tool {
     @Option(names = {"-l", "--line"}, paramLabel = "LINE", description = "Only print commands where an arg contains LINE.")
     String line;
 
-    @Option(names = "--max-args", paramLabel = "MAX_ARGS", defaultValue = "20",
+    @Option(names = "--max-args", paramLabel = "MAX_ARGS", defaultValue = "20", converter = MaxArgs.class,
             description = "Maximum number of arguments parsed and displayed (1-60, default 20).")
     int maxArgs;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Trace for this long.")
+    Duration duration;
+
+    /** {@code --max-args}: 1 to {@value #TOTAL_MAX_ARGS}, the program's argument array. */
+    static final class MaxArgs extends OptionTypes.IntRange {
+        MaxArgs() {
+            super(1, TOTAL_MAX_ARGS, "a number of arguments");
+        }
+    }
 
     @Override
     protected int run(ToolSession s) {
-        if (maxArgs < 1 || maxArgs > TOTAL_MAX_ARGS) {
-            throw new ParameterException(spec.commandLine(), "--max-args must be between 1 and " + TOTAL_MAX_ARGS);
-        }
         s.object("execsnoop");
         if (uid != null) s.set("targ_uid", uid);
         s.set("ignore_failed", fails ? 0 : 1);
@@ -88,7 +94,7 @@ public final class Execsnoop extends Tool {
         }
         long start = System.nanoTime();
         s.onEvents("events", exec, e -> print(s, e, args(e, argsOffset), start));
-        s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+        s.loop(duration, null, null, null);
         return 0;
     }
 

@@ -3,6 +3,7 @@ package io.bpf4j.tools.proc;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -32,14 +33,16 @@ public final class Exitsnoop extends Tool {
     @Option(names = {"-x", "--failed"}, description = "Trace error exits only.")
     boolean failed;
 
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Process ID to trace.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Process ID to trace.")
     Integer pid;
 
     @Option(names = {"-T", "--threaded"}, description = "Trace by thread.")
     boolean threaded;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Trace for this long.")
+    Duration duration;
 
     @Override
     protected int run(ToolSession s) {
@@ -57,7 +60,7 @@ public final class Exitsnoop extends Tool {
             s.out().printf("%-16s %-7s %-7s %-7s %-7s %s%n", "PCOMM", "PID", "PPID", "TID", "AGE(s)", "EXIT_CODE");
         }
         s.onEvents("events", exit, e -> print(s, e));
-        s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+        s.loop(duration, null, null, null);
         return 0;
     }
 

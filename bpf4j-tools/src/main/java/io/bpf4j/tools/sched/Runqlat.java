@@ -2,6 +2,7 @@ package io.bpf4j.tools.sched;
 
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.output.Histogram;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.ArgGroup;
@@ -41,10 +42,12 @@ public final class Runqlat extends Tool {
     @Option(names = {"-m", "--milliseconds"}, description = "Millisecond histogram.")
     boolean milliseconds;
 
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this PID only.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Trace this PID only.")
     Integer pid;
 
-    @Option(names = {"-t", "--tid"}, paramLabel = "TID", description = "Trace this thread only.")
+    @Option(names = {"-t", "--tid"}, paramLabel = "TID", converter = OptionTypes.Tid.class,
+            description = "Trace this thread only.")
     Integer tid;
 
     @ArgGroup(exclusive = true)
@@ -61,10 +64,12 @@ public final class Runqlat extends Tool {
         boolean pidns;
     }
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", description = "Print every interval (s).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
+            description = "Print every interval (s).")
     Integer interval;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count", description = "Stop after this many intervals.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
+            description = "Stop after this many intervals.")
     Integer count;
 
     @Override

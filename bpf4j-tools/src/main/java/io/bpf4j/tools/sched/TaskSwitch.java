@@ -1,6 +1,7 @@
 package io.bpf4j.tools.sched;
 
 import io.bpf4j.core.BpfMap;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -50,20 +51,23 @@ import java.util.Map;
         description = "Count context switches per (previous pid, next pid) pair; with --output, also record each "
                 + "as an LTTng-style sched_switch event.")
 public final class TaskSwitch extends Tool {
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID",
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
             description = "Count (and record) only switches into or out of this process.")
     Integer pid;
 
     @Option(names = {"-T", "--timestamp"}, description = "Print a timestamp before each interval's counts.")
     boolean timestamp;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Trace for this long.")
+    Duration duration;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", description = "Print counts every interval (s).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
+            description = "Print counts every interval (s).")
     Integer interval;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count", description = "Stop after this many intervals.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
+            description = "Stop after this many intervals.")
     Integer count;
 
     @Override
@@ -78,7 +82,7 @@ public final class TaskSwitch extends Tool {
         if (record) s.onEvents("events", s.eventType("sched_switch", "sched_switch_event"), e -> { });
         if (!s.json()) s.out().println("Tracing task switches... Hit Ctrl-C to end.");
         s.out().flush();
-        boolean signalled = s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)),
+        boolean signalled = s.loop(duration,
                 interval == null ? null : Duration.ofSeconds(interval), count, () -> print(s));
         if (interval == null || signalled) print(s);
         return 0;

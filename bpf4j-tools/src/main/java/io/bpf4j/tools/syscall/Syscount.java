@@ -1,10 +1,13 @@
 package io.bpf4j.tools.syscall;
 
 import io.bpf4j.core.BpfMap;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,7 +20,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 
 /**
  * {@code syscount}: system calls counted per syscall (or per process with {@code -P}), with their total time with
@@ -34,31 +36,44 @@ import java.util.OptionalInt;
 public final class Syscount extends Tool {
     private static final int COMM_LEN = 16;
 
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Process PID to trace.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Process PID to trace.")
     Integer pid;
 
-    @Option(names = {"-t", "--tid"}, paramLabel = "TID", description = "Thread TID to trace.")
+    @Option(names = {"-t", "--tid"}, paramLabel = "TID", converter = OptionTypes.Tid.class,
+            description = "Thread TID to trace.")
     Integer tid;
 
     @Option(names = {"-c", "--comm"}, paramLabel = "COMM", description = "Trace processes with this command name.")
     String comm;
 
-    @Option(names = {"-i", "--interval"}, paramLabel = "INTERVAL",
+    @Option(names = {"-i", "--interval"}, paramLabel = "INTERVAL", converter = OptionTypes.IntervalOrNone.class,
             description = "Print summary at this interval (seconds), 0 for infinite wait (default).")
     int interval;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "DURATION", description = "Total tracing duration (seconds).")
-    Integer duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "DURATION", converter = OptionTypes.Seconds.class,
+            description = "Total tracing duration (seconds).")
+    Duration duration;
 
-    @Option(names = {"-T", "--top"}, paramLabel = "TOP", description = "Print only the top syscalls (default 10).")
+    @Option(names = {"-T", "--top"}, paramLabel = "TOP", converter = OptionTypes.Count.class,
+            description = "Print only the top syscalls (default 10).")
     int top = 10;
 
     @Option(names = {"-x", "--failures"}, description = "Trace only failed syscalls.")
     boolean failures;
 
-    @Option(names = {"-e", "--errno"}, paramLabel = "ERRNO",
+    @Option(names = {"-e", "--errno"}, paramLabel = "ERRNO", converter = Errno.class,
             description = "Trace only syscalls that return this error (numeric or EPERM, etc.).")
-    String errno;
+    Integer errno;
+
+    /** {@code -e ERRNO}: an error number, or its name (EPERM…). */
+    static final class Errno implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            return Syscalls.errno(value).orElseThrow(() -> new TypeConversionException("unknown errno '" + value
+                    + "': give its name (EPERM, ENOENT…) or its number (from 1)"));
+        }
+    }
 
     @Option(names = {"-L", "--latency"}, description = "Collect syscall latency.")
     boolean latency;
@@ -86,14 +101,7 @@ public final class Syscount extends Tool {
         if (pid != null) s.set("targ_pid", pid);
         if (tid != null) s.set("targ_tid", tid);
         if (comm != null) s.setString("targ_comm", comm);
-        if (errno != null) {
-            OptionalInt e = Syscalls.errno(errno);
-            if (e.isEmpty()) {
-                s.err().println("syscount: unknown errno: " + errno);
-                return 1;
-            }
-            s.set("filter_errno", e.getAsInt());
-        }
+        if (errno != null) s.set("filter_errno", errno);
         s.set("filter_failed", failures ? 1 : 0);
         s.set("count_by_process", byProcess ? 1 : 0);
         s.set("measure_latency", latency ? 1 : 0);
@@ -104,10 +112,11 @@ public final class Syscount extends Tool {
         boolean signalled;
         if (interval > 0) {
             // as libbpf-tools: with -d, whole intervals until the duration is used up
-            Integer count = duration == null ? null : Math.max(1, (duration + interval - 1) / interval);
+            Integer count = duration == null ? null
+                    : (int) Math.clamp(Math.ceilDiv(duration.toMillis(), interval * 1000L), 1, Integer.MAX_VALUE);
             signalled = s.loop(null, Duration.ofSeconds(interval), count, () -> print(s));
         } else {
-            signalled = s.loop(duration == null ? null : Duration.ofSeconds(duration), null, null, null);
+            signalled = s.loop(duration, null, null, null);
         }
         if (interval <= 0 || signalled) print(s);
         return 0;

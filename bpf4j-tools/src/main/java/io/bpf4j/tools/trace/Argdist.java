@@ -1,8 +1,10 @@
 package io.bpf4j.tools.trace;
 
 import io.bpf4j.output.Histogram;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
+import io.bpf4j.tools.UsageError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -52,28 +54,35 @@ public final class Argdist extends Tool {
     @Option(names = {"-C", "--count"}, paramLabel = "SPECIFIER", description = "A count of each value of EXPR.")
     List<String> counts = new ArrayList<>();
 
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this process only.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Trace this process only.")
     Integer pid;
 
-    @Option(names = {"-i", "--interval"}, paramLabel = "SECONDS", description = "Output interval (default 1).")
+    @Option(names = {"-i", "--interval"}, paramLabel = "SECONDS", converter = OptionTypes.Interval.class,
+            description = "Output interval (default 1).")
     Integer intervalOption;
 
-    @Option(names = {"-n", "--number"}, paramLabel = "COUNT", description = "Print COUNT times, then exit.")
+    @Option(names = {"-n", "--number"}, paramLabel = "COUNT", converter = OptionTypes.Count.class,
+            description = "Print COUNT times, then exit.")
     Integer countOption;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Run for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Run for this long.")
+    Duration duration;
 
-    @Option(names = {"-T", "--top"}, paramLabel = "TOP", description = "Show only the TOP most frequent values.")
+    @Option(names = {"-T", "--top"}, paramLabel = "TOP", converter = OptionTypes.Count.class,
+            description = "Show only the TOP most frequent values.")
     Integer top;
 
     @Option(names = {"-c", "--cumulative"}, description = "Do not clear the counts at each interval.")
     boolean cumulative;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", description = "As -i.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
+            description = "As -i.")
     Integer intervalPositional;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count", description = "As -n.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
+            description = "As -n.")
     Integer countPositional;
 
     /** One specifier: its probe, expression, filter, and what it has gathered. */
@@ -104,7 +113,7 @@ public final class Argdist extends Tool {
                 char c = body.charAt(at);
                 if (c == '(') {
                     at = body.indexOf(')', at) + 1;
-                    if (at == 0) throw new IllegalArgumentException("'" + text + "': unclosed signature");
+                    if (at == 0) throw new UsageError("'" + text + "': unclosed signature");
                     break;
                 }
                 if (c == ':' && colons++ == probeParts - 1) break;
@@ -115,7 +124,7 @@ public final class Argdist extends Tool {
             List<String> rest = at >= body.length() ? List.of() : List.of(body.substring(at + 1).split(":", -1));
             if (probeText.endsWith(")")) rest = rest.isEmpty() ? rest : rest.subList(1, rest.size()); // the TYPE
             if (rest.isEmpty() || rest.get(0).isBlank()) {
-                throw new IllegalArgumentException("'" + text + "' has no expression (PROBE[:TYPE]:EXPR[:FILTER])");
+                throw new UsageError("'" + text + "' has no expression (PROBE[:TYPE]:EXPR[:FILTER])");
             }
             exprText = rest.get(0).strip();
             expr = Expr.parse(exprText);
@@ -158,22 +167,23 @@ public final class Argdist extends Tool {
         List<Spec> specs = new ArrayList<>();
         for (String h : histograms) specs.add(new Spec(h, true));
         for (String c : counts) specs.add(new Spec(c, false));
-        if (specs.isEmpty()) throw new IllegalArgumentException("give at least one -H or -C specifier");
+        if (specs.isEmpty()) throw new UsageError("give at least one -H or -C specifier");
         int interval = intervalPositional != null ? intervalPositional : intervalOption != null ? intervalOption : 1;
         Integer count = countPositional != null ? countPositional : countOption;
-        if (interval <= 0) throw new IllegalArgumentException("the interval must be positive");
 
         Capture capture = new Capture(s, specs.stream().map(sp -> sp.probe).toList());
         capture.attach(specs.stream().map(Spec::names).toList(), specs.stream().map(Spec::stringNames).toList(),
                 pid, null);
         if (!s.json()) s.out().printf("Tracing %d specifier(s)... Hit Ctrl-C to end.%n", specs.size());
         s.out().flush();
+        UsageError[] failed = new UsageError[1];
         capture.onSamples(e -> {
             Spec spec = specs.get(e.index());
             try {
                 spec.add(e);
             } catch (IllegalArgumentException ex) {
-                s.err().println("argdist: " + spec.text + ": " + ex.getMessage());
+                // an expression or a filter the probe's values do not fit (a string where a number goes…)
+                failed[0] = new UsageError("'" + spec.text + "': " + ex.getMessage(), ex);
                 s.stop();
             }
         });
@@ -182,9 +192,10 @@ public final class Argdist extends Tool {
             print(s, specs);
             printed[0]++;
         };
-        s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), Duration.ofSeconds(interval),
+        s.loop(duration, Duration.ofSeconds(interval),
                 count, print);
         if (count == null || printed[0] < count) print(s, specs); // what the last, partial interval gathered
+        if (failed[0] != null) throw failed[0];
         return 0;
     }
 

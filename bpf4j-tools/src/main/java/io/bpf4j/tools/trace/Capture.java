@@ -6,6 +6,7 @@ import io.bpf4j.core.link.Uprobe;
 import io.bpf4j.core.link.Usdt;
 import io.bpf4j.output.EventType;
 import io.bpf4j.tools.ToolSession;
+import io.bpf4j.tools.UsageError;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -151,7 +152,7 @@ final class Capture {
     private static void check(Probe p, Set<String> used, Map<String, Reader> names, int usdtArgs) {
         for (String n : used) {
             if (!names.containsKey(n) && !common(n)) {
-                throw new IllegalArgumentException("probe '" + p.text + "' has no '" + n + "'; it has: "
+                throw new UsageError("probe '" + p.text + "' has no '" + n + "'; it has: "
                         + String.join(", ", p.knownNames(usdtArgs)));
             }
         }
@@ -166,7 +167,7 @@ final class Capture {
             end = Math.max(end, f.offset() + f.size());
             dynamic |= f.type().startsWith("__data_loc") || f.type().startsWith("__rel_loc");
             if (f.isCharPointer() && used.contains(f.name())) {
-                if (slot == NSTR) throw new IllegalArgumentException("probe '" + p.text + "': at most " + NSTR
+                if (slot == NSTR) throw new UsageError("probe '" + p.text + "': at most " + NSTR
                         + " string pointers");
                 cfg.putInt(NARGS * SPEC + 4 * slot, f.offset() + 1);
                 int at = STRINGS + STR_LEN * slot++;
@@ -203,7 +204,7 @@ final class Capture {
             int off = ARGS + 8 * i;
             Usdt.Argument a = usdt == null ? null : usdt.get(i);
             if (a != null && a.kind() == Usdt.Kind.UNSUPPORTED && used.contains(name)) {
-                throw new IllegalArgumentException("probe '" + p.text + "': " + name + " is '" + a.spec()
+                throw new UsageError("probe '" + p.text + "': " + name + " is '" + a.spec()
                         + "', a location this tool cannot read");
             }
             names.put(name, rec -> usdtValue(rec.get(I64, off), a));
@@ -216,7 +217,7 @@ final class Capture {
         int slot = 0;
         for (String n : asString) {
             if (!names.containsKey(n) || !used.contains(n)) continue;
-            if (slot == NSTR) throw new IllegalArgumentException("probe '" + p.text + "': at most " + NSTR
+            if (slot == NSTR) throw new UsageError("probe '" + p.text + "': at most " + NSTR
                     + " strings");
             int arg = n.equals("retval") ? 6 : p.params.contains(n) ? p.params.indexOf(n)
                     : Integer.parseInt(n.substring(3)) - 1;
@@ -231,7 +232,7 @@ final class Capture {
     private int store(int probe, byte[] cfg, Map<String, Reader> names) {
         int cookie = entries.size();
         if (cookie >= s.map("probes").maxEntries()) {
-            throw new IllegalArgumentException("too many probe sites (at most " + s.map("probes").maxEntries() + ")");
+            throw new UsageError("too many probe sites (at most " + s.map("probes").maxEntries() + ")");
         }
         byte[] key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(cookie).array();
         s.map("probes").update(key, cfg);

@@ -1,5 +1,7 @@
 package io.bpf4j.tools.trace;
 
+import io.bpf4j.tools.UsageError;
+
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.function.Function;
@@ -78,8 +80,8 @@ abstract class Expr {
             return e;
         }
 
-        IllegalArgumentException error(String what) {
-            return new IllegalArgumentException("expression '" + s + "' at " + (pos + 1) + ": " + what);
+        UsageError error(String what) {
+            return new UsageError("expression '" + s + "' at " + (pos + 1) + ": " + what);
         }
 
         void skip() {

@@ -1,5 +1,7 @@
 package io.bpf4j.tools.trace;
 
+import io.bpf4j.tools.UsageError;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -35,7 +37,7 @@ final class Printf {
         }
         if (at < format.length()) {
             String tail = format.substring(at);
-            if (tail.contains("%")) throw new IllegalArgumentException("unsupported conversion in '" + format
+            if (tail.contains("%")) throw new UsageError("unsupported conversion in '" + format
                     + "' (supported: %d %i %u %x %X %o %c %s %p %%)");
             parts.add(tail);
         }

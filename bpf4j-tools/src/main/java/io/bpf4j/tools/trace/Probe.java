@@ -1,7 +1,10 @@
 package io.bpf4j.tools.trace;
 
+import io.bpf4j.core.IoErrors;
 import io.bpf4j.core.link.Usdt;
 import io.bpf4j.core.sys.ObjectPath;
+import io.bpf4j.tools.KernelFunctions;
+import io.bpf4j.tools.UsageError;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -78,10 +81,20 @@ final class Probe {
         return name;
     }
 
-    /** Parses a probe; tracepoints read their format now (mounting tracefs if needed). */
+    /**
+     * Parses a probe; tracepoints read their format now (mounting tracefs if needed).
+     *
+     * @throws UsageError            when the text is not a probe
+     * @throws IllegalStateException when it names a kernel function (bcc's {@code p::FUNC}, {@code r::FUNC} or
+     *                               bare {@code FUNC}, bpftrace's {@code kprobe:FUNC}…), which needs kprobes
+     */
     static Probe parse(String text) {
+        kernelFunction(text).flatMap(f -> KernelFunctions.cannotTrace(f, "trace and argdist trace tracepoints, "
+                + "uprobes and USDT probes")).ifPresent(why -> {
+                    throw new IllegalStateException(why);
+                });
         int colon = text.indexOf(':');
-        if (colon < 0) throw bad(text, "no KIND: prefix");
+        if (colon < 0) throw bad(text, "no KIND: prefix (t:, u:, r:, U:)");
         String kindText = text.substring(0, colon), rest = text.substring(colon + 1);
         Kind kind = switch (kindText) {
             case "t", "tracepoint" -> Kind.TRACEPOINT;
@@ -125,8 +138,32 @@ final class Probe {
         return probe;
     }
 
-    private static IllegalArgumentException bad(String text, String why) {
-        return new IllegalArgumentException("probe '" + text + "': " + why);
+    private static UsageError bad(String text, String why) {
+        return new UsageError("probe '" + text + "': " + why);
+    }
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][\\w.]*");
+
+    /**
+     * The kernel function a probe names, if it names one: {@code p::FUNC} and {@code r::FUNC} (bcc: no library
+     * is the kernel), a bare {@code FUNC} (bcc's trace), {@code k:}, {@code kr:}, {@code kprobe:},
+     * {@code kretprobe:} (bpftrace), a signature or more colon-separated parts after it allowed.
+     */
+    static java.util.Optional<String> kernelFunction(String text) {
+        String t = text.strip();
+        int paren = t.indexOf('(');
+        String head = paren >= 0 ? t.substring(0, paren) : t;
+        String[] p = head.split(":", -1);
+        String func = null;
+        if (p.length == 1) {
+            func = p[0];
+        } else if (p.length >= 3 && List.of("p", "r").contains(p[0]) && p[1].isEmpty()) {
+            func = p[2];
+        } else if (List.of("k", "kr", "kprobe", "kretprobe").contains(p[0])) {
+            func = p.length >= 3 && p[1].isEmpty() ? p[2] : p[1];
+        }
+        return func != null && IDENTIFIER.matcher(func).matches() ? java.util.Optional.of(func)
+                : java.util.Optional.empty();
     }
 
     /** The fields of tracepoint {@code category:name}, from its tracefs format file. */
@@ -141,10 +178,10 @@ final class Probe {
             }
             return out;
         } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("no tracepoint " + category + ":" + name + " (" + file
+            throw new UsageError("no tracepoint " + category + ":" + name + " (" + file
                     + " does not exist; see " + file.getParent().getParent().getParent() + ")");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot read " + file + ": " + IoErrors.reason(e), e);
         }
     }
 

@@ -1,7 +1,9 @@
 package io.bpf4j.tools.trace;
 
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
+import io.bpf4j.tools.UsageError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -50,17 +52,20 @@ import java.util.Set;
                 "  bpf4j trace 'u:c:malloc (arg1 > 1000) \"size=%%d\", arg1' -p 1234",
                 "  bpf4j trace 'r:/bin/bash:readline \"%%s\", retval'"})
 public final class Trace extends Tool {
-    @Option(names = {"-p", "--pid"}, paramLabel = "PID", description = "Trace this process only.")
+    @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
+            description = "Trace this process only.")
     Integer pid;
 
-    @Option(names = {"-L", "--tid"}, paramLabel = "TID", description = "Trace this thread only.")
+    @Option(names = {"-L", "--tid"}, paramLabel = "TID", converter = OptionTypes.Tid.class,
+            description = "Trace this thread only.")
     Integer tid;
 
     @Option(names = {"-n", "--name"}, paramLabel = "NAME",
             description = "Only print events whose process name contains NAME.")
     String name;
 
-    @Option(names = {"-M", "--max-events"}, paramLabel = "MAX", description = "Exit after printing MAX events.")
+    @Option(names = {"-M", "--max-events"}, paramLabel = "MAX", converter = OptionTypes.LongCount.class,
+            description = "Exit after printing MAX events.")
     Long max;
 
     @Option(names = {"-T", "--time"}, description = "Include a time column (HH:MM:SS).")
@@ -69,8 +74,9 @@ public final class Trace extends Tool {
     @Option(names = {"-t", "--timestamp"}, description = "Include a timestamp column (seconds since start).")
     boolean timestamp;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", description = "Trace for this long.")
-    Double duration;
+    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
+            description = "Trace for this long.")
+    Duration duration;
 
     @Parameters(paramLabel = "PROBE", arity = "1..*", description = "The probes to trace (see below).")
     List<String> probeTexts;
@@ -131,12 +137,12 @@ public final class Trace extends Tool {
             p.skip();
         }
         if (p.pos < text.length()) {
-            throw new IllegalArgumentException("probe '" + text + "': cannot read '" + text.substring(p.pos)
+            throw new UsageError("probe '" + text + "': cannot read '" + text.substring(p.pos)
                     + "' (expected PROBE [(FILTER)] [\"FORMAT\"[, ARG...]])");
         }
         if (format == null) format = new Printf("");
         if (format.conversions() != args.size()) {
-            throw new IllegalArgumentException("probe '" + text + "': the format takes " + format.conversions()
+            throw new UsageError("probe '" + text + "': the format takes " + format.conversions()
                     + " value(s) but " + args.size() + " argument(s) follow it");
         }
         return new Spec(probe, filter, format, args);
@@ -157,6 +163,7 @@ public final class Trace extends Tool {
         out.flush();
         long start = System.nanoTime();
         long[] printed = new long[1];
+        UsageError[] failed = new UsageError[1];
         capture.onSamples(e -> {
             if (max != null && printed[0] >= max) return;
             if (name != null && !e.comm().contains(name)) return;
@@ -168,7 +175,8 @@ public final class Trace extends Tool {
                 for (Expr a : spec.args) values.add(a.eval(e.vars()));
                 message = spec.format.format(values);
             } catch (IllegalArgumentException ex) {
-                s.err().println("trace: " + spec.probe.text + ": " + ex.getMessage());
+                // a filter or an argument the probe's values do not fit (a string where a number goes…)
+                failed[0] = new UsageError("probe '" + spec.probe.text + "': " + ex.getMessage(), ex);
                 s.stop();
                 return;
             }
@@ -191,7 +199,8 @@ public final class Trace extends Tool {
             }
             if (max != null && printed[0] >= max) s.stop();
         });
-        s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+        s.loop(duration, null, null, null);
+        if (failed[0] != null) throw failed[0];
         return 0;
     }
 }
