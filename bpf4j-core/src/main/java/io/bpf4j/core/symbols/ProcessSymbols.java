@@ -62,6 +62,14 @@ public final class ProcessSymbols {
 
     /** As {@link #of(long)}, reading ELF files through {@code loader} (a {@link Symbolizer}'s shared cache). */
     static ProcessSymbols of(long pid, Function<Path, ElfSymbols> loader) {
+        return of(pid, loader, p -> PerfMap.forPid(p).orElse(null));
+    }
+
+    /**
+     * As {@link #of(long)}, reading ELF files through {@code loader} and the perf map through {@code perfMaps}
+     * (which gives {@code null} when the process has none).
+     */
+    static ProcessSymbols of(long pid, Function<Path, ElfSymbols> loader, Function<Long, PerfMap> perfMaps) {
         Path maps = Path.of("/proc/" + pid + "/maps");
         List<String> lines;
         try {
@@ -72,7 +80,15 @@ public final class ProcessSymbols {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + maps + ": " + e.getMessage(), e);
         }
-        return new ProcessSymbols(pid, parseMaps(lines), PerfMap.forPid(pid).orElse(null), loader);
+        return new ProcessSymbols(pid, parseMaps(lines), perfMaps.apply(pid), loader);
+    }
+
+    /**
+     * Whether {@code other} (a later read of the same process) has the same executable mappings and the same perf
+     * map: then this instance, with the ELF files it has read, resolves as the later read would.
+     */
+    boolean sameAs(ProcessSymbols other) {
+        return pid == other.pid && perfMap == other.perfMap && mappings.equals(other.mappings);
     }
 
     /** The executable mappings in /proc/PID/maps lines ({@code start-end perms offset dev inode path}). */

@@ -2,6 +2,7 @@ package io.bpf4j.tools.cpu;
 
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.link.RawTracepoint;
+import io.bpf4j.tools.Background;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -99,8 +100,11 @@ public final class Offcputime extends Tool {
                     userOnly ? "user" : kernelOnly ? "kernel" : "user + kernel",
                     duration != null ? " for " + Profile.fmt(duration) + " secs." : "... Hit Ctrl-C to end.");
             note.flush();
-            s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
             Stacks.Options o = new Stacks.Options(userOnly, kernelOnly, folded, delimited, false);
+            // stacks named while tracing: at the end, only the last ones are left
+            try (Background names = Stacks.prefetch(s, obj, o, true)) {
+                s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+            }
             Stacks.print(s, Stacks.resolve(obj, Stacks.read(obj), s.symbolizer(), o, true), o, "us");
             long lost = Stacks.lost(obj);
             if (lost > 0) s.err().println("offcputime: " + lost + " block(s) not counted: the counts map was full");

@@ -3,6 +3,7 @@ package io.bpf4j.tools.cpu;
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.PerfEvent;
+import io.bpf4j.tools.Background;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -90,8 +91,11 @@ public final class Profile extends Tool {
                     userOnly ? "user" : kernelOnly ? "kernel" : "user + kernel",
                     duration != null ? " for " + fmt(duration) + " secs." : "... Hit Ctrl-C to end.");
             note.flush();
-            s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
             Stacks.Options o = new Stacks.Options(userOnly, kernelOnly, folded, delimited, false);
+            // stacks named while tracing: at the end, only the last ones are left
+            try (Background names = Stacks.prefetch(s, obj, o, true)) {
+                s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), null, null, null);
+            }
             Stacks.print(s, Stacks.resolve(obj, Stacks.read(obj), s.symbolizer(), o, true), o, "samples");
             long lost = Stacks.lost(obj);
             if (lost > 0) s.err().println("profile: " + lost + " sample(s) not counted: the counts map was full");

@@ -9,6 +9,7 @@ import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.RawTracepoint;
 import io.bpf4j.core.link.Tracepoint;
 import io.bpf4j.core.link.Uprobe;
+import io.bpf4j.tools.Background;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
@@ -130,11 +131,14 @@ public final class Stackcount extends Tool {
                 Stacks.print(s, Stacks.resolve(obj, entries, s.symbolizer(), o, perPid), o, "count");
             };
             Duration every = interval == null ? null : Duration.ofMillis((long) (interval * 1000));
-            s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), every, null, () -> {
-                report.run();
-                clear(obj.map("counts"));
-                clear(obj.map("stackmap"));
-            });
+            // stacks named while tracing: at the end, only the last ones are left
+            try (Background names = Stacks.prefetch(s, obj, o, perPid)) {
+                s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), every, null, () -> {
+                    report.run();
+                    clear(obj.map("counts"));
+                    clear(obj.map("stackmap"));
+                });
+            }
             // what came after the last interval (or the whole run, without -i)
             report.run();
             long lost = Stacks.lost(obj);
