@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * The user-space symbols of one process: its executable mappings from {@code /proc/PID/maps}, the function symbols
@@ -34,6 +35,8 @@ public final class ProcessSymbols {
             return path != null && path.startsWith("/");
         }
     }
+
+    private static final Pattern FIELDS = Pattern.compile("\\s+");
 
     private final long pid;
     private final List<Mapping> mappings;
@@ -95,7 +98,11 @@ public final class ProcessSymbols {
     static List<Mapping> parseMaps(List<String> lines) {
         List<Mapping> out = new ArrayList<>();
         for (String line : lines) {
-            String[] f = line.trim().split("\\s+", 6);
+            String t = line.trim();
+            // most mappings are not executable: look at the permissions before splitting the line
+            int sp = t.indexOf(' ');
+            if (sp > 0 && sp + 3 < t.length() && t.charAt(sp + 1) != ' ' && t.charAt(sp + 3) != 'x') continue;
+            String[] f = FIELDS.split(t, 6);
             if (f.length < 5 || f[1].length() < 3 || f[1].charAt(2) != 'x') continue;
             int dash = f[0].indexOf('-');
             if (dash < 0) continue;

@@ -68,6 +68,20 @@ public final class Symbolizer {
         processes.merge(pid, fresh, (old, now) -> old.sameAs(now) ? old : now);
     }
 
+    /**
+     * Reads process {@code pid}'s symbols ahead of its stacks: its mappings (as {@link #update}) and the symbol
+     * tables of every file it maps, which resolving its frames would otherwise read one by one as they come. For a
+     * process sure to show in the stacks, e.g. the tool's own.
+     */
+    public void preload(long pid) {
+        update(pid);
+        ProcessSymbols p = processes.get(pid);
+        if (p == null) return;
+        for (ProcessSymbols.Mapping m : p.mappings()) {
+            if (m.isFile()) p.file(m.path());
+        }
+    }
+
     /** Forgets everything, including the kernel symbols (after modules were loaded). */
     public void clear() {
         processes.clear();

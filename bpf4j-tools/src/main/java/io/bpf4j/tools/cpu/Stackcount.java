@@ -114,7 +114,9 @@ public final class Stackcount extends Tool {
             };
             s.autoload(p, wanted);
         }
-        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth)) {
+        Stacks.Options o = new Stacks.Options(userOnly || uprobe, kernelOnly, folded, delimited, true);
+        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth);
+             Background names = Stacks.prefetch(s, obj, o, perPid, pid == null)) {
             s.keep(attach(s, obj, t));
             if (!folded && !s.json()) {
                 s.out().println("Tracing 1 functions for \"" + pattern + "\"... Hit Ctrl-C to end.");
@@ -122,7 +124,6 @@ public final class Stackcount extends Tool {
                 s.err().println("stackcount: tracing \"" + pattern + "\"");
             }
             s.out().flush();
-            Stacks.Options o = new Stacks.Options(userOnly || uprobe, kernelOnly, folded, delimited, true);
             Runnable report = () -> {
                 var entries = Stacks.read(obj);
                 // an interval with nothing to show prints nothing, not even its timestamp
@@ -132,13 +133,13 @@ public final class Stackcount extends Tool {
             };
             Duration every = interval == null ? null : Duration.ofMillis((long) (interval * 1000));
             // stacks named while tracing: at the end, only the last ones are left
-            try (Background names = Stacks.prefetch(s, obj, o, perPid)) {
-                s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), every, null, () -> {
-                    report.run();
-                    clear(obj.map("counts"));
-                    clear(obj.map("stackmap"));
-                });
-            }
+            names.begin();
+            s.loop(duration == null ? null : Duration.ofMillis((long) (duration * 1000)), every, null, () -> {
+                report.run();
+                clear(obj.map("counts"));
+                clear(obj.map("stackmap"));
+            });
+            names.close();
             // what came after the last interval (or the whole run, without -i)
             report.run();
             long lost = Stacks.lost(obj);

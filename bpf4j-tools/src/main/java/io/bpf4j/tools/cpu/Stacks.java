@@ -115,10 +115,12 @@ public final class Stacks {
      * Names the stacks {@code counts} holds while the tool traces, on a background thread ({@link Background}): the
      * kernel's symbols are read at once, and each new stack is resolved as {@link #resolve} will at the end, which
      * reads the mappings and symbol tables of its process, so that the last pass finds them read (and still names
-     * the frames of processes that have exited since). The tool closes it once its loop ends, before it reads the
-     * maps itself.
+     * the frames of processes that have exited since); with {@code self} (no process filter: the tool's own JVM
+     * may show), the symbols of the tool's own process are read first. The thread waits, its own events left out
+     * of the object's programs (attach them after this); the tool begins it once attached and closes it once its
+     * loop ends, before it reads the maps itself.
      */
-    static Background prefetch(ToolSession s, BpfObject obj, Options o, boolean perProcess) {
+    static Background prefetch(ToolSession s, BpfObject obj, Options o, boolean perProcess, boolean self) {
         Symbolizer sym = s.symbolizer();
         BpfMap counts = obj.map("counts");
         BpfMap stackmap = obj.map("stackmap");
@@ -133,8 +135,15 @@ public final class Stacks {
             updated.put(pid, now);
             sym.update(pid);
         };
-        return Background.start("bpf4j-stacks", PREFETCH_PERIOD, b -> {
+        boolean[] first = {true};
+        Background names = Background.prepare("bpf4j-stacks", PREFETCH_PERIOD, b -> {
             if (!o.userOnly()) sym.kernelSymbols();
+            if (first[0] && self && !o.kernelOnly()) {
+                // the tool's own JVM shows in the stacks (its threads sleep, wake, start threads): its libjvm.so is
+                // large, and read at the end it alone would take tens of milliseconds
+                sym.preload(ProcessHandle.current().pid());
+            }
+            first[0] = false;
             Map<Key, Long> entries = b.read(() -> read(counts));
             if (entries == null) return;
             entries.keySet().removeIf(k -> !seen.add(k));
@@ -143,6 +152,12 @@ public final class Stacks {
             resolve(id -> b.running() ? Optional.ofNullable(b.read(() -> stackmap.stackTrace(id).orElse(null)))
                     : Optional.empty(), entries, sym, update, o, perProcess);
         });
+        try {
+            return names.quiet(s.spec(), obj);
+        } catch (RuntimeException e) {
+            names.close();
+            throw e;
+        }
     }
 
     /** Counts the kernel could not store (the counts map was full), from the object's {@code bpf4j_lost}. */

@@ -90,7 +90,7 @@ public final class Kmemtrace extends Tool {
         s.attachAll();
         // the call sites' names: kallsyms read in the background now, not at the first event or the summary
         Symbolizer sym = s.symbolizer();
-        try (Background kallsyms = Background.start("bpf4j-kmemtrace-symbols", Duration.ofHours(1),
+        try (Background kallsyms = Background.start("bpf4j-kmemtrace", Duration.ofHours(1),
                 b -> sym.kernelSymbols())) {
             return trace(s, start);
         }

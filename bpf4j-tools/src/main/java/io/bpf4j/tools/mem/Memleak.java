@@ -143,19 +143,20 @@ public final class Memleak extends Tool {
             if (h.exit() != null) s.autoload(h.exit(), pid != null);
         }
         s.load();
-        PrintWriter note = s.json() ? s.err() : s.out();
-        if (pid != null) {
-            Path lib = obj != null ? Uprobe.resolve(obj) : libc(pid);
-            attachUser(s, lib);
-            note.printf("Attaching to pid %d, Ctrl+C to quit.%n", pid);
-        } else {
-            for (String p : KERNEL_PROGRAMS) s.attach(p);
-            note.println("Attaching to kernel allocators, Ctrl+C to quit.");
-        }
-        note.flush();
         boolean signalled;
         // stacks named while tracing: a report (the last one after Ctrl-C too) only has the newest ones left
         try (Background names = prefetch(s)) {
+            PrintWriter note = s.json() ? s.err() : s.out();
+            if (pid != null) {
+                Path lib = obj != null ? Uprobe.resolve(obj) : libc(pid);
+                attachUser(s, lib);
+                note.printf("Attaching to pid %d, Ctrl+C to quit.%n", pid);
+            } else {
+                for (String p : KERNEL_PROGRAMS) s.attach(p);
+                note.println("Attaching to kernel allocators, Ctrl+C to quit.");
+            }
+            note.flush();
+            names.begin();
             signalled = s.loop(null, Duration.ofSeconds(interval), count, () -> print(s));
         }
         if (signalled) print(s);
@@ -167,7 +168,8 @@ public final class Memleak extends Tool {
      * Reads the symbols in the background while tracing ({@link Background}): the kernel's (kernel mode, where
      * naming a stack is then a lookup), or the process's mappings and the symbol tables its new stacks in
      * stack_traces need (user mode). The first round also reads allocs as a report does, printing nothing, so that
-     * the report after Ctrl-C runs compiled code.
+     * the report after Ctrl-C runs compiled code. The thread waits, its own kernel allocations left out (attach
+     * the programs after this), until begun.
      */
     private Background prefetch(ToolSession s) {
         Symbolizer sym = s.symbolizer();
@@ -176,7 +178,7 @@ public final class Memleak extends Tool {
         Set<Integer> seen = new HashSet<>();
         long[] updated = {System.nanoTime()};
         boolean[] first = {true};
-        return Background.start("bpf4j-memleak-symbols", Duration.ofMillis(100), b -> {
+        Background names = Background.prepare("bpf4j-memleak", Duration.ofMillis(100), b -> {
             if (first[0]) {
                 first[0] = false;
                 if (pid == null) sym.kernelSymbols();
@@ -200,6 +202,12 @@ public final class Memleak extends Tool {
                 sym.user(pid, st);
             }
         });
+        try {
+            return names.quiet(s.spec(), s.loaded());
+        } catch (RuntimeException e) {
+            names.close();
+            throw e;
+        }
     }
 
     /** Uprobes on the allocator functions {@code lib} has; functions at one address (aliases) are probed once. */
