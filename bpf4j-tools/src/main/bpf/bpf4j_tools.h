@@ -86,4 +86,13 @@ static __always_inline __u32 bpf4j_slot(__u64 v)
 #define bpf4j_pass_pid(id) \
 	((!targ_pid || (pid_t)((id) >> 32) == targ_pid) && (!targ_tid || (pid_t)(id) == targ_tid))
 
+/* The tool's own thread that names stacks while it traces (io.bpf4j.tools.Background): its work is not what the
+ * tool measures, and each of its stacks named would bring more to name. In .bss: the Java side writes the thread's
+ * id after load, before attaching (Background.quiet); 0, no thread left out. */
+#define BPF4J_QUIET \
+	__u32 bpf4j_quiet_tid = 0;
+
+/* True when the current task (bpf_get_current_pid_tgid()'s id) is the thread BPF4J_QUIET leaves out. */
+#define bpf4j_quiet(id) (bpf4j_quiet_tid && (__u32)(id) == bpf4j_quiet_tid)
+
 #endif

@@ -8,6 +8,7 @@
 /* -K: kernel stacks only; -U: user stacks only (the other id is then -1 and not shown). */
 const volatile bool kernel_stacks_only = false;
 const volatile bool user_stacks_only = false;
+BPF4J_QUIET
 
 struct stack_key {
 	__u32 pid;		/* process (tgid), 0 when aggregating across processes */

@@ -10,6 +10,7 @@
 #define PAGE_SIZE 4096
 
 BPF4J_FILTERS
+BPF4J_QUIET
 const volatile __u64 min_size = 0;
 const volatile __u64 max_size = (__u64)-1;
 
@@ -206,7 +207,7 @@ int BPF_KPROBE(memleak_munmap_enter, void *addr)
 
 static __always_inline void kernel_alloc(void *ctx, const void *ptr, __u64 size)
 {
-	if (ptr && size_passes(size))
+	if (ptr && size_passes(size) && !bpf4j_quiet(bpf_get_current_pid_tgid()))
 		record(ctx, (__u64)ptr, size, 0);
 }
 

@@ -33,6 +33,8 @@ static __always_inline bool allow_record(struct task_struct *t)
 	/* the idle threads (pid 0, one per CPU) are "off CPU" exactly while the CPU is busy: not a blocking time */
 	if (!pid)
 		return false;
+	if (bpf4j_quiet(pid))
+		return false;
 	if (targ_pid && tgid != targ_pid)
 		return false;
 	if (targ_tid && pid != targ_tid)

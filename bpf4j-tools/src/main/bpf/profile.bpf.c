@@ -14,7 +14,7 @@ int profile(struct bpf_perf_event_data *ctx)
 
 	if (!include_idle && (__u32)id == 0)
 		return 0;
-	if (!bpf4j_pass_pid(id))
+	if (!bpf4j_pass_pid(id) || bpf4j_quiet(id))
 		return 0;
 	k.pid = id >> 32;
 	stack_ids(ctx, &k);

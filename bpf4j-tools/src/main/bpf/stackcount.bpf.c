@@ -13,7 +13,7 @@ static __always_inline int count(void *ctx)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct stack_key k = {};
 
-	if (!bpf4j_pass_pid(id))
+	if (!bpf4j_pass_pid(id) || bpf4j_quiet(id))
 		return 0;
 	if (per_pid || !kernel_stacks_only) {
 		k.pid = id >> 32;

@@ -35,14 +35,28 @@ public final class KernelSymbols {
     private final long[] addresses;
     private final String[] names;
     private final String[] modules;
-    private final Map<String, Long> byName;
+    // by name, made on first use: resolving stacks, the common use, needs only the arrays
+    private volatile Map<String, Long> byName;
 
     private KernelSymbols(long[] addresses, String[] names, String[] modules) {
         this.addresses = addresses;
         this.names = names;
         this.modules = modules;
-        this.byName = new HashMap<>(names.length * 2);
-        for (int i = names.length - 1; i >= 0; i--) byName.put(names[i], addresses[i]);
+    }
+
+    private Map<String, Long> byName() {
+        Map<String, Long> m = byName;
+        if (m == null) {
+            synchronized (this) {
+                m = byName;
+                if (m == null) {
+                    m = new HashMap<>(names.length * 2);
+                    for (int i = names.length - 1; i >= 0; i--) m.put(names[i], addresses[i]);
+                    byName = m;
+                }
+            }
+        }
+        return m;
     }
 
     /**
@@ -152,13 +166,13 @@ public final class KernelSymbols {
 
     /** The address of the function {@code name} (the first, if several share the name). */
     public OptionalLong address(String name) {
-        Long a = byName.get(name);
+        Long a = byName().get(name);
         return a == null ? OptionalLong.empty() : OptionalLong.of(a);
     }
 
     /** Whether a text symbol named {@code name} exists. */
     public boolean contains(String name) {
-        return byName.containsKey(name);
+        return byName().containsKey(name);
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * The user-space symbols of one process: its executable mappings from {@code /proc/PID/maps}, the function symbols
@@ -36,6 +37,8 @@ public final class ProcessSymbols {
             return path != null && path.startsWith("/");
         }
     }
+
+    private static final Pattern FIELDS = Pattern.compile("\\s+");
 
     private final long pid;
     private final List<Mapping> mappings;
@@ -64,6 +67,14 @@ public final class ProcessSymbols {
 
     /** As {@link #of(long)}, reading ELF files through {@code loader} (a {@link Symbolizer}'s shared cache). */
     static ProcessSymbols of(long pid, Function<Path, ElfSymbols> loader) {
+        return of(pid, loader, p -> PerfMap.forPid(p).orElse(null));
+    }
+
+    /**
+     * As {@link #of(long)}, reading ELF files through {@code loader} and the perf map through {@code perfMaps}
+     * (which gives {@code null} when the process has none).
+     */
+    static ProcessSymbols of(long pid, Function<Path, ElfSymbols> loader, Function<Long, PerfMap> perfMaps) {
         Path maps = Path.of("/proc/" + pid + "/maps");
         List<String> lines;
         try {
@@ -74,14 +85,26 @@ public final class ProcessSymbols {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + maps + ": " + IoErrors.reason(e), e);
         }
-        return new ProcessSymbols(pid, parseMaps(lines), PerfMap.forPid(pid).orElse(null), loader);
+        return new ProcessSymbols(pid, parseMaps(lines), perfMaps.apply(pid), loader);
+    }
+
+    /**
+     * Whether {@code other} (a later read of the same process) has the same executable mappings and the same perf
+     * map: then this instance, with the ELF files it has read, resolves as the later read would.
+     */
+    boolean sameAs(ProcessSymbols other) {
+        return pid == other.pid && perfMap == other.perfMap && mappings.equals(other.mappings);
     }
 
     /** The executable mappings in /proc/PID/maps lines ({@code start-end perms offset dev inode path}). */
     static List<Mapping> parseMaps(List<String> lines) {
         List<Mapping> out = new ArrayList<>();
         for (String line : lines) {
-            String[] f = line.trim().split("\\s+", 6);
+            String t = line.trim();
+            // most mappings are not executable: look at the permissions before splitting the line
+            int sp = t.indexOf(' ');
+            if (sp > 0 && sp + 3 < t.length() && t.charAt(sp + 1) != ' ' && t.charAt(sp + 3) != 'x') continue;
+            String[] f = FIELDS.split(t, 6);
             if (f.length < 5 || f[1].length() < 3 || f[1].charAt(2) != 'x') continue;
             int dash = f[0].indexOf('-');
             if (dash < 0) continue;

@@ -21,11 +21,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * sym.user(pid, ustack).forEach(System.out::println);      // bpf4j_spin+0x11 [/tmp/spin]
  * }</pre>
  *
- * Thread-safe.
+ * Thread-safe: a tool may warm it on a background thread while it traces ({@link #kernelSymbols()},
+ * {@link #update(long)} and resolving the stacks seen so far read the symbol tables), so that naming its stacks
+ * at the end is quick, and names the frames of processes that have exited since.
  */
 public final class Symbolizer {
     private final Map<Long, ProcessSymbols> processes = new ConcurrentHashMap<>();
     private final Map<FileKey, ElfSymbols> elfFiles = new ConcurrentHashMap<>();
+    private final Map<Long, CachedPerfMap> perfMaps = new ConcurrentHashMap<>();
     private volatile KernelSymbols kernel;
 
     /** A symbolizer with empty caches. */
@@ -41,7 +44,7 @@ public final class Symbolizer {
 
     /** The symbols of process {@code pid}, read on first use and cached until {@link #refresh(long)}. */
     public ProcessSymbols process(long pid) {
-        return processes.computeIfAbsent(pid, p -> ProcessSymbols.of(p, this::elf));
+        return processes.computeIfAbsent(pid, p -> ProcessSymbols.of(p, this::elf, this::perfMap));
     }
 
     /** Forgets process {@code pid}'s mappings and perf map (after it loaded libraries or JIT-compiled code). */
@@ -49,10 +52,41 @@ public final class Symbolizer {
         processes.remove(pid);
     }
 
+    /**
+     * Brings process {@code pid}'s symbols up to date without starting over: its mappings are read again (and its
+     * perf map, when that file changed), the symbols already read are kept when nothing changed, and ELF files
+     * already read are not read again. When the process is gone, the symbols last read are kept, so that the
+     * stacks it left can still be named.
+     */
+    public void update(long pid) {
+        ProcessSymbols fresh;
+        try {
+            fresh = ProcessSymbols.of(pid, this::elf, this::perfMap);
+        } catch (IllegalArgumentException gone) {
+            return;
+        }
+        processes.merge(pid, fresh, (old, now) -> old.sameAs(now) ? old : now);
+    }
+
+    /**
+     * Reads process {@code pid}'s symbols ahead of its stacks: its mappings (as {@link #update}) and the symbol
+     * tables of every file it maps, which resolving its frames would otherwise read one by one as they come. For a
+     * process sure to show in the stacks, e.g. the tool's own.
+     */
+    public void preload(long pid) {
+        update(pid);
+        ProcessSymbols p = processes.get(pid);
+        if (p == null) return;
+        for (ProcessSymbols.Mapping m : p.mappings()) {
+            if (m.isFile()) p.file(m.path());
+        }
+    }
+
     /** Forgets everything, including the kernel symbols (after modules were loaded). */
     public void clear() {
         processes.clear();
         elfFiles.clear();
+        perfMaps.clear();
         kernel = null;
     }
 
@@ -95,6 +129,25 @@ public final class Symbolizer {
     private ElfSymbols elf(Path path) {
         FileKey key = FileKey.of(path);
         return elfFiles.computeIfAbsent(key, k -> ElfSymbols.read(path));
+    }
+
+    /** Process {@code pid}'s perf map, parsed again only when the file changed; {@code null} when it has none. */
+    private PerfMap perfMap(long pid) {
+        Path path = Path.of("/tmp/perf-" + pid + ".map");
+        FileKey key = FileKey.of(path);
+        if (key.size() < 0) {
+            perfMaps.remove(pid);
+            return null;
+        }
+        CachedPerfMap c = perfMaps.get(pid);
+        if (c != null && c.key().equals(key)) return c.map();
+        PerfMap m = PerfMap.read(path).orElse(null);
+        if (m == null) return null;
+        perfMaps.put(pid, new CachedPerfMap(key, m));
+        return m;
+    }
+
+    private record CachedPerfMap(FileKey key, PerfMap map) {
     }
 
     /** An ELF file by identity (device and inode when available, plus size and time), so a rebuilt file is re-read. */

@@ -72,6 +72,45 @@ class SymbolsTest {
     }
 
     @Test
+    void updateKeepsWhatWasReadAndNamesTheFramesOfAProcessGoneSince() throws Exception {
+        // getpid as mapped in a child: the same libc file, at the child's own address
+        long self = ProcessHandle.current().pid();
+        long getpid = Linker.nativeLinker().defaultLookup().find("getpid").orElseThrow().address();
+        ProcessSymbols.Mapping mine = ProcessSymbols.of(self).mapping(getpid).orElseThrow();
+        long fileOffset = getpid - mine.start() + mine.offset();
+        Process child = new ProcessBuilder("sleep", "30").start();
+        try {
+            long pid = child.pid();
+            ProcessSymbols.Mapping theirs = null;
+            for (int i = 0; i < 200 && theirs == null; i++) {
+                theirs = ProcessSymbols.of(pid).mappings().stream()
+                        .filter(m -> mine.path().equals(m.path()) && m.offset() <= fileOffset
+                                && fileOffset - m.offset() < m.end() - m.start())
+                        .findFirst().orElse(null);
+                if (theirs == null) Thread.sleep(10); // still the JVM's fork, not sleep yet
+            }
+            assertThat(theirs).as("the child maps " + mine.path()).isNotNull();
+            long address = theirs.start() + fileOffset - theirs.offset();
+
+            Symbolizer sym = new Symbolizer();
+            sym.update(pid);
+            ProcessSymbols read = sym.process(pid);
+            assertThat(sym.user(pid, address).symbol()).isEqualTo("getpid");
+            sym.update(pid);
+            assertThat(sym.process(pid)).as("nothing changed: the same symbols, files read kept").isSameAs(read);
+
+            child.destroy();
+            child.waitFor();
+            sym.update(pid);
+            assertThat(sym.process(pid)).as("gone: the symbols last read are kept").isSameAs(read);
+            assertThat(sym.user(pid, address).symbol()).isEqualTo("getpid");
+            assertThat(new Symbolizer().user(pid, address).resolved()).as("never read while it ran").isFalse();
+        } finally {
+            child.destroy();
+        }
+    }
+
+    @Test
     void mapsLinesKeepExecutableMappings() {
         List<ProcessSymbols.Mapping> m = ProcessSymbols.parseMaps(List.of(
                 "55d0c0a00000-55d0c0a01000 r--p 00000000 fe:01 123 /usr/bin/spin",

@@ -3,6 +3,7 @@ package io.bpf4j.tools.cpu;
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.link.RawTracepoint;
 import io.bpf4j.tools.OptionTypes;
+import io.bpf4j.tools.Background;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.tools.UsageError;
@@ -102,7 +103,9 @@ public final class Offcputime extends Tool {
         if (state != null) s.set("targ_state", state);
         s.set("min_block_ns", minUs * 1000);
         if (maxUs != null) s.set("max_block_ns", maxUs * 1000);
-        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth)) {
+        Stacks.Options o = new Stacks.Options(userOnly, kernelOnly, folded, delimited, false);
+        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth);
+             Background names = Stacks.prefetch(s, obj, o, true, pid == null && tid == null)) {
             s.keep(RawTracepoint.attach(obj.program("offcputime_switch")));
             PrintWriter note = folded || s.json() ? s.err() : s.out();
             note.printf("Tracing off-CPU time (us) of %s by %s stack%s%n",
@@ -110,8 +113,10 @@ public final class Offcputime extends Tool {
                     userOnly ? "user" : kernelOnly ? "kernel" : "user + kernel",
                     duration != null ? " for " + Profile.fmt(duration) + " secs." : "... Hit Ctrl-C to end.");
             note.flush();
+            // stacks named while tracing: at the end, only the last ones are left
+            names.begin();
             s.loop(duration, null, null, null);
-            Stacks.Options o = new Stacks.Options(userOnly, kernelOnly, folded, delimited, false);
+            names.close();
             Stacks.print(s, Stacks.resolve(obj, Stacks.read(obj), s.symbolizer(), o, true), o, "us");
             long lost = Stacks.lost(obj);
             if (lost > 0) s.err().println("offcputime: " + lost + " block(s) not counted: the counts map was full");

@@ -4,6 +4,7 @@ import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.PerfEvent;
 import io.bpf4j.tools.OptionTypes;
+import io.bpf4j.tools.Background;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.tools.UsageError;
@@ -87,7 +88,9 @@ public final class Profile extends Tool {
         s.set("user_stacks_only", userOnly ? 1 : 0);
         s.set("kernel_stacks_only", kernelOnly ? 1 : 0);
         s.set("include_idle", includeIdle ? 1 : 0);
-        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth)) {
+        Stacks.Options o = new Stacks.Options(userOnly, kernelOnly, folded, delimited, false);
+        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth);
+             Background names = Stacks.prefetch(s, obj, o, true, pid == null && tid == null)) {
             PerfEvent.Spec spec = PerfEvent.Spec.software(PerfEvent.Software.CPU_CLOCK).frequency(frequency);
             if (cpu != null) spec = spec.cpus(List.of(cpu));
             for (Link l : PerfEvent.attach(obj.program("profile"), spec).links()) s.keep(l);
@@ -98,8 +101,10 @@ public final class Profile extends Tool {
                     userOnly ? "user" : kernelOnly ? "kernel" : "user + kernel",
                     duration != null ? " for " + fmt(duration) + " secs." : "... Hit Ctrl-C to end.");
             note.flush();
+            // stacks named while tracing: at the end, only the last ones are left
+            names.begin();
             s.loop(duration, null, null, null);
-            Stacks.Options o = new Stacks.Options(userOnly, kernelOnly, folded, delimited, false);
+            names.close();
             Stacks.print(s, Stacks.resolve(obj, Stacks.read(obj), s.symbolizer(), o, true), o, "samples");
             long lost = Stacks.lost(obj);
             if (lost > 0) s.err().println("profile: " + lost + " sample(s) not counted: the counts map was full");

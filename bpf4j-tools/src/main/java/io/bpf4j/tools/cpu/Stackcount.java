@@ -10,6 +10,7 @@ import io.bpf4j.core.link.Tracepoint;
 import io.bpf4j.core.link.Uprobe;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.KernelFunctions;
+import io.bpf4j.tools.Background;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.tools.UsageError;
@@ -115,7 +116,9 @@ public final class Stackcount extends Tool {
             };
             s.autoload(p, wanted);
         }
-        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth)) {
+        Stacks.Options o = new Stacks.Options(userOnly || uprobe, kernelOnly, folded, delimited, true);
+        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth);
+             Background names = Stacks.prefetch(s, obj, o, perPid, pid == null)) {
             s.keep(attach(s, obj, t));
             if (!folded && !s.json()) {
                 s.out().println("Tracing 1 functions for \"" + pattern + "\"... Hit Ctrl-C to end.");
@@ -123,7 +126,6 @@ public final class Stackcount extends Tool {
                 s.err().println("stackcount: tracing \"" + pattern + "\"");
             }
             s.out().flush();
-            Stacks.Options o = new Stacks.Options(userOnly || uprobe, kernelOnly, folded, delimited, true);
             Runnable report = () -> {
                 var entries = Stacks.read(obj);
                 // an interval with nothing to show prints nothing, not even its timestamp
@@ -131,11 +133,14 @@ public final class Stackcount extends Tool {
                 if (timestamp && !s.json()) s.out().println(LocalTime.now().format(HMS));
                 Stacks.print(s, Stacks.resolve(obj, entries, s.symbolizer(), o, perPid), o, "count");
             };
+            // stacks named while tracing: at the end, only the last ones are left
+            names.begin();
             s.loop(duration, interval, null, () -> {
                 report.run();
                 clear(obj.map("counts"));
                 clear(obj.map("stackmap"));
             });
+            names.close();
             // what came after the last interval (or the whole run, without -i)
             report.run();
             long lost = Stacks.lost(obj);

@@ -7,7 +7,9 @@ import io.bpf4j.core.ObjectMap;
 import io.bpf4j.core.ObjectSpec;
 import io.bpf4j.core.symbols.Frame;
 import io.bpf4j.core.symbols.Symbolizer;
+import io.bpf4j.output.Json;
 import io.bpf4j.output.StackCounts;
+import io.bpf4j.tools.Background;
 import io.bpf4j.tools.ToolSession;
 
 import java.io.PrintWriter;
@@ -15,11 +17,17 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 
 /**
  * What profile, offcputime and stackcount share: their objects' {@code stackmap} (a stack trace map) and
@@ -32,6 +40,10 @@ public final class Stacks {
     /** bpf_get_stackid's -EFAULT: the task has no user stack (a kernel thread); not worth a "[Missed …]" line. */
     private static final int EFAULT = 14;
     private static final int KEY_SIZE = 32;
+    /** How often {@link #prefetch} looks for new stacks. */
+    private static final Duration PREFETCH_PERIOD = Duration.ofMillis(100);
+    /** How often {@link #prefetch} reads a process's mappings again. */
+    private static final Duration UPDATE_PERIOD = Duration.ofSeconds(1);
 
     private Stacks() {
     }
@@ -82,8 +94,13 @@ public final class Stacks {
 
     /** The raw entries of {@code counts}. */
     static Map<Key, Long> read(BpfObject obj) {
+        return read(obj.map("counts"));
+    }
+
+    /** The raw entries of {@code counts}, read in batches (a few system calls rather than two an entry). */
+    private static Map<Key, Long> read(BpfMap counts) {
         Map<Key, Long> out = new LinkedHashMap<>();
-        obj.map("counts").entries().forEach(e -> {
+        counts.lookupBatch().forEach(e -> {
             MemorySegment k = MemorySegment.ofArray(e.getKey());
             if (k.byteSize() < KEY_SIZE) return;
             String comm = cString(e.getKey(), 16, 16);
@@ -92,6 +109,55 @@ public final class Stacks {
             out.merge(key, MemorySegment.ofArray(e.getValue()).get(ValueLayout.JAVA_LONG_UNALIGNED, 0), Long::sum);
         });
         return out;
+    }
+
+    /**
+     * Names the stacks {@code counts} holds while the tool traces, on a background thread ({@link Background}): the
+     * kernel's symbols are read at once, and each new stack is resolved as {@link #resolve} will at the end, which
+     * reads the mappings and symbol tables of its process, so that the last pass finds them read (and still names
+     * the frames of processes that have exited since); with {@code self} (no process filter: the tool's own JVM
+     * may show), the symbols of the tool's own process are read first. The thread waits, its own events left out
+     * of the object's programs (attach them after this); the tool begins it once attached and closes it once its
+     * loop ends, before it reads the maps itself.
+     */
+    static Background prefetch(ToolSession s, BpfObject obj, Options o, boolean perProcess, boolean self) {
+        Symbolizer sym = s.symbolizer();
+        BpfMap counts = obj.map("counts");
+        BpfMap stackmap = obj.map("stackmap");
+        Set<Key> seen = new HashSet<>();
+        Map<Integer, Long> updated = new HashMap<>();
+        // a process's mappings read again (libraries it loaded since) at most once a second: a perf map that grows
+        // all the time (node --perf-basic-prof) is not parsed at every round
+        IntConsumer update = pid -> {
+            long now = System.nanoTime();
+            Long last = updated.get(pid);
+            if (last != null && now - last < UPDATE_PERIOD.toNanos()) return;
+            updated.put(pid, now);
+            sym.update(pid);
+        };
+        boolean[] first = {true};
+        Background names = Background.prepare("bpf4j-stacks", PREFETCH_PERIOD, b -> {
+            if (!o.userOnly()) sym.kernelSymbols();
+            if (first[0] && self && !o.kernelOnly()) {
+                // the tool's own JVM shows in the stacks (its threads sleep, wake, start threads): its libjvm.so is
+                // large, and read at the end it alone would take tens of milliseconds
+                sym.preload(ProcessHandle.current().pid());
+            }
+            first[0] = false;
+            Map<Key, Long> entries = b.read(() -> read(counts));
+            if (entries == null) return;
+            entries.keySet().removeIf(k -> !seen.add(k));
+            if (entries.isEmpty()) return;
+            // an empty stack once stopped: what this round names is only kept in the symbolizer's caches
+            resolve(id -> b.running() ? Optional.ofNullable(b.read(() -> stackmap.stackTrace(id).orElse(null)))
+                    : Optional.empty(), entries, sym, update, o, perProcess);
+        });
+        try {
+            return names.quiet(s.spec(), obj);
+        } catch (RuntimeException e) {
+            names.close();
+            throw e;
+        }
     }
 
     /** Counts the kernel could not store (the counts map was full), from the object's {@code bpf4j_lost}. */
@@ -105,20 +171,32 @@ public final class Stacks {
      * left out: the same stack in several processes is one). Sorted by count, smallest first, as bcc prints them.
      */
     static List<Stack> resolve(BpfObject obj, Map<Key, Long> entries, Symbolizer sym, Options o, boolean perProcess) {
-        BpfMap stackmap = obj.map("stackmap");
+        // each process as it is mapped now; symbol files read before (by prefetch) are not read again, and a process
+        // gone since keeps the mappings last read
+        return resolve(obj.map("stackmap")::stackTrace, entries, sym, sym::update, o, perProcess);
+    }
+
+    /** As above, reading stacks with {@code stackmap}; {@code update} brings a process's mappings up to date. */
+    private static List<Stack> resolve(IntFunction<Optional<long[]>> stackmap, Map<Key, Long> entries,
+                                       Symbolizer sym, IntConsumer update, Options o, boolean perProcess) {
+        if (!o.userOnly()) sym.kernelSymbols();
+        if (!o.kernelOnly()) {
+            entries.keySet().stream().filter(k -> k.userStackId() >= 0).mapToInt(Key::pid).distinct()
+                    .forEach(update);
+        }
         Map<String, Stack> byText = new LinkedHashMap<>();
         for (Map.Entry<Key, Long> e : entries.entrySet()) {
             Key k = e.getKey();
             List<String> missed = new ArrayList<>();
             List<Frame> kernel = List.of(), user = List.of();
             if (!o.userOnly()) {
-                Optional<long[]> st = k.kernelStackId() >= 0 ? stackmap.stackTrace(k.kernelStackId())
+                Optional<long[]> st = k.kernelStackId() >= 0 ? stackmap.apply(k.kernelStackId())
                         : Optional.empty();
                 if (st.isPresent()) kernel = dropTracingFrames(sym.kernel(st.get()));
                 else if (k.kernelStackId() != -EFAULT) missed.add("[Missed Kernel Stack]");
             }
             if (!o.kernelOnly()) {
-                Optional<long[]> st = k.userStackId() >= 0 ? stackmap.stackTrace(k.userStackId()) : Optional.empty();
+                Optional<long[]> st = k.userStackId() >= 0 ? stackmap.apply(k.userStackId()) : Optional.empty();
                 if (st.isPresent()) user = sym.user(k.pid(), st.get());
                 else if (k.userStackId() != -EFAULT) missed.add("[Missed User Stack]");
             }
@@ -164,12 +242,14 @@ public final class Stacks {
 
     /** Prints {@code stacks} as text, folded lines or JSON lines, and hands them to the sinks. */
     static void print(ToolSession s, List<Stack> stacks, Options o, String unit) {
-        PrintWriter out = s.out();
+        // one write at the end rather than one a line (the session's writer flushes at each line)
+        PrintWriter out = new PrintWriter(s.out(), false);
         for (Stack st : stacks) {
-            if (s.json()) s.printJson(json(st, unit));
+            if (s.json()) out.println(Json.write(json(st, unit)));
             else if (o.folded()) out.println(folded(st, o));
             else printText(out, st, o);
         }
+        out.flush();
         List<StackCounts.Stack> sc = new ArrayList<>();
         for (Stack st : stacks) {
             List<Frame> frames = new ArrayList<>(st.kernel());
@@ -177,7 +257,7 @@ public final class Stacks {
             sc.add(new StackCounts.Stack(st.comm(), frames, st.count()));
         }
         s.stacks(new StackCounts(unit, sc));
-        out.flush();
+        s.out().flush();
     }
 
     private static void printText(PrintWriter out, Stack st, Options o) {

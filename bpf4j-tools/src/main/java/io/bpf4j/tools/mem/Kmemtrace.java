@@ -3,9 +3,11 @@ package io.bpf4j.tools.mem;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.core.symbols.Frame;
+import io.bpf4j.core.symbols.Symbolizer;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.JsonLinesSink;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.Background;
 import io.bpf4j.tools.Row;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
@@ -91,6 +93,15 @@ public final class Kmemtrace extends Tool {
         // TIME(s) counts from before the attach: events that come while it goes on are not before the start
         long start = System.nanoTime();
         s.attachAll();
+        // the call sites' names: kallsyms read in the background now, not at the first event or the summary
+        Symbolizer sym = s.symbolizer();
+        try (Background kallsyms = Background.start("bpf4j-kmemtrace", Duration.ofHours(1),
+                b -> sym.kernelSymbols())) {
+            return trace(s, start);
+        }
+    }
+
+    private int trace(ToolSession s, long start) {
         Duration d = duration;
         PrintWriter out = s.out();
         if (summary) {

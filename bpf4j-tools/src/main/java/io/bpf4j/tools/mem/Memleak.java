@@ -4,9 +4,11 @@ import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.link.Uprobe;
 import io.bpf4j.core.symbols.Frame;
+import io.bpf4j.core.symbols.Symbolizer;
 import io.bpf4j.output.StackCounts;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Targets;
+import io.bpf4j.tools.Background;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.tools.UsageError;
@@ -146,23 +148,74 @@ public final class Memleak extends Tool {
             if (h.exit() != null) s.autoload(h.exit(), pid != null);
         }
         s.load();
-        PrintWriter note = s.json() ? s.err() : s.out();
-        if (pid != null) {
-            Path lib = obj != null ? Uprobe.resolve(obj) : libc(pid);
-            attachUser(s, lib);
-            s.watch(Targets.process(pid));
-            note.printf("Attaching to pid %d, Ctrl+C to quit.%n", pid);
-        } else {
-            for (String p : KERNEL_PROGRAMS) s.attach(p);
-            note.println("Attaching to kernel allocators, Ctrl+C to quit.");
+        boolean signalled;
+        // stacks named while tracing: a report (the last one after Ctrl-C too) only has the newest ones left
+        try (Background names = prefetch(s)) {
+            PrintWriter note = s.json() ? s.err() : s.out();
+            if (pid != null) {
+                Path lib = obj != null ? Uprobe.resolve(obj) : libc(pid);
+                attachUser(s, lib);
+                s.watch(Targets.process(pid));
+                note.printf("Attaching to pid %d, Ctrl+C to quit.%n", pid);
+            } else {
+                for (String p : KERNEL_PROGRAMS) s.attach(p);
+                note.println("Attaching to kernel allocators, Ctrl+C to quit.");
+            }
+            note.flush();
+            names.begin();
+            signalled = s.loop(null, Duration.ofSeconds(interval), count, () -> print(s));
         }
-        note.flush();
-        boolean signalled = s.loop(null, Duration.ofSeconds(interval), count, () -> print(s));
         if (signalled) print(s);
         sendToSinks(s);
         // its last report shows what it had not freed when it ended
         if (s.ended() != null) s.err().println("memleak: " + s.ended() + "; stopped");
         return 0;
+    }
+
+    /**
+     * Reads the symbols in the background while tracing ({@link Background}): the kernel's (kernel mode, where
+     * naming a stack is then a lookup), or the process's mappings and the symbol tables its new stacks in
+     * stack_traces need (user mode). The first round also reads allocs as a report does, printing nothing, so that
+     * the report after Ctrl-C runs compiled code. The thread waits, its own kernel allocations left out (attach
+     * the programs after this), until begun.
+     */
+    private Background prefetch(ToolSession s) {
+        Symbolizer sym = s.symbolizer();
+        BpfMap stacks = s.map("stack_traces");
+        BpfMap allocs = s.map("allocs");
+        Set<Integer> seen = new HashSet<>();
+        long[] updated = {System.nanoTime()};
+        boolean[] first = {true};
+        Background names = Background.prepare("bpf4j-memleak", Duration.ofMillis(100), b -> {
+            if (first[0]) {
+                first[0] = false;
+                if (pid == null) sym.kernelSymbols();
+                else sym.update(pid);
+                b.read(() -> outstanding(allocs));
+            }
+            if (pid == null) return;
+            List<byte[]> ids = b.read(() -> stacks.keys().toList());
+            if (ids == null) return;
+            for (byte[] key : ids) {
+                int id = MemorySegment.ofArray(key).get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+                if (!b.running()) return;
+                if (!seen.add(id)) continue;
+                long[] st = b.read(() -> stacks.stackTrace(id).orElse(null));
+                if (st == null) continue;
+                // the mappings read again (libraries loaded since), at most once a second
+                if (System.nanoTime() - updated[0] > 1_000_000_000L) {
+                    updated[0] = System.nanoTime();
+                    sym.update(pid);
+                }
+                sym.user(pid, st);
+            }
+        });
+        try {
+            return names.quiet(s.spec(), s.loaded());
+        } catch (RuntimeException e) {
+            names.close();
+            throw e;
+        }
     }
 
     /** Uprobes on the allocator functions {@code lib} has; functions at one address (aliases) are probed once. */
@@ -213,23 +266,9 @@ public final class Memleak extends Tool {
 
     /** Reads allocs, groups it by stack and prints the top stacks. */
     private void print(ToolSession s) {
-        long now = System.nanoTime();
-        Map<Integer, List<Alloc>> byStack = new LinkedHashMap<>();
-        // a batch lookup, bucket by bucket: a key-by-key walk restarts whenever the key it stands on is freed, which
-        // in kernel mode is all the time
-        s.map("allocs").lookupBatch().forEach(e -> {
-            MemorySegment k = MemorySegment.ofArray(e.getKey()), v = MemorySegment.ofArray(e.getValue());
-            Alloc a = new Alloc(k.get(ValueLayout.JAVA_LONG_UNALIGNED, 0), v.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
-                    v.get(ValueLayout.JAVA_LONG_UNALIGNED, 8), v.get(ValueLayout.JAVA_INT_UNALIGNED, 16));
-            if (olderMs > 0 && now - a.ts() < olderMs * 1_000_000) return;
-            byStack.computeIfAbsent(a.stackId(), id -> new ArrayList<>()).add(a);
-        });
-        List<Group> groups = new ArrayList<>();
-        byStack.forEach((id, allocs) -> groups.add(new Group(id, allocs.stream().mapToLong(Alloc::size).sum(),
-                allocs, List.of())));
-        groups.sort(Comparator.comparingLong(Group::bytes).reversed());
+        List<Group> groups = outstanding(s.map("allocs"));
         // it may have mapped libraries since the last report; once it is gone, the last mappings read are kept
-        if (pid != null && ProcessHandle.of(pid).isPresent()) s.symbolizer().refresh(pid);
+        if (pid != null) s.symbolizer().update(pid);
         BpfMap stacks = s.map("stack_traces");
         List<Group> shown = new ArrayList<>();
         for (Group g : groups.subList(0, Math.min(top, groups.size()))) {
@@ -240,7 +279,8 @@ public final class Memleak extends Tool {
         if (s.json()) {
             for (Group g : last) s.printJson(json(time, g));
         } else {
-            PrintWriter out = s.out();
+            // one write at the end rather than one a line (the session's writer flushes at each line)
+            PrintWriter out = new PrintWriter(s.out(), false);
             out.printf("[%s] Top %d stacks with outstanding allocations:%n", time, top);
             for (Group g : last) {
                 if (showAllocs) {
@@ -252,8 +292,29 @@ public final class Memleak extends Tool {
                 for (Frame f : g.frames()) out.println("\t\t" + f);
                 if (g.stackId() < 0) out.println("\t\t" + missed(g.stackId()));
             }
+            out.flush();
         }
         reportUntracked(s);
+    }
+
+    /** The outstanding allocations in allocs (those older than {@code -o}), by stack, the most bytes first. */
+    private List<Group> outstanding(BpfMap allocs) {
+        long now = System.nanoTime();
+        Map<Integer, List<Alloc>> byStack = new LinkedHashMap<>();
+        // a batch lookup, bucket by bucket: a key-by-key walk restarts whenever the key it stands on is freed, which
+        // in kernel mode is all the time
+        allocs.lookupBatch().forEach(e -> {
+            MemorySegment k = MemorySegment.ofArray(e.getKey()), v = MemorySegment.ofArray(e.getValue());
+            Alloc a = new Alloc(k.get(ValueLayout.JAVA_LONG_UNALIGNED, 0), v.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
+                    v.get(ValueLayout.JAVA_LONG_UNALIGNED, 8), v.get(ValueLayout.JAVA_INT_UNALIGNED, 16));
+            if (olderMs > 0 && now - a.ts() < olderMs * 1_000_000) return;
+            byStack.computeIfAbsent(a.stackId(), id -> new ArrayList<>()).add(a);
+        });
+        List<Group> groups = new ArrayList<>();
+        byStack.forEach((id, list) -> groups.add(new Group(id, list.stream().mapToLong(Alloc::size).sum(),
+                list, List.of())));
+        groups.sort(Comparator.comparingLong(Group::bytes).reversed());
+        return groups;
     }
 
     private List<Frame> frames(ToolSession s, BpfMap stacks, int stackId) {
