@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /**
  * Bounds-checked reads from the file image in its byte order. Every read names what it was reading so that a
@@ -76,15 +77,20 @@ final class Bytes {
 
     /** The NUL-terminated string at {@code offset} of a string table spanning {@code [start, end)}. */
     String string(long start, long end, long offset, String what) {
+        return string(start, end, offset, () -> what);
+    }
+
+    /** As above, the description made only for an error message. */
+    String string(long start, long end, long offset, Supplier<String> what) {
         if (offset < 0 || offset >= end - start) {
-            throw new ElfException("corrupt ELF file: " + what + " points at string offset " + offset
+            throw new ElfException("corrupt ELF file: " + what.get() + " points at string offset " + offset
                     + ", outside its string table of " + (end - start) + " bytes");
         }
         long at = start + offset;
         long nul = at;
         while (nul < end && data.get(ValueLayout.JAVA_BYTE, nul) != 0) nul++;
         if (nul == end) {
-            throw new ElfException("corrupt ELF file: " + what + " at string offset " + offset
+            throw new ElfException("corrupt ELF file: " + what.get() + " at string offset " + offset
                     + " is not NUL-terminated before the end of its string table");
         }
         byte[] bytes = data.asSlice(at, nul - at).toArray(ValueLayout.JAVA_BYTE);

@@ -175,17 +175,20 @@ public final class ElfFile {
         long strStart = strtab.offset(), strEnd = strStart + strtab.size();
         int count = (int) (symtab.size() / SYM_SIZE);
         List<ElfSymbol> out = new ArrayList<>(count);
+        // the entries lie in the symbol table, checked to lie in the file: no message per entry (a shared library
+        // has tens of thousands of symbols), only for a name outside the string table
         for (int i = 0; i < count; i++) {
             long at = symtab.offset() + (long) i * SYM_SIZE;
-            String what = "symbol " + i;
-            long nameOff = bytes.u32(at, what + " st_name");
-            int info = bytes.u8(at + 4, what + " st_info");
-            int other = bytes.u8(at + 5, what + " st_other");
-            int shndx = bytes.u16(at + 6, what + " st_shndx");
-            long value = bytes.u64(at + 8, what + " st_value");
-            long size = bytes.u64(at + 16, what + " st_size");
+            long nameOff = bytes.u32(at, "symbol table entry");
+            int info = bytes.u8(at + 4, "symbol table entry");
+            int other = bytes.u8(at + 5, "symbol table entry");
+            int shndx = bytes.u16(at + 6, "symbol table entry");
+            long value = bytes.u64(at + 8, "symbol table entry");
+            long size = bytes.u64(at + 16, "symbol table entry");
             int symType = info & 0xf;
-            String name = nameOff == 0 ? "" : bytes.string(strStart, strEnd, nameOff, what + "'s name");
+            int index = i;
+            String name = nameOff == 0 ? ""
+                    : bytes.string(strStart, strEnd, nameOff, () -> "symbol " + index + "'s name");
             if (name.isEmpty() && symType == ElfSymbol.STT_SECTION && shndx < sections.size()) {
                 name = sections.get(shndx).name();
             }
