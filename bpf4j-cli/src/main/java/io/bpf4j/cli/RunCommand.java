@@ -193,7 +193,7 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Seconds as given: "5", "0.5". */
     private static String seconds(Duration d) {
-        return java.math.BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros().toPlainString();
+        return io.bpf4j.tools.OptionTypes.Seconds.format(d);
     }
 
     /**

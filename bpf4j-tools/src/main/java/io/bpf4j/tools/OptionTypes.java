@@ -6,8 +6,6 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,16 +68,17 @@ public final class OptionTypes {
      */
     public static long whole(String value, long min, long max, String what) {
         String v = value.strip();
-        BigInteger n;
+        long n;
         try {
-            n = new BigInteger(v.startsWith("+") ? v.substring(1) : v);
-        } catch (NumberFormatException e) {
+            // (not BigInteger or BigDecimal: initialising those classes costs a tool 10-15 ms of its start)
+            n = Long.parseLong(v.startsWith("+") ? v.substring(1) : v);
+        } catch (NumberFormatException notANumberOrBeyondLong) {
             throw new TypeConversionException("'" + value + "' is not " + what + ": " + range(min, max));
         }
-        if (n.compareTo(BigInteger.valueOf(min)) < 0 || n.compareTo(BigInteger.valueOf(max)) > 0) {
+        if (n < min || n > max) {
             throw new TypeConversionException("'" + value + "' is not " + what + ": " + range(min, max));
         }
-        return n.longValueExact();
+        return n;
     }
 
     private static String range(long min, long max) {
@@ -230,21 +229,57 @@ public final class OptionTypes {
     public static final class Seconds implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            BigDecimal s;
-            try {
-                s = new BigDecimal(value.strip());
-            } catch (NumberFormatException e) {
+            // parsed by hand, not with BigDecimal: initialising that class costs a tool 10-15 ms of its start
+            String v = value.strip();
+            boolean negative = v.startsWith("-");
+            if (negative || v.startsWith("+")) v = v.substring(1);
+            int dot = v.indexOf('.');
+            String whole = stripLeading(dot < 0 ? v : v.substring(0, dot), '0');
+            String fraction = dot < 0 ? "" : v.substring(dot + 1);
+            if (v.equals(".") || v.isEmpty() || !digits(whole) || !digits(fraction)) {
                 throw new TypeConversionException("'" + value + "' is not a number of seconds (e.g. 5 or 0.5)");
             }
-            if (s.signum() <= 0) {
+            String decimals = stripTrailing(fraction, '0');
+            if (negative || whole.isEmpty() && decimals.isEmpty()) {
                 throw new TypeConversionException("'" + value + "' is not a duration: a number of seconds above 0");
             }
-            if (s.compareTo(BigDecimal.valueOf(MAX_SECONDS)) > 0) {
+            long seconds = whole.length() > 10 ? Long.MAX_VALUE : whole.isEmpty() ? 0 : Long.parseLong(whole);
+            if (seconds > MAX_SECONDS || seconds == MAX_SECONDS && !decimals.isEmpty()) {
                 throw new TypeConversionException("'" + value + "' seconds is too long: at most " + MAX_SECONDS
                         + " (68 years)");
             }
-            long nanos = s.movePointRight(9).setScale(0, java.math.RoundingMode.CEILING).longValueExact();
+            // the first nine decimals are the nanoseconds, rounded up when more follow (1e-10 s is 1 ns, not 0)
+            long nanos = seconds * 1_000_000_000L + Long.parseLong((decimals + "000000000").substring(0, 9))
+                    + (decimals.length() > 9 ? 1 : 0);
             return Duration.ofNanos(nanos);
+        }
+
+        private static String stripLeading(String s, char c) {
+            int i = 0;
+            while (i < s.length() && s.charAt(i) == c) i++;
+            return s.substring(i);
+        }
+
+        private static String stripTrailing(String s, char c) {
+            int i = s.length();
+            while (i > 0 && s.charAt(i - 1) == c) i--;
+            return s.substring(0, i);
+        }
+
+        private static boolean digits(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                if (s.charAt(i) < '0' || s.charAt(i) > '9') return false;
+            }
+            return true;
+        }
+
+        /** {@code d} in seconds as bcc and a user write them: "5", "0.5", "0.000001". */
+        public static String format(Duration d) {
+            long nanos = d.toNanos();
+            String s = Long.toString(nanos / 1_000_000_000L);
+            long frac = nanos % 1_000_000_000L;
+            if (frac == 0) return s;
+            return s + "." + stripTrailing(Long.toString(1_000_000_000L + frac).substring(1), '0');
         }
     }
 

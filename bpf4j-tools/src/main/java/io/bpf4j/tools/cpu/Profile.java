@@ -114,6 +114,6 @@ public final class Profile extends Tool {
 
     /** Seconds as bcc prints them: "5", or "0.5". */
     static String fmt(Duration d) {
-        return java.math.BigDecimal.valueOf(d.toNanos(), 9).stripTrailingZeros().toPlainString();
+        return io.bpf4j.tools.OptionTypes.Seconds.format(d);
     }
 }
