@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -71,6 +72,8 @@ import picocli.CommandLine.Spec;
         })
 public final class Main implements Runnable {
 
+    private static final AtomicBoolean OUT_OF_MEMORY = new AtomicBoolean();
+
     /** Printed by {@code --version} when the classes do not come from the built jar (e.g. an IDE run). */
     static final String DEV_VERSION = "dev (not run from the bpf4j-cli jar)";
 
@@ -90,10 +93,39 @@ public final class Main implements Runnable {
         CommandLine cl = commandLine(debug, args.length > 0 ? args[0] : null);
         PrintWriter out = stdout();
         cl.setOut(out);
-        int exit = cl.execute(args);
+        // a tool's own threads (stack naming, readers) fail as the main thread does: one line, not a stack trace
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+            if (e instanceof OutOfMemoryError) {
+                outOfMemory(e, debug);
+                return;
+            }
+            System.err.println("bpf4j: thread " + t.getName() + " failed: " + ErrorHandler.message(e)
+                    + (debug ? "" : " (BPF4J_DEBUG=1 shows where)"));
+            if (debug) e.printStackTrace();
+        });
+        int exit;
+        try {
+            exit = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            outOfMemory(e, debug);
+            return;
+        }
         // a command whose reader went away (`| head`) and that did not say so itself
         if (exit == 0 && out.checkError()) exit = Tool.EXIT_OUTPUT_CLOSED;
         System.exit(exit);
+    }
+
+    /**
+     * Out of Java heap, in any thread: says how to raise the launcher's cap (a long run would otherwise grow the heap
+     * to a quarter of the machine) and exits 1. System.exit runs the shutdown hooks, which release the kernel objects.
+     */
+    private static void outOfMemory(Throwable e, boolean debug) {
+        if (OUT_OF_MEMORY.getAndSet(true)) return; // said once, by the first thread; that one exits
+        long mb = Runtime.getRuntime().maxMemory() >> 20;
+        System.err.println("bpf4j: out of Java heap (at most " + mb + " MB); give the JVM more, e.g. "
+                + "BPF4J_JAVA_OPTS=-Xmx1g");
+        if (debug) e.printStackTrace();
+        System.exit(1);
     }
 
     /**

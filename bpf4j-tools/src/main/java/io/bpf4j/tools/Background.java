@@ -26,8 +26,9 @@ import java.util.function.Supplier;
  * <p>{@link #prepare} starts the thread, which waits; {@link #quiet} then tells the tool's BPF programs (built with
  * {@code BPF4J_QUIET}) to leave the thread's own events out, before they are attached: its work is not what the tool
  * measures, and each of its stacks named would bring more to name. {@link #begin()} — after attaching, so that
- * start-up is not delayed — runs a round at once and then every {@code period}. {@link #close()} stops it before the
- * tool reads its maps for the last time. A round reads BPF maps only through {@link #read}, which {@link #close()}
+ * start-up is not delayed — runs a round at once and then every {@code period}, or less often when rounds take
+ * long (the thread uses at most a tenth of a CPU). {@link #close()} stops it before the tool reads its maps for the
+ * last time. A round reads BPF maps only through {@link #read}, which {@link #close()}
  * waits for, so no map is read after it returns and the tool may close its object; a round still naming frames goes
  * on alongside the tool's own last pass (the symbol caches are shared and thread-safe) and ends at its next
  * {@link #running()} check. The thread is never interrupted: an interrupt would abort a symbol file being read, which
@@ -43,6 +44,9 @@ public final class Background implements AutoCloseable {
         /** Does one round; should check {@link Background#running()} between steps. */
         void run(Background background) throws Exception;
     }
+
+    /** The wait after a round is at least this many times the round's own duration. */
+    private static final long LOAD_FACTOR = 9;
 
     private final CountDownLatch ready = new CountDownLatch(1);
     private final CountDownLatch go = new CountDownLatch(1);
@@ -60,13 +64,18 @@ public final class Background implements AutoCloseable {
                 go.await();
                 if (!running) return;
                 warmUp();
+                long wait;
                 do {
+                    long start = System.nanoTime();
                     try {
                         round.run(this);
                     } catch (Exception e) {
                         // best effort: the tool's own last pass does what this could not, and reports the errors
                     }
-                } while (running && !stop.await(period.toMillis(), TimeUnit.MILLISECONDS));
+                    // at most a tenth of a CPU: a round that reads a full map of stacks on a busy machine takes
+                    // longer, and rounds back to back would cost more than naming everything at the end
+                    wait = Math.max(period.toNanos(), LOAD_FACTOR * (System.nanoTime() - start));
+                } while (running && !stop.await(wait, TimeUnit.NANOSECONDS));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -34,6 +34,8 @@ public final class KernelSymbols {
 
     private final long[] addresses;
     private final String[] names;
+    /** When reading /proc/kallsyms began (System.nanoTime); set before the instance is shared. */
+    private long readAt = System.nanoTime();
     private final String[] modules;
     // by name, made on first use: resolving stacks, the common use, needs only the arrays
     private volatile Map<String, Long> byName;
@@ -76,10 +78,26 @@ public final class KernelSymbols {
         return k;
     }
 
+    /**
+     * As {@link #load()}, but read no earlier than {@code notBefore} (a {@link System#nanoTime()}): BPF programs
+     * come and go, and a program loaded after the shared copy was read has no name in it — its frames would take the
+     * name of whatever precedes them (a BPF dispatcher, say).
+     */
+    public static KernelSymbols load(long notBefore) {
+        KernelSymbols k = load();
+        if (k.readAt - notBefore >= 0) return k;
+        synchronized (KernelSymbols.class) {
+            k = shared;
+            return k.readAt - notBefore >= 0 ? k : reload();
+        }
+    }
+
     /** Reads /proc/kallsyms afresh (and makes it the instance {@link #load()} returns). */
     public static KernelSymbols reload() {
+        long start = System.nanoTime();
         try (Reader r = Files.newBufferedReader(KALLSYMS, StandardCharsets.ISO_8859_1)) {
             KernelSymbols k = parse(r, KALLSYMS.toString());
+            k.readAt = start;
             shared = k;
             return k;
         } catch (IOException e) {

@@ -30,15 +30,19 @@ public final class Symbolizer {
     private final Map<FileKey, ElfSymbols> elfFiles = new ConcurrentHashMap<>();
     private final Map<Long, CachedPerfMap> perfMaps = new ConcurrentHashMap<>();
     private volatile KernelSymbols kernel;
+    private final long created = System.nanoTime();
 
     /** A symbolizer with empty caches. */
     public Symbolizer() {
     }
 
-    /** The kernel's symbols (read on first use). */
+    /**
+     * The kernel's symbols, read on first use, and no earlier than this symbolizer was made: so the BPF programs
+     * loaded before it (a tool's own, whose frames lead its stacks) have their names.
+     */
     public KernelSymbols kernelSymbols() {
         KernelSymbols k = kernel;
-        if (k == null) kernel = k = KernelSymbols.load();
+        if (k == null) kernel = k = KernelSymbols.load(created);
         return k;
     }
 

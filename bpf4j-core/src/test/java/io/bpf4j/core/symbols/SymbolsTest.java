@@ -1,5 +1,10 @@
 package io.bpf4j.core.symbols;
 
+import io.bpf4j.core.Program;
+import io.bpf4j.core.ProgramSpec;
+import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.asm.Assembler;
+import io.bpf4j.core.asm.Register;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +20,20 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Kernel, ELF and JIT symbol resolution. */
 class SymbolsTest {
+    @Test
+    void aSymbolizerNamesTheBpfProgramsLoadedBeforeIt() {
+        KernelSymbols before = KernelSymbols.load(); // the process-wide copy, read before the program exists
+        Assembler asm = new Assembler().mov64(Register.R0, 2).exit();
+        try (Program p = Program.load(ProgramSpec.of("b4jsymtest", ProgramType.XDP, asm.build()))) {
+            // the kernel names a JITed program bpf_prog_<tag>_<name>
+            String name = "bpf_prog_" + p.info().tag() + "_b4jsymtest";
+            assertThat(before.contains(name)).as("the shared copy predates the program").isFalse();
+            KernelSymbols k = new Symbolizer().kernelSymbols();
+            assertThat(k.contains(name)).as(name + " in the symbols a new symbolizer uses").isTrue();
+            assertThat(k.symbol(k.address(name).orElseThrow())).hasValue(name);
+        }
+    }
+
     @Test
     void perfMapParsesAndResolvesFromAFileTheTestWrites(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("perf-4242.map"), """
