@@ -177,6 +177,22 @@ public final class PerfBuffer implements AutoCloseable {
         return n;
     }
 
+    /** How many CPU rings this reader has: a caller that watches them in its own epoll ({@link EventStream}). */
+    int ringCount() {
+        return rings.size();
+    }
+
+    /** The perf event fd of the {@code i}-th CPU ring, readable when the kernel signals samples. */
+    int ringFd(int i) {
+        return rings.get(i).fd();
+    }
+
+    /** Handles what the {@code i}-th CPU ring holds now, without waiting; returns how many samples. */
+    int consume(int i) {
+        checkOpen();
+        return read(rings.get(i));
+    }
+
     private int read(PerfRing ring) {
         long before = sampleCount;
         ring.read(sink);
