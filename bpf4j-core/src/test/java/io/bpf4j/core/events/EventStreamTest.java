@@ -6,6 +6,7 @@ import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.MapSpec;
 import io.bpf4j.core.MapType;
 import io.bpf4j.core.ObjectSpec;
+import io.bpf4j.core.Program;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.elf.Fixtures;
@@ -163,6 +164,27 @@ class EventStreamTest {
             stream.stop();
             assertThat(stream.start(Duration.ofDays(1))).as("stopped before it started").isTrue();
         }
+    }
+
+    @Test
+    void oneStreamReadsSeveralRingsEachToItsAction() {
+        List<Long> first = new ArrayList<>(), second = new ArrayList<>();
+        try (BpfMap seq = RingBufferTest.sequence();
+             BpfMap a = BpfMap.create(MapSpec.ringBuffer("rb_a", PAGE));
+             BpfMap b = BpfMap.create(MapSpec.ringBuffer("rb_b", 4 * PAGE));
+             Program both = RingBufferTest.outputProgram(seq, a, b);
+             Program onlyB = RingBufferTest.outputProgram(seq, b);
+             EventStream stream = new EventStream()) {
+            stream.onRecord(a, (cpu, r) -> first.add(RingBufferTest.check(r)))
+                    .onRecord(b, (cpu, r) -> second.add(RingBufferTest.check(r)));
+            RingBufferTest.run(both, 100);
+            stream.drain();
+            RingBufferTest.run(onlyB, 7);
+            stream.drain();
+        }
+        assertThat(first).hasSize(100);
+        assertThat(second).hasSize(107);
+        assertThat(second.subList(0, 100)).isEqualTo(first);
     }
 
     @Test
