@@ -49,7 +49,8 @@ import java.util.function.Consumer;
  * buffers still hold. A stop is final: a later start returns at once.
  *
  * <p>{@link #close()} unmaps the buffers and closes the perf events, the epoll instance and its own fds; the maps
- * stay open — close them after the stream, or declare the stream first in try-with-resources so it closes last.
+ * stay open. With {@link #stopOnSignal()}, declare the stream first in try-with-resources: it closes last, and the
+ * JVM's exit waits for it, so everything else has been released by then too.
  */
 public final class EventStream implements AutoCloseable {
     /** How long the JVM's exit waits for {@link #close()} after a signal stopped the stream. */
