@@ -141,7 +141,7 @@ public final class RunCommand implements Callable<Integer> {
                     events.stop();
                 }
             });
-            events.onFlush(TICK, recorder::tick);
+            if (!recorder.isEmpty()) events.onFlush(TICK, recorder::tick);
             err.println("bpf4j run: " + links.size() + " program(s) attached, " + rings + " ring buffer(s), "
                     + perfBuffers + " perf buffer(s); "
                     + (duration == null ? "Ctrl-C to stop" : "for " + seconds(duration) + " s"));
