@@ -157,6 +157,22 @@ class EventStreamTest {
     }
 
     @Test
+    void closeFromAnActionEndsStartAndReleasesTheStream() {
+        try (BpfObject obj = BpfObject.load(spec)) {
+            EventStream stream = new EventStream();
+            int[] seen = new int[1];
+            stream.onRecord(obj.map("ring"), (cpu, rec) -> {
+                seen[0]++;
+                stream.close(); // on the stream's own thread: released when start() returns
+            });
+            emit(obj, 3);
+            stream.start();
+            assertThat(seen[0]).as("what the buffer held is still delivered").isEqualTo(3);
+            assertThatThrownBy(stream::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        }
+    }
+
+    @Test
     void aDurationEndsItAndAStopIsFinal() {
         try (BpfObject obj = BpfObject.load(spec); EventStream stream = new EventStream()) {
             stream.onRecord(obj.map("ring"), (cpu, rec) -> { });
