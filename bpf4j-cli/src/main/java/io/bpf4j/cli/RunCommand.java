@@ -72,9 +72,6 @@ public final class RunCommand implements Callable<Integer> {
                     + "ctf:DIR, perfetto:FILE.json, jfr:FILE.jfr, json:FILE.")
     List<String> outputs = new ArrayList<>();
 
-    // How often the sinks may print their progress line (they print it every few seconds).
-    private static final Duration TICK = Duration.ofSeconds(1);
-
     private volatile EventStream stream;
     private volatile boolean stopRequested;
     private boolean outputClosed;
@@ -141,7 +138,7 @@ public final class RunCommand implements Callable<Integer> {
                     events.stop();
                 }
             });
-            if (!recorder.isEmpty()) events.onFlush(TICK, recorder::tick);
+            if (!recorder.isEmpty()) events.onFlush(Recorder.TICK, recorder::tick);
             err.println("bpf4j run: " + links.size() + " program(s) attached, " + rings + " ring buffer(s), "
                     + perfBuffers + " perf buffer(s); "
                     + (duration == null ? "Ctrl-C to stop" : "for " + seconds(duration) + " s"));

@@ -51,8 +51,6 @@ public final class ToolSession implements AutoCloseable {
     static final String OBJECTS = "/io/bpf4j/tools/bpf/";
     // How often watched things (a process, an interface) are looked at.
     private static final long WATCH_MS = 200;
-    // How often the sinks may print their progress line (they print it every few seconds).
-    private static final Duration TICK = Duration.ofSeconds(1);
 
     private final String tool;
     private final PrintWriter out;
@@ -90,7 +88,7 @@ public final class ToolSession implements AutoCloseable {
         stream.onFlush(() -> {
             if (!flushed()) stream.stop();
         });
-        if (!recorder.isEmpty()) stream.onFlush(TICK, recorder::tick);
+        if (!recorder.isEmpty()) stream.onFlush(Recorder.TICK, recorder::tick);
     }
 
     /** Whether the tool prints JSON lines ({@code --json}). */
