@@ -259,7 +259,7 @@ public final class EventStream implements AutoCloseable {
 
     /**
      * Calls {@code action} every {@code interval} while the stream runs, the first time one interval after it
-     * starts; before it runs, every record and loss pending is delivered, so the action sees all that happened
+     * starts (or, when an action adds it, after this call); before it runs, every record and loss pending is delivered, so the action sees all that happened
      * until then (e.g. it prints per-interval totals). Late runs do not shift the schedule.
      */
     public EventStream onFlush(Duration interval, Runnable action) {
@@ -267,7 +267,9 @@ public final class EventStream implements AutoCloseable {
             throw new IllegalArgumentException("a flush interval must be positive, not " + interval);
         }
         checkModifiable();
-        flushes.add(new Flush(Objects.requireNonNull(action), interval.toNanos()));
+        Flush f = new Flush(Objects.requireNonNull(action), interval.toNanos());
+        f.next = System.nanoTime() + f.interval; // added by an action: one interval from now (start() resets it)
+        flushes.add(f);
         return this;
     }
 
