@@ -3,7 +3,6 @@ package io.bpf4j.cli;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.Json;
 import io.bpf4j.output.Recorder;
-import io.bpf4j.output.TraceEvent;
 import io.bpf4j.output.TraceInfo;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
@@ -14,10 +13,8 @@ import io.bpf4j.core.ObjectSpec;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfType;
 import io.bpf4j.core.events.BtfRecord;
-import io.bpf4j.core.events.PerfBuffer;
+import io.bpf4j.core.events.EventStream;
 import io.bpf4j.core.events.RecordDecoder;
-import io.bpf4j.core.events.RingBuffer;
-import io.bpf4j.core.events.RingBufferPoller;
 import io.bpf4j.core.link.AutoAttach;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.tools.OptionTypes;
@@ -33,7 +30,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -41,8 +37,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code bpf4j run OBJECT}: the generic runner. Loads a BPF object, sets its {@code const volatile} globals,
@@ -78,8 +72,9 @@ public final class RunCommand implements Callable<Integer> {
                     + "ctf:DIR, perfetto:FILE.json, jfr:FILE.jfr, json:FILE.")
     List<String> outputs = new ArrayList<>();
 
-    private final CountDownLatch stop = new CountDownLatch(1);
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile EventStream stream;
+    private volatile boolean stopRequested;
+    private boolean outputClosed;
 
     /**
      * Ends the run as Ctrl-C does: it reads the events already recorded, prints its maps, detaches and returns —
@@ -87,7 +82,9 @@ public final class RunCommand implements Callable<Integer> {
      * on stderr). Safe from any thread, at any time.
      */
     public void stop() {
-        stop.countDown();
+        stopRequested = true;
+        EventStream s = stream;
+        if (s != null) s.stop();
     }
 
     @Override
@@ -96,21 +93,16 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ObjectSpec objectSpec = ObjectCommand.withSets(ObjectSpec.read(object), set, spec.commandLine());
         Btf btf = Btf.parse(objectSpec.btf());
-        // Ctrl-C and SIGTERM run shutdown hooks: ask the loop to stop and wait until everything is detached.
-        Thread hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-        }, "bpf4j-run-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         List<Link> links = new ArrayList<>();
-        List<PerfBuffer> perfBuffers = new ArrayList<>();
-        long events = 0;
-        try (Recorder recorder = Recorder.open("bpf4j run", outputs, err);
-             BpfObject obj = BpfObject.load(objectSpec); RingBufferPoller poller = new RingBufferPoller()) {
+        // the stream first, so it closes last: Ctrl-C and SIGTERM stop it, and the JVM waits until it is closed
+        try (EventStream events = new EventStream().stopOnSignal();
+             Recorder recorder = Recorder.open("bpf4j run", outputs, err);
+             BpfObject obj = BpfObject.load(objectSpec);
+             AutoCloseable detach = () -> links.reversed().forEach(Link::close)) {
+            stream = events;
+            // a stop() before the stream existed ends it at once (both fields are volatile: one of the two threads
+            // sees the other's write)
+            if (stopRequested) events.stop();
             for (ObjectProgram p : objectSpec.programs()) {
                 if (!obj.programs().containsKey(p.name())) continue;
                 Optional<Link> link = AutoAttach.attach(obj, p);
@@ -125,69 +117,41 @@ public final class RunCommand implements Callable<Integer> {
                             + " does not say it: declare a global pointer to the event struct, as libbpf-tools do "
                             + "(const struct event *unused_event;)");
                 }
-                Instant now = Instant.now();
-                recorder.open(new TraceInfo(object.getFileName().toString(), List.of(type.get()), hostname(),
-                        now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime(),
-                        Runtime.getRuntime().availableProcessors()));
+                recorder.open(TraceInfo.now(object.getFileName().toString(), List.of(type.get())));
             }
             EventPrinter printer = new EventPrinter(out, json, quiet, recorder, type.orElse(null));
-            List<RingBuffer> rings = new ArrayList<>();
+            int rings = 0, perfBuffers = 0;
             for (ObjectMap m : objectSpec.maps()) {
-                if (m.spec().type() != MapType.RINGBUF) continue;
-                rings.add(poller.add(obj.map(m.name()), rec -> printer.print(m.name(), decoder, -1, rec)));
+                MapType t = m.spec().type();
+                if (t != MapType.RINGBUF && t != MapType.PERF_EVENT_ARRAY) continue;
+                events.onRecord(obj.map(m.name()), (cpu, rec) -> printer.print(m.name(), decoder, cpu, rec));
+                if (t == MapType.RINGBUF) rings++;
+                else perfBuffers++;
             }
-            for (ObjectMap m : objectSpec.maps()) {
-                if (m.spec().type() != MapType.PERF_EVENT_ARRAY) continue;
-                perfBuffers.add(PerfBuffer.open(obj.map(m.name()), new PerfBuffer.Handler() {
-                    @Override
-                    public void onSample(int cpu, MemorySegment data) {
-                        printer.print(m.name(), decoder, cpu, data);
-                    }
-
-                    @Override
-                    public void onLost(int cpu, long count) {
-                        if (recorder.isOpen()) recorder.lost(cpu, count);
-                    }
-                }));
-            }
-            err.println("bpf4j run: " + links.size() + " program(s) attached, " + rings.size()
-                    + " ring buffer(s), " + perfBuffers.size() + " perf buffer(s); "
+            events.onLost(loss -> {
+                if (recorder.isOpen()) recorder.lost(loss.cpu(), loss.count());
+            });
+            // out.checkError() flushes, and tells when stdout's reader went away (`| head`): then stop, as tools do
+            events.onFlush(() -> {
+                if (out.checkError()) {
+                    outputClosed = true;
+                    events.stop();
+                }
+            });
+            if (!recorder.isEmpty()) events.onFlush(Recorder.TICK, recorder::tick);
+            err.println("bpf4j run: " + links.size() + " program(s) attached, " + rings + " ring buffer(s), "
+                    + perfBuffers + " perf buffer(s); "
                     + (duration == null ? "Ctrl-C to stop" : "for " + seconds(duration) + " s"));
             err.flush();
-            long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
-            // Ring buffers share one epoll; perf buffers are drained between its waits (a short wait when there
-            // are any, so their events are not held back).
-            long wait = perfBuffers.isEmpty() ? 100 : 20;
-            // out.checkError() flushes, and tells when stdout's reader went away (`| head`): then stop, as tools do
-            boolean outputClosed = false;
-            while (stop.getCount() > 0 && System.nanoTime() < deadline && !(outputClosed = out.checkError())) {
-                poller.poll(Duration.ofMillis(Math.max(1, Math.min(wait, (deadline - System.nanoTime()) / 1_000_000))));
-                for (PerfBuffer pb : perfBuffers) pb.consume();
-                recorder.tick();
-            }
-            poller.consume();
-            long lost = 0;
-            for (PerfBuffer pb : perfBuffers) {
-                pb.consume();
-                lost += pb.lostCount();
-            }
-            events = printer.count();
+            if (duration == null) events.start();
+            else events.start(duration);
             for (Link l : links) l.close();
             links.clear();
             printMaps(obj, objectSpec, btf, out);
             out.flush();
-            err.println("bpf4j run: " + events + " event(s)" + (perfBuffers.isEmpty() ? "" : ", " + lost
-                    + " lost by perf buffers") + "; detached");
+            err.println("bpf4j run: " + printer.count() + " event(s)" + (perfBuffers == 0 ? "" : ", "
+                    + events.lostCount() + " lost by perf buffers") + "; detached");
             return outputClosed || out.checkError() ? Tool.EXIT_OUTPUT_CLOSED : 0;
-        } finally {
-            for (Link l : links) l.close();
-            for (PerfBuffer pb : perfBuffers) pb.close();
-            stopped.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the JVM is exiting because of a signal: the hook is running and waits for us
-            }
         }
     }
 
@@ -210,14 +174,6 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         return Optional.empty();
-    }
-
-    private static String hostname() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            return "localhost";
-        }
     }
 
     private void printMaps(BpfObject obj, ObjectSpec objectSpec, Btf btf, PrintWriter out) {
@@ -274,10 +230,7 @@ public final class RunCommand implements Callable<Integer> {
         void print(String ring, Optional<RecordDecoder> decoder, int cpu, MemorySegment rec) {
             count++;
             if (recorder.isOpen() && decoder.isPresent() && rec.byteSize() >= decoder.get().size()) {
-                BtfRecord r = decoder.get().decode(rec);
-                long ts = type.timestampField() != null ? r.getLong(type.timestampField()) : System.nanoTime();
-                int c = type.cpuField() != null ? (int) r.getLong(type.cpuField()) : cpu;
-                recorder.event(new TraceEvent(type, ts, c, r, rec));
+                recorder.event(type.event(decoder.get().decode(rec), rec, cpu));
             }
             if (quiet) return;
             if (decoder.isEmpty() || rec.byteSize() < decoder.get().size()) {

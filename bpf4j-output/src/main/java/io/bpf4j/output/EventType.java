@@ -2,8 +2,10 @@ package io.bpf4j.output;
 
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfType;
+import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.core.events.RecordDecoder;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +71,16 @@ public record EventType(String name, Btf btf, int typeId, String timestampField,
     /** A decoder for the struct (decoders are immutable: make one and keep it). */
     public RecordDecoder decoder() {
         return RecordDecoder.forType(btf, typeId);
+    }
+
+    /**
+     * The event {@code record} (decoded from {@code raw}) of this type, timed by its timestamp field, else now, and
+     * placed on the CPU its CPU field names, else {@code cpu} (the perf buffer's CPU, or -1).
+     */
+    public TraceEvent event(BtfRecord record, MemorySegment raw, int cpu) {
+        long ts = timestampField != null ? record.getLong(timestampField) : System.nanoTime();
+        int c = cpuField != null ? (int) record.getLong(cpuField) : cpu;
+        return new TraceEvent(this, ts, c, record, raw);
     }
 
     /** The duration field, when the event is a slice. */

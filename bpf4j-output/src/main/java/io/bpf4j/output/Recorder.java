@@ -5,6 +5,7 @@ import io.bpf4j.core.IoErrors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,6 +17,8 @@ import java.util.List;
  */
 public final class Recorder implements AutoCloseable {
     static final int PROGRESS_SECONDS = 10;
+    /** How often to call {@link #tick()}: often enough for a progress line to come about on time. */
+    public static final Duration TICK = Duration.ofSeconds(1);
 
     private final List<String> specs;
     private final List<Sink> sinks;

@@ -1,5 +1,8 @@
 package io.bpf4j.output;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -16,5 +19,18 @@ public record TraceInfo(String tool, List<EventType> eventTypes, String hostname
                         int cpus) {
     public TraceInfo {
         eventTypes = List.copyOf(eventTypes);
+    }
+
+    /** What {@code tool} records now, on this machine: its hostname, the clocks' offset and CPU count. */
+    public static TraceInfo now(String tool, List<EventType> eventTypes) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "localhost"; // no name resolves: the trace is still readable
+        }
+        Instant now = Instant.now();
+        long offset = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
+        return new TraceInfo(tool, eventTypes, host, offset, Runtime.getRuntime().availableProcessors());
     }
 }

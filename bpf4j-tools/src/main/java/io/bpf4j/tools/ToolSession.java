@@ -7,9 +7,8 @@ import io.bpf4j.core.ObjectMap;
 import io.bpf4j.core.ObjectProgram;
 import io.bpf4j.core.ObjectSpec;
 import io.bpf4j.core.btf.Btf;
-import io.bpf4j.core.events.PerfBuffer;
+import io.bpf4j.core.events.EventStream;
 import io.bpf4j.core.events.RecordDecoder;
-import io.bpf4j.core.events.RingBufferPoller;
 import io.bpf4j.core.link.AutoAttach;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.symbols.Symbolizer;
@@ -26,37 +25,30 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.net.InetAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * One run of a tool: its BPF object (from the tools jar), its links, its event readers and its sinks, and the
- * loop that waits for events until a duration, an interval count or a signal ends it. Everything it opens is
- * closed by {@link #close()}, which the shutdown hook it installs waits for on Ctrl-C and SIGTERM.
+ * One run of a tool: its BPF object (from the tools jar), its links, its {@link EventStream} and its sinks. The
+ * stream reads the events until a duration, an interval count or a signal ends it; everything the session opens
+ * is closed by {@link #close()}, which the JVM's exit waits for on Ctrl-C and SIGTERM ({@link
+ * EventStream#stopOnSignal()}).
  *
  * <p>The order of calls: {@link #object(String)}; {@link #set}, {@link #autoload} (before load); {@link #load()};
  * {@link #attach(String)} or {@link #attachAll()}; {@link #onEvents} for each ring or perf buffer;
  * {@link #loop}; then the tool prints its aggregates ({@link #histogram}, {@link #stacks}) and returns.
  * Lost events — ring-buffer reservations that failed (counted by {@code bpf4j_reserve} in the object's
- * {@code bpf4j_lost} map) and perf-buffer samples the kernel dropped — are reported on stderr at close and sent
- * to the sinks.
+ * {@code bpf4j_lost} map, the stream's {@link EventStream#lossCounter loss counter}) and perf-buffer samples the
+ * kernel dropped — are sent to the sinks as the stream reports them, and their total is printed on stderr at close.
  */
 public final class ToolSession implements AutoCloseable {
     /** Where the tools' compiled BPF objects are in the jar. */
     static final String OBJECTS = "/io/bpf4j/tools/bpf/";
-    // How long one wait for events lasts: a signal ends the loop at the next wake-up, and tools must exit in 0.1 s.
-    private static final long POLL_MS = 25;
     // How often watched things (a process, an interface) are looked at.
     private static final long WATCH_MS = 200;
 
@@ -66,18 +58,12 @@ public final class ToolSession implements AutoCloseable {
     private final Recorder recorder;
     private final boolean json;
     private final List<Link> links = new ArrayList<>();
-    private final List<PerfBuffer> perfBuffers = new ArrayList<>();
     private final List<EventType> eventTypes = new ArrayList<>();
-    private final CountDownLatch stop = new CountDownLatch(1);
-    private final CountDownLatch closed = new CountDownLatch(1);
-    private final Thread hook;
+    private final EventStream stream = new EventStream().stopOnSignal();
     private ObjectSpec spec;
     private Btf btf;
     private BpfObject object;
-    private RingBufferPoller poller;
     private Symbolizer symbolizer;
-    private long events;
-    private long[] lostReported = new long[0];
     private int ringBufferBytes;
     private Runnable onAttached;
     private final List<Supplier<String>> watches = new ArrayList<>();
@@ -94,16 +80,15 @@ public final class ToolSession implements AutoCloseable {
         this.err = err;
         this.recorder = Objects.requireNonNull(recorder);
         this.json = json;
-        // Ctrl-C and SIGTERM run shutdown hooks: end the loop, and hold the JVM until everything is detached.
-        this.hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                closed.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "bpf4j-" + tool + "-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        stream.onLost(loss -> {
+            openSinks(); // a loss may come before the first event: the recording starts with it then
+            recorder.lost(loss.cpu(), loss.count());
+        });
+        // what one wake-up printed goes out at once, and a reader that went away ends the tool
+        stream.onFlush(() -> {
+            if (!flushed()) stream.stop();
+        });
+        if (!recorder.isEmpty()) stream.onFlush(Recorder.TICK, recorder::tick);
     }
 
     /** Whether the tool prints JSON lines ({@code --json}). */
@@ -201,6 +186,7 @@ public final class ToolSession implements AutoCloseable {
     /** Loads the object into the kernel (programs marked not to load are left out). */
     public BpfObject load() {
         object = BpfObject.load(requireSpec());
+        if (object.maps().containsKey("bpf4j_lost")) stream.lossCounter(object.map("bpf4j_lost"));
         return object;
     }
 
@@ -258,45 +244,18 @@ public final class ToolSession implements AutoCloseable {
      * a warning.
      */
     public void onEvents(String map, EventType type, Consumer<TraceEvent> handler) {
-        BpfMap m = map(map);
         RecordDecoder decoder = type.decoder();
-        if (m.type() == MapType.RINGBUF) {
-            if (poller == null) poller = new RingBufferPoller();
-            poller.add(m, rec -> deliver(type, decoder, -1, rec, handler));
-        } else if (m.type() == MapType.PERF_EVENT_ARRAY) {
-            perfBuffers.add(PerfBuffer.open(m, new PerfBuffer.Handler() {
-                @Override
-                public void onSample(int cpu, MemorySegment data) {
-                    deliver(type, decoder, cpu, data, handler);
-                }
-
-                @Override
-                public void onLost(int cpu, long count) {
-                    openSinks();
-                    recorder.lost(cpu, count);
-                }
-            }));
-        } else {
-            throw new IllegalArgumentException("map '" + map + "' is a " + m.type() + ", not a ring buffer or "
-                    + "perf event array");
-        }
-    }
-
-    private void deliver(EventType type, RecordDecoder decoder, int cpu, MemorySegment rec,
-                         Consumer<TraceEvent> handler) {
-        if (rec.byteSize() < decoder.size()) {
-            err.println(tool + ": skipping a " + rec.byteSize() + "-byte record shorter than struct "
-                    + type.name() + " (" + decoder.size() + " bytes)");
-            return;
-        }
-        openSinks();
-        var record = decoder.decode(rec);
-        long ts = type.timestampField() != null ? record.getLong(type.timestampField()) : System.nanoTime();
-        int c = type.cpuField() != null ? (int) record.getLong(type.cpuField()) : cpu;
-        TraceEvent e = new TraceEvent(type, ts, c, record, rec);
-        events++;
-        recorder.event(e);
-        handler.accept(e);
+        stream.onRecord(map(map), (cpu, rec) -> {
+            if (rec.byteSize() < decoder.size()) {
+                err.println(tool + ": skipping a " + rec.byteSize() + "-byte record shorter than struct "
+                        + type.name() + " (" + decoder.size() + " bytes)");
+                return;
+            }
+            openSinks();
+            TraceEvent e = type.event(decoder.decode(rec), rec, cpu);
+            recorder.event(e);
+            handler.accept(e);
+        });
     }
 
     /**
@@ -305,11 +264,6 @@ public final class ToolSession implements AutoCloseable {
      */
     public void onAttached(Runnable listener) {
         onAttached = listener;
-    }
-
-    /** Events delivered so far. */
-    public long events() {
-        return events;
     }
 
     /**
@@ -357,103 +311,44 @@ public final class ToolSession implements AutoCloseable {
             onAttached = null;
             attached.run();
         }
-        long now = System.nanoTime();
-        long deadline = duration == null ? Long.MAX_VALUE : now + duration.toNanos();
-        long next = interval == null ? Long.MAX_VALUE : now + interval.toNanos();
-        int intervals = 0;
-        long nextWatch = now + TimeUnit.MILLISECONDS.toNanos(WATCH_MS);
-        while (stop.getCount() > 0 && flushed()) {
-            now = System.nanoTime();
-            if (now >= deadline) break;
-            if (!watches.isEmpty() && now >= nextWatch) {
-                nextWatch = now + TimeUnit.MILLISECONDS.toNanos(WATCH_MS);
-                if (watchedGone()) break;
+        boolean[] counted = new boolean[1];
+        int[] intervals = new int[1];
+        Runnable everyInterval = () -> {
+            if (onInterval != null) onInterval.run();
+            if (!flushed()) {
+                stream.stop();
+            } else if (count != null && ++intervals[0] >= count) {
+                counted[0] = true;
+                stream.stop();
             }
-            if (now >= next) {
-                drain();
-                if (onInterval != null) onInterval.run();
-                if (!flushed()) break;
-                intervals++;
-                if (count != null && intervals >= count) break;
-                next += interval.toNanos();
-                continue;
-            }
-            long waitMs = Math.max(1, Math.min(POLL_MS, Math.min(deadline, next) / 1_000_000 - now / 1_000_000));
-            if (perfBuffers.isEmpty() && poller != null) {
-                poller.poll(Duration.ofMillis(waitMs));
-            } else if (poller != null) {
-                poller.poll(Duration.ofMillis(Math.min(waitMs, 20)));
-                for (PerfBuffer pb : perfBuffers) pb.consume();
-            } else if (!perfBuffers.isEmpty()) {
-                perfBuffers.getFirst().poll(Duration.ofMillis(Math.min(waitMs, 20)));
-                for (PerfBuffer pb : perfBuffers) pb.consume();
-            } else {
-                try {
-                    if (stop.await(waitMs, TimeUnit.MILLISECONDS)) break;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
+        };
+        Runnable watching = () -> {
+            for (Supplier<String> w : watches) {
+                ended = w.get();
+                if (ended != null) {
+                    stream.stop();
+                    return;
                 }
             }
-            if (!flushed()) break;
-            recorder.tick();
+        };
+        if (interval != null) stream.onFlush(interval, everyInterval);
+        if (!watches.isEmpty()) stream.onFlush(Duration.ofMillis(WATCH_MS), watching);
+        try {
+            if (!flushed()) stream.stop();
+            if (duration == null) stream.start();
+            else stream.start(duration);
+        } finally {
+            stream.remove(everyInterval);
+            stream.remove(watching);
         }
-        drain();
         flushed();
-        return stop.getCount() == 0 || outputClosed || ended != null;
-    }
-
-    private boolean watchedGone() {
-        for (Supplier<String> w : watches) {
-            String why = w.get();
-            if (why != null) {
-                ended = why;
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Reads whatever events are pending. */
-    public void drain() {
-        if (poller != null) poller.consume();
-        for (PerfBuffer pb : perfBuffers) pb.consume();
-        reportLost();
+        // the interval count stops the stream too, but is no signal: the tool has printed its last interval
+        return (stream.isStopped() && !counted[0]) || outputClosed || ended != null;
     }
 
     /** Ends the loop (as a signal does). */
     public void stop() {
-        stop.countDown();
-    }
-
-    /** Events lost so far: failed ring-buffer reservations plus perf-buffer losses. */
-    public long lost() {
-        long n = 0;
-        for (PerfBuffer pb : perfBuffers) n += pb.lostCount();
-        return n + ringLost().stream().mapToLong(Long::longValue).sum();
-    }
-
-    /** Per-CPU failed reservations from the object's {@code bpf4j_lost} map (empty when it has none). */
-    private List<Long> ringLost() {
-        if (object == null || !object.maps().containsKey("bpf4j_lost")) return List.of();
-        byte[] key = new byte[4];
-        return object.map("bpf4j_lost").lookupPerCpu(key).orElse(List.of()).stream()
-                .map(v -> MemorySegment.ofArray(v).get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).toList();
-    }
-
-    private void reportLost() {
-        List<Long> perCpu = ringLost();
-        if (lostReported.length < perCpu.size()) lostReported = java.util.Arrays.copyOf(lostReported, perCpu.size());
-        // The sinks learn of ring-buffer losses per CPU as the counters grow.
-        for (int cpu = 0; cpu < perCpu.size(); cpu++) {
-            long n = perCpu.get(cpu) - lostReported[cpu];
-            if (n > 0) {
-                // a loss may come before the first event: the recording starts with it then
-                openSinks();
-                recorder.lost(cpu, n);
-            }
-            lostReported[cpu] = perCpu.get(cpu);
-        }
+        stream.stop();
     }
 
     /** Prints {@code h} (bcc's text, or a JSON line) and sends it to the sinks. */
@@ -491,16 +386,7 @@ public final class ToolSession implements AutoCloseable {
 
     private void openSinks() {
         if (recorder.isOpen() || recorder.isEmpty()) return;
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            host = "localhost";
-        }
-        Instant now = Instant.now();
-        long offset = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
-        TraceInfo info = new TraceInfo(tool, eventTypes, host, offset, Runtime.getRuntime().availableProcessors());
-        recorder.open(info);
+        recorder.open(TraceInfo.now(tool, eventTypes));
     }
 
     /**
@@ -520,19 +406,19 @@ public final class ToolSession implements AutoCloseable {
             }
             links.clear();
             if (object != null) {
-                drain();
-                // what the sinks were told, not a fresh read: a program still running as its link went away
-                // may count one more, and the summary and the trace must agree
-                long lost = java.util.Arrays.stream(lostReported).sum();
-                for (PerfBuffer pb : perfBuffers) lost += pb.lostCount();
-                if (lost > 0) {
-                    err.println(tool + ": " + lost + " event(s) lost (the buffer was full; the events shown are "
-                            + "incomplete)");
+                // what the sinks were told, after a last read: a program still running as its link went away may
+                // count one more, and the summary and the trace must agree
+                try {
+                    stream.drain();
+                } catch (RuntimeException e) {
+                    failure = add(failure, e);
                 }
+                if (stream.lostCount() > 0) {
+                    err.println(tool + ": " + stream.lostCount() + " event(s) lost (the buffer was full; the events "
+                            + "shown are incomplete)");
+                }
+                object.close();
             }
-            for (PerfBuffer pb : perfBuffers) pb.close();
-            if (poller != null) poller.close();
-            if (object != null) object.close();
             try {
                 recorder.close();
             } catch (UncheckedIOException e) {
@@ -541,12 +427,8 @@ public final class ToolSession implements AutoCloseable {
             flushed();
             err.flush();
         } finally {
-            closed.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // a signal is ending the JVM: the hook is running and waited for us
-            }
+            // last: a signal's shutdown hook lets the JVM go once the stream is closed
+            stream.close();
         }
         if (failure != null) throw failure;
     }

@@ -22,6 +22,7 @@ final class Epoll implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private MemorySegment events;
     private int capacity;
+    private int registered;
 
     Epoll() {
         int r = LibC.epollCreate1(LibC.EPOLL_CLOEXEC);
@@ -30,14 +31,17 @@ final class Epoll implements AutoCloseable {
         grow(4);
     }
 
-    /** Watches {@code target} for readability; {@link #ready(int)} reports {@code index} when it is. */
+    /**
+     * Watches {@code target} for readability; {@link #ready(int)} reports {@code index} when it is. Any int will
+     * do as the index: the ready list grows with the number of fds watched.
+     */
     void add(int target, int index, String what) {
         MemorySegment ev = arena.allocate(LibC.EPOLL_EVENT);
         ev.set(JAVA_INT, EVENTS, LibC.EPOLLIN);
         ev.set(JAVA_LONG.withByteAlignment(4), DATA, index);
         int r = LibC.epollCtl(fd.value(), LibC.EPOLL_CTL_ADD, target, ev);
         if (r < 0) throw new BpfException("epoll_ctl", -r, Bpf.message("epoll_ctl(ADD) of " + what, -r, null));
-        if (index >= capacity) grow(Math.max(index + 1, capacity * 2));
+        if (++registered > capacity) grow(Math.max(registered, capacity * 2));
     }
 
     private void grow(int n) {

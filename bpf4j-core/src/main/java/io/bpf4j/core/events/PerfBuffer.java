@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * Reads what BPF programs send with {@code bpf_perf_event_output} through a perf event array map
  * (BPF_MAP_TYPE_PERF_EVENT_ARRAY): one perf ring per CPU, each a PERF_COUNT_SW_BPF_OUTPUT event stored in the map
- * at its CPU's index, all watched by one epoll instance.
+ * at its CPU's index, all watched by one epoll instance when {@link #poll} waits.
  * <pre>{@code
  * try (BpfMap events = BpfMap.create(MapSpec.perfEventArray("events"));
  *      PerfBuffer perf = PerfBuffer.open(events, (cpu, sample) -> ...)) {
@@ -97,7 +97,6 @@ public final class PerfBuffer implements AutoCloseable {
     private final BpfMap map;
     private final Handler handler;
     private final List<PerfRing> rings = new ArrayList<>();
-    private final Epoll epoll = new Epoll();
     private final PerfRing.Sink sink = new PerfRing.Sink() {
         @Override
         public void sample(int cpu, MemorySegment data) {
@@ -113,6 +112,8 @@ public final class PerfBuffer implements AutoCloseable {
     };
     private long sampleCount, lostCount;
     private boolean closed;
+    /** Made by the first {@link #poll}: a reader in an {@link EventStream} is watched by the stream's. */
+    private Epoll epoll;
 
     private PerfBuffer(BpfMap map, Options options, Handler handler) {
         this.map = map;
@@ -128,7 +129,6 @@ public final class PerfBuffer implements AutoCloseable {
                 PerfRing ring = PerfRing.open(cpu, options, page, map.name());
                 rings.add(ring);
                 map.setFd(cpu, ring.fd());
-                epoll.add(ring.fd(), rings.size() - 1, "perf event of CPU " + cpu);
             }
         } catch (RuntimeException e) {
             close();
@@ -172,9 +172,39 @@ public final class PerfBuffer implements AutoCloseable {
     public int poll(Duration timeout) {
         int n = consume();
         if (n > 0) return n;
+        if (epoll == null) epoll = watchRings();
         int ready = epoll.await(RingBuffer.millis(timeout));
         for (int i = 0; i < ready; i++) n += read(rings.get(epoll.ready(i)));
         return n;
+    }
+
+    private Epoll watchRings() {
+        Epoll e = new Epoll();
+        try {
+            for (int i = 0; i < rings.size(); i++) {
+                e.add(rings.get(i).fd(), i, "perf event of CPU " + rings.get(i).cpu());
+            }
+        } catch (RuntimeException failure) {
+            e.close();
+            throw failure;
+        }
+        return e;
+    }
+
+    /** How many CPU rings this reader has: a caller that watches them in its own epoll ({@link EventStream}). */
+    int ringCount() {
+        return rings.size();
+    }
+
+    /** The perf event fd of the {@code i}-th CPU ring, readable when the kernel signals samples. */
+    int ringFd(int i) {
+        return rings.get(i).fd();
+    }
+
+    /** Handles what the {@code i}-th CPU ring holds now, without waiting; returns how many samples. */
+    int consume(int i) {
+        checkOpen();
+        return read(rings.get(i));
     }
 
     private int read(PerfRing ring) {
@@ -220,7 +250,7 @@ public final class PerfBuffer implements AutoCloseable {
                 ring.close();
             }
         }
-        epoll.close();
+        if (epoll != null) epoll.close();
         if (failure != null) throw failure;
     }
 

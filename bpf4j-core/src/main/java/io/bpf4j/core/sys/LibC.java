@@ -44,6 +44,7 @@ public final class LibC {
     public static final long SYS_PERF_EVENT_OPEN = AARCH64 ? 241 : 298;
     public static final long SYS_GETTID = AARCH64 ? 178 : 186;
     private static final long SYS_READ = AARCH64 ? 63 : 0, SYS_CLOSE = AARCH64 ? 57 : 3;
+    private static final long SYS_WRITE = AARCH64 ? 64 : 1, SYS_EVENTFD2 = AARCH64 ? 19 : 290;
     private static final long SYS_MMAP = AARCH64 ? 222 : 9, SYS_MUNMAP = AARCH64 ? 215 : 11;
     private static final long SYS_IOCTL = AARCH64 ? 29 : 16, SYS_OPENAT = AARCH64 ? 56 : 257;
     private static final long SYS_GETPID = AARCH64 ? 172 : 39, SYS_GETEUID = AARCH64 ? 175 : 107;
@@ -148,6 +149,20 @@ public final class LibC {
         long r = syscall6(SYS_READ, fd, address(into), count, 0, 0, 0);
         Reference.reachabilityFence(into);
         return r;
+    }
+
+    /** write(fd, buf, count). */
+    public static long write(int fd, MemorySegment from, long count) {
+        long r = syscall6(SYS_WRITE, fd, address(from), count, 0, 0, 0);
+        Reference.reachabilityFence(from);
+        return r;
+    }
+
+    public static final int EFD_CLOEXEC = 0x80000;
+
+    /** eventfd2(initval, flags): a counter another thread can make readable, to wake an epoll_wait. */
+    public static int eventfd(int initialValue, int flags) {
+        return (int) syscall6(SYS_EVENTFD2, initialValue, flags, 0, 0, 0, 0);
     }
 
     /** close(fd). */

@@ -247,31 +247,6 @@ class RingBufferTest {
     }
 
     @Test
-    void onePollerReadsTwoRings() {
-        List<Long> first = new ArrayList<>(), second = new ArrayList<>();
-        try (BpfMap seq = sequence();
-             BpfMap a = BpfMap.create(MapSpec.ringBuffer("rb_a", PAGE));
-             BpfMap b = BpfMap.create(MapSpec.ringBuffer("rb_b", 4 * PAGE));
-             Program p = outputProgram(seq, a, b);
-             Program onlyB = outputProgram(seq, b);
-             RingBufferPoller poller = new RingBufferPoller()) {
-            RingBuffer ra = poller.add(a, r -> first.add(check(r)));
-            RingBuffer rb = poller.add(b, r -> second.add(check(r)));
-            assertThat(poller.poll(Duration.ofMillis(10))).isZero();
-            run(p, 100);
-            assertThat(poller.poll(Duration.ofSeconds(1))).isEqualTo(200);
-            run(onlyB, 7);
-            assertThat(poller.poll(Duration.ofSeconds(1))).isEqualTo(7);
-            assertThat(ra.recordCount()).isEqualTo(100);
-            assertThat(rb.recordCount()).isEqualTo(107);
-            assertThat(poller.rings()).containsExactly(ra, rb);
-        }
-        assertThat(first).hasSize(100);
-        assertThat(second).hasSize(107);
-        assertThat(second.subList(0, 100)).isEqualTo(first);
-    }
-
-    @Test
     void refusesAMapThatIsNotARingBuffer() {
         try (BpfMap seq = sequence()) {
             assertThatThrownBy(() -> RingBuffer.open(seq, r -> { }))
