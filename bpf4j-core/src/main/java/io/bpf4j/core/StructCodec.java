@@ -1,5 +1,7 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.btf.Btf;
+
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
@@ -149,6 +151,24 @@ public final class StructCodec<R extends Record> implements Codec<R> {
         Objects.requireNonNull(layout, "layout");
         if (!type.isRecord()) throw new IllegalArgumentException(type.getName() + " is not a record");
         return new StructCodec<>(type, layout);
+    }
+
+    /**
+     * A codec for {@code type} bound to the struct {@code typeId} of {@code btf} (an object's own BTF, e.g. the
+     * value type of one of its maps) by field name, through {@link Btf#memoryLayout}: a component with no field of
+     * its name, or one whose Java type cannot hold the field (an {@code int} for a {@code __u64}, an {@code int[]}
+     * of another length), is an {@link IllegalArgumentException} naming the component, now rather than when
+     * values are read. Fields the record leaves out are skipped.
+     *
+     * @throws IllegalArgumentException when {@code typeId} is not a struct, or the record does not fit it
+     */
+    public static <R extends Record> StructCodec<R> ofBtf(Class<R> type, Btf btf, int typeId) {
+        Objects.requireNonNull(btf, "btf");
+        if (!(btf.memoryLayout(typeId) instanceof StructLayout layout)) {
+            throw new IllegalArgumentException(type.getSimpleName() + ": BTF type [" + typeId + "] is "
+                    + btf.describe(typeId) + ", not a struct");
+        }
+        return ofLayout(type, layout);
     }
 
     /** The struct's layout, padding included, fields named as the record components. */
