@@ -7,6 +7,7 @@ import io.bpf4j.core.StructCodec;
 import io.bpf4j.core.TypedMap;
 import io.bpf4j.output.Histogram;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
 
@@ -55,6 +56,11 @@ public final class Aggregates {
         long[] counts = new long[slots.length];
         for (int i = 0; i < slots.length; i++) counts[i] = Integer.toUnsignedLong(slots[i]);
         return Histogram.log2(unit, counts);
+    }
+
+    /** The value whose bytes are all zero: what empties an element of an array map, whose elements cannot go. */
+    public static <V> V zero(Codec<V> codec) {
+        return codec.decode(MemorySegment.ofArray(new byte[codec.size()]), 0);
     }
 
     /** The sum over CPUs of the {@code __u64} counter at index 0 of the per-CPU array {@code map}. */
