@@ -63,8 +63,8 @@ public final class Aggregates {
         return codec.decode(MemorySegment.ofArray(new byte[codec.size()]), 0);
     }
 
-    /** The sum over CPUs of the {@code __u64} counter at index 0 of the per-CPU array {@code map}. */
-    public static long sumPerCpu(BpfMap map) {
-        return map.perCpu(Codec.INT, Codec.LONG).get(0).orElse(List.of()).stream().mapToLong(Long::longValue).sum();
+    /** The sum over CPUs of the {@code __u64} counter at {@code index} of the per-CPU array {@code map}. */
+    public static long sumPerCpu(BpfMap map, int index) {
+        return map.perCpu(Codec.INT, Codec.LONG).get(index).orElseThrow().stream().mapToLong(Long::longValue).sum();
     }
 }
