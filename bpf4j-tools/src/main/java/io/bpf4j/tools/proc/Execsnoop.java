@@ -4,18 +4,17 @@ import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.JsonLinesSink;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +32,6 @@ import java.util.Map;
 public final class Execsnoop extends Tool {
     private static final int TOTAL_MAX_ARGS = 60;
     private static final int FULL_MAX_ARGS_ARR = TOTAL_MAX_ARGS * 128;
-    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     @Option(names = {"-T", "--time"}, description = "Include time column on output (HH:MM:SS).")
     boolean time;
@@ -64,9 +62,8 @@ public final class Execsnoop extends Tool {
             description = "Maximum number of arguments parsed and displayed (1-60, default 20).")
     int maxArgs;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
 
     /** {@code --max-args}: 1 to {@value #TOTAL_MAX_ARGS}, the program's argument array. */
     static final class MaxArgs extends OptionTypes.IntRange {
@@ -94,7 +91,7 @@ public final class Execsnoop extends Tool {
         }
         long start = System.nanoTime();
         s.onEvents("events", exec, e -> print(s, e, args(e, argsOffset), start));
-        s.loop(duration, null, null, null);
+        s.loop(duration.get(), null, null, null);
         return 0;
     }
 
@@ -131,7 +128,7 @@ public final class Execsnoop extends Tool {
             return;
         }
         PrintWriter out = s.out();
-        if (time) out.printf("%-8s ", LocalTime.now().format(HMS));
+        if (time) out.printf("%-8s ", CommonOptions.time());
         if (timestamp) out.printf("%-8.3f ", (e.timestampNs() - start) / 1e9);
         if (printUid) out.printf("%-6d ", r.getLong("uid"));
         out.printf("%-16s %-6d %-6d %3d ", comm, r.getLong("pid"), r.getLong("ppid"), r.getLong("ret"));
