@@ -5,9 +5,11 @@ import io.bpf4j.core.Codec;
 import io.bpf4j.core.ObjectMap;
 import io.bpf4j.core.StructCodec;
 import io.bpf4j.core.TypedMap;
+import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.output.Histogram;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +32,17 @@ public final class Aggregates {
     /** A codec for the keys of map {@code map} of the session's object, a struct bound to {@code type}. */
     public static <R extends Record> StructCodec<R> keys(ToolSession s, String map, Class<R> type) {
         return StructCodec.ofBtf(type, s.btf(), objectMap(s, map).btfKeyTypeId());
+    }
+
+    /**
+     * The layout of {@code struct name} in the session object's BTF, its fields named as in C: for what is read in
+     * parts, such as an event whose fixed fields are followed by variable data, or a map value written field by
+     * field ({@code layout.byteOffset(groupElement("args"))} rather than an offset written by hand).
+     */
+    public static StructLayout layout(ToolSession s, String name) {
+        int id = s.btf().typeId(name, BtfKind.STRUCT)
+                .orElseThrow(() -> new IllegalArgumentException("no struct " + name + " in the object's BTF"));
+        return (StructLayout) s.btf().memoryLayout(id);
     }
 
     private static ObjectMap objectMap(ToolSession s, String map) {

@@ -1,6 +1,8 @@
 package io.bpf4j.tools.net;
 
 import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.Codec;
+import io.bpf4j.core.TypedMap;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.TraceEvent;
 import io.bpf4j.tools.CommonOptions;
@@ -13,8 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,10 +94,8 @@ public final class Tcplife extends Tool {
         if (ports.size() > m.maxEntries()) {
             throw new UsageError(flag + " takes at most " + m.maxEntries() + " ports");
         }
-        for (int port : ports) {
-            m.update(ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) port).array(),
-                    new byte[] {1});
-        }
+        TypedMap<Short, Byte> set = m.typed(Codec.SHORT, Codec.BYTE);
+        for (int port : ports) set.put((short) port, (byte) 1);
     }
 
     private void print(ToolSession s, TraceEvent e, int width) {
