@@ -236,4 +236,33 @@ class CodecTest {
         assertThatThrownBy(() -> StructCodec.ofBtf(Hist.class, btf, 2))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a struct");
     }
+
+    public record Spec(int kind, long off) {
+    }
+
+    public record Cfg(Spec[] args, int n) {
+    }
+
+    @Test
+    void structCodecReadsAnArrayOfStructsAsAnArrayOfRecords() {
+        Btf btf = Btf.of(List.of(
+                BtfType.Int.of("unsigned int", 4, false), // [1]
+                BtfType.Int.of("long long", 8, true), // [2]
+                new BtfType.Struct("spec", 16, List.of(BtfType.Member.of("kind", 1, 0),
+                        BtfType.Member.of("off", 2, 64))), // [3]
+                new BtfType.Array(3, 1, 2), // [4]
+                new BtfType.Struct("cfg", 40, List.of(BtfType.Member.of("args", 4, 0),
+                        BtfType.Member.of("n", 1, 256))))); // [5]
+        StructCodec<Cfg> c = StructCodec.ofBtf(Cfg.class, btf, 5);
+        assertThat(c.size()).isEqualTo(40);
+        MemorySegment seg = MemorySegment.ofArray(new byte[40]);
+        c.encode(new Cfg(new Spec[] {new Spec(1, -8), new Spec(3, 42)}, 7), seg, 0);
+        assertThat(seg.get(JAVA_LONG.withByteAlignment(1), 8)).isEqualTo(-8);
+        assertThat(seg.get(JAVA_INT.withByteAlignment(1), 16)).isEqualTo(3);
+        Cfg back = c.decode(seg, 0);
+        assertThat(back.args()).containsExactly(new Spec(1, -8), new Spec(3, 42));
+        assertThat(back.n()).isEqualTo(7);
+        assertThatThrownBy(() -> c.encode(new Cfg(new Spec[1], 0), seg, 0))
+                .hasMessageContaining("Cfg.args: expected 2 elements, got 1");
+    }
 }

@@ -2,6 +2,7 @@ package io.bpf4j.tools.trace;
 
 import io.bpf4j.core.Codec;
 import io.bpf4j.core.Program;
+import io.bpf4j.core.StructCodec;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.core.link.Tracepoint;
 import io.bpf4j.core.link.Uprobe;
@@ -11,7 +12,6 @@ import io.bpf4j.tools.Aggregates;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.tools.UsageError;
 
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SequenceLayout;
 import java.lang.foreign.StructLayout;
@@ -28,7 +28,6 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
-import static java.lang.foreign.MemoryLayout.PathElement.sequenceElement;
 
 /**
  * The capture side shared by {@code trace} and {@code argdist}: loads {@code trace.bpf.o}, writes each
@@ -57,16 +56,17 @@ final class Capture {
 
     /**
      * Where the strings and the tracepoint record are in what the program ships ({@code struct buffer}: a
-     * {@code struct event}, {@code char str[NSTR][STR_LEN]}, then {@code __u8 data[TP_MAX]}), and the layout of the
+     * {@code struct event}, {@code char str[NSTR][STR_LEN]}, then {@code __u8 data[TP_MAX]}), and how to write the
      * configuration it reads ({@code struct probe_cfg}): from the object's BTF, as trace.bpf.c declares them.
      */
-    private record Layout(long strings, int strLen, int nstr, long data, int tpMax, StructLayout cfg) {
+    private record Layout(long strings, int strLen, int nstr, long data, int tpMax, StructCodec<ProbeCfg> cfg) {
         static Layout of(ToolSession s) {
             StructLayout buffer = Aggregates.layout(s, "buffer");
             SequenceLayout str = (SequenceLayout) buffer.select(groupElement("str"));
             return new Layout(buffer.byteOffset(groupElement("str")), (int) str.elementLayout().byteSize(),
                     (int) str.elementCount(), buffer.byteOffset(groupElement("data")),
-                    (int) buffer.select(groupElement("data")).byteSize(), Aggregates.layout(s, "probe_cfg"));
+                    (int) buffer.select(groupElement("data")).byteSize(),
+                    Aggregates.values(s, "probes", ProbeCfg.class));
         }
 
         /** Where string {@code slot} starts in a record. */
@@ -75,50 +75,16 @@ final class Capture {
         }
     }
 
-    /** One {@code struct probe_cfg}, written field by field where its layout puts them. */
-    private static final class Config {
-        private final StructLayout layout;
-        private final MemorySegment bytes;
+    /** {@code struct arg_spec} of trace.bpf.c (named as the C fields): how to read one argument. */
+    record ArgSpec(int kind, int reg_off, long off, int size) {
+    }
 
-        Config(StructLayout layout) {
-            this.layout = layout;
-            this.bytes = MemorySegment.ofArray(new byte[(int) layout.byteSize()]);
-        }
-
-        /** {@code args[i]}: read with {@code kind} from the register at {@code regOff} in pt_regs. */
-        Config arg(int i, int kind, int regOff) {
-            bytes.set(I32, at(groupElement("args"), sequenceElement(i), groupElement("kind")), kind);
-            bytes.set(I32, at(groupElement("args"), sequenceElement(i), groupElement("reg_off")), regOff);
-            return this;
-        }
-
-        /** {@code args[i].off}: a constant, or what is added to the register before reading memory. */
-        Config off(int i, long off) {
-            bytes.set(I64, at(groupElement("args"), sequenceElement(i), groupElement("off")), off);
-            return this;
-        }
-
-        /** {@code args[i].size}: how many bytes to read at the address. */
-        Config size(int i, int size) {
-            bytes.set(I32, at(groupElement("args"), sequenceElement(i), groupElement("size")), size);
-            return this;
-        }
-
-        void strSrc(int slot, int source) {
-            bytes.set(I32, at(groupElement("str_src"), sequenceElement(slot)), source);
-        }
-
-        void tpSize(int size) {
-            bytes.set(I32, at(groupElement("tp_size")), size);
-        }
-
-        byte[] toArray() {
-            return bytes.toArray(ValueLayout.JAVA_BYTE);
-        }
-
-        private long at(MemoryLayout.PathElement... path) {
-            return layout.byteOffset(path);
-        }
+    /**
+     * {@code struct probe_cfg} of trace.bpf.c (named as the C fields), one attachment's configuration: its
+     * arguments, the strings to copy (0 none, n &gt; 0 the pointer at tracepoint-record offset n-1, n &lt; 0 the
+     * pointer args[-n-1]) and how much of a tracepoint record to ship.
+     */
+    record ProbeCfg(ArgSpec[] args, int[] str_src, int tp_size) {
     }
 
     /** One attachment (its cookie is its index): its probe and how to read its names. */
@@ -229,7 +195,7 @@ final class Capture {
     }
 
     private int configureTracepoint(int index, Probe p, Set<String> used) {
-        Config cfg = new Config(layout.cfg());
+        int[] strSrc = new int[layout.nstr()];
         Map<String, Reader> names = new LinkedHashMap<>();
         int end = 0, slot = 0;
         boolean dynamic = false;
@@ -239,7 +205,7 @@ final class Capture {
             if (f.isCharPointer() && used.contains(f.name())) {
                 if (slot == layout.nstr()) throw new UsageError("probe '" + p.text + "': at most " + layout.nstr()
                         + " string pointers");
-                cfg.strSrc(slot, f.offset() + 1);
+                strSrc[slot] = f.offset() + 1;
                 long at = layout.string(slot++);
                 names.put(f.name(), (event, rec) -> string(rec, at, layout.strLen()));
             } else {
@@ -247,26 +213,28 @@ final class Capture {
             }
         }
         check(p, used, names, 0);
-        cfg.tpSize(dynamic ? layout.tpMax() : Math.min(end, layout.tpMax()));
-        return store(index, cfg.toArray(), names);
+        ProbeCfg empty = Aggregates.zero(layout.cfg());
+        return store(index, new ProbeCfg(empty.args(), strSrc,
+                dynamic ? layout.tpMax() : Math.min(end, layout.tpMax())), names);
     }
 
     private int configureUprobe(int index, Probe p, Set<String> used, Set<String> asString,
                                 List<Usdt.Argument> usdt) {
-        Config cfg = new Config(layout.cfg());
+        ProbeCfg cfg = Aggregates.zero(layout.cfg());
+        ArgSpec[] args = cfg.args();
         Map<String, Reader> names = new LinkedHashMap<>();
         int count = usdt != null ? Math.min(usdt.size(), ARG_REGS.size()) : ARG_REGS.size();
         for (int i = 0; i < count; i++) {
             if (usdt == null) {
-                cfg.arg(i, ARG_REG, Usdt.ptRegsOffset(ARG_REGS.get(i)));
+                args[i] = new ArgSpec(ARG_REG, Usdt.ptRegsOffset(ARG_REGS.get(i)), 0, 0);
             } else {
                 Usdt.Argument a = usdt.get(i);
-                switch (a.kind()) {
-                    case CONST -> cfg.arg(i, ARG_CONST, 0).off(i, a.value());
-                    case REGISTER -> cfg.arg(i, ARG_REG, a.ptRegsOffset());
-                    case REGISTER_DEREF -> cfg.arg(i, ARG_DEREF, a.ptRegsOffset()).off(i, a.value()).size(i, a.size());
-                    case UNSUPPORTED -> cfg.arg(i, ARG_NONE, 0);
-                }
+                args[i] = switch (a.kind()) {
+                    case CONST -> new ArgSpec(ARG_CONST, 0, a.value(), 0);
+                    case REGISTER -> new ArgSpec(ARG_REG, a.ptRegsOffset(), 0, 0);
+                    case REGISTER_DEREF -> new ArgSpec(ARG_DEREF, a.ptRegsOffset(), a.value(), a.size());
+                    case UNSUPPORTED -> new ArgSpec(ARG_NONE, 0, 0, 0);
+                };
             }
             String name = "arg" + (i + 1);
             int arg = i;
@@ -279,7 +247,7 @@ final class Capture {
         }
         if (p.kind == Probe.Kind.URETPROBE) {
             int ret = ARG_REGS.size();
-            cfg.arg(ret, ARG_REG, Usdt.ptRegsOffset(RET_REG));
+            args[ret] = new ArgSpec(ARG_REG, Usdt.ptRegsOffset(RET_REG), 0, 0);
             names.put("retval", (event, rec) -> arg(event, ret));
         }
         for (int i = 0; i < p.params.size() && i < count; i++) names.put(p.params.get(i), names.get("arg" + (i + 1)));
@@ -290,20 +258,20 @@ final class Capture {
                     + " strings");
             int arg = n.equals("retval") ? ARG_REGS.size() : p.params.contains(n) ? p.params.indexOf(n)
                     : Integer.parseInt(n.substring(3)) - 1;
-            cfg.strSrc(slot, -(arg + 1));
+            cfg.str_src()[slot] = -(arg + 1);
             long at = layout.string(slot++);
             names.put(n, (event, rec) -> string(rec, at, layout.strLen()));
         }
         check(p, used, names, count);
-        return store(index, cfg.toArray(), names);
+        return store(index, cfg, names);
     }
 
-    private int store(int probe, byte[] cfg, Map<String, Reader> names) {
+    private int store(int probe, ProbeCfg cfg, Map<String, Reader> names) {
         int cookie = entries.size();
         if (cookie >= s.map("probes").maxEntries()) {
             throw new UsageError("too many probe sites (at most " + s.map("probes").maxEntries() + ")");
         }
-        s.map("probes").typed(Codec.INT, Codec.bytes(cfg.length)).put(cookie, cfg);
+        s.map("probes").typed(Codec.INT, layout.cfg()).put(cookie, cfg);
         entries.add(new Entry(probe, names));
         return cookie;
     }
