@@ -59,11 +59,6 @@ public final class CommonOptions {
                 description = "Stop after this many intervals.")
         Integer count;
 
-        /** Whether an interval was given. */
-        public boolean given() {
-            return interval != null;
-        }
-
         /**
          * Runs the session's loop for {@code duration} (null: no limit), calling {@code print} every interval, and
          * once more at the end when there was no interval or a signal (or a closed stdout, or a watched target gone)

@@ -36,21 +36,6 @@ public final class StackOptions {
             description = "The limit for both kernel and user stack traces (default ${DEFAULT-VALUE}).")
     int stackDepth;
 
-    /** {@code -U}: user stacks only. */
-    public boolean userOnly() {
-        return userOnly;
-    }
-
-    /** {@code -K}: kernel stacks only. */
-    public boolean kernelOnly() {
-        return kernelOnly;
-    }
-
-    /** {@code -f}: folded output. */
-    public boolean folded() {
-        return folded;
-    }
-
     /** Which stacks to collect and how to print them, libbpf-tools' way; {@code -U} with {@code -K} is refused. */
     public Stacks.Options options() {
         if (userOnly && kernelOnly) throw new UsageError("-U and -K are mutually exclusive");
