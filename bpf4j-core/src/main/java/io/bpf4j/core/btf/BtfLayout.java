@@ -173,7 +173,7 @@ final class BtfLayout {
                 }
                 long size = Integer.toUnsignedLong(u.size());
                 // the union's size as BTF gives it, whatever its members: a padding member makes up the difference
-                members.add(MemoryLayout.paddingLayout(size));
+                if (size > 0) members.add(MemoryLayout.paddingLayout(size));
                 yield MemoryLayout.unionLayout(members.toArray(MemoryLayout[]::new));
             }
             default -> throw new BtfException("BTF type [" + r + "] (" + t.kind() + " '" + t.name()
