@@ -77,7 +77,8 @@ static __always_inline __u32 bpf4j_slot(__u64 v)
 	return s >= MAX_SLOTS ? MAX_SLOTS - 1 : (__u32)s;
 }
 
-/* The common filters: the tool's -p PID, -t TID and -c COMM set these before load (0 / empty: no filter). */
+/* The common filters: the tool's -p PID and -t TID set these before load (0: no filter); -c COMM is
+ * BPF4J_COMM_FILTER. */
 #define BPF4J_FILTERS \
 	const volatile pid_t targ_pid = 0; \
 	const volatile pid_t targ_tid = 0;
@@ -85,6 +86,25 @@ static __always_inline __u32 bpf4j_slot(__u64 v)
 /* True when the current task passes -p/-t. */
 #define bpf4j_pass_pid(id) \
 	((!targ_pid || (pid_t)((id) >> 32) == targ_pid) && (!targ_tid || (pid_t)(id) == targ_tid))
+
+/* The -c COMM filter: the tool sets targ_comm before load (empty: no filter); bpf4j_comm_passes() is true when
+ * the current task's command name is targ_comm. */
+#define BPF4J_COMM_FILTER \
+	const volatile char targ_comm[TASK_COMM_LEN] = {}; \
+	static __always_inline bool bpf4j_comm_passes(void) \
+	{ \
+		char comm[TASK_COMM_LEN]; \
+		if (!targ_comm[0]) \
+			return true; \
+		bpf_get_current_comm(comm, sizeof(comm)); \
+		for (int i = 0; i < TASK_COMM_LEN; i++) { \
+			if (comm[i] != targ_comm[i]) \
+				return false; \
+			if (!comm[i]) \
+				break; \
+		} \
+		return true; \
+	}
 
 /* The tool's own thread that names stacks while it traces (io.bpf4j.tools.Background): its work is not what the
  * tool measures, and each of its stacks named would bring more to name. In .bss: the Java side writes the thread's

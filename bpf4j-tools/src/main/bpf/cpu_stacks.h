@@ -1,5 +1,5 @@
 /* Shared by profile, offcputime and stackcount: a stack trace map and a hash of counts keyed by process and
- * stack ids, read by io.bpf4j.tools.cpu.Stacks (which resizes the maps before load for --stack-storage-size). */
+ * stack ids, read by io.bpf4j.tools.stack.Stacks (which resizes the maps before load for --stack-storage-size). */
 #ifndef BPF4J_CPU_STACKS_H
 #define BPF4J_CPU_STACKS_H
 

@@ -7,7 +7,7 @@
 
 BPF4J_FILTERS
 const volatile pid_t self_pid = 0;
-const volatile char targ_comm[TASK_COMM_LEN] = {};
+BPF4J_COMM_FILTER
 const volatile bool summary = false;
 
 #define CACHE_NAME_LEN 32
@@ -54,28 +54,13 @@ struct {
 	__uint(max_entries, 1024 * 1024);
 } events SEC(".maps");
 
-static __always_inline bool comm_passes(void)
-{
-	char comm[TASK_COMM_LEN];
-	if (!targ_comm[0])
-		return true;
-	bpf_get_current_comm(comm, sizeof(comm));
-	for (int i = 0; i < TASK_COMM_LEN; i++) {
-		if (comm[i] != targ_comm[i])
-			return false;
-		if (!comm[i])
-			break;
-	}
-	return true;
-}
-
 static __always_inline bool passes(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
 	if (self_pid && (pid_t)(id >> 32) == self_pid)
 		return false;
-	return bpf4j_pass_pid(id) && comm_passes();
+	return bpf4j_pass_pid(id) && bpf4j_comm_passes();
 }
 
 static __always_inline void count(__u64 call_site, bool alloc, __u64 bytes_req, __u64 bytes_alloc,

@@ -6,7 +6,7 @@
 BPF4J_FILTERS
 const volatile uid_t targ_uid = (uid_t)-1;
 const volatile bool targ_failed = false;
-const volatile char targ_comm[TASK_COMM_LEN] = {};
+BPF4J_COMM_FILTER
 
 #if defined(__TARGET_ARCH_x86)
 #define NR_open 2
@@ -48,21 +48,6 @@ struct event {
 };
 const struct event *unused_event;
 
-static __always_inline bool comm_passes(void)
-{
-	char comm[TASK_COMM_LEN];
-	if (!targ_comm[0])
-		return true;
-	bpf_get_current_comm(comm, sizeof(comm));
-	for (int i = 0; i < TASK_COMM_LEN; i++) {
-		if (comm[i] != targ_comm[i])
-			return false;
-		if (!comm[i])
-			break;
-	}
-	return true;
-}
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(opensnoop_enter, struct pt_regs *regs, long id)
 {
@@ -76,7 +61,7 @@ int BPF_PROG(opensnoop_enter, struct pt_regs *regs, long id)
 		return 0;
 	if (targ_uid != (uid_t)-1 && targ_uid != (uid_t)bpf_get_current_uid_gid())
 		return 0;
-	if (!comm_passes())
+	if (!bpf4j_comm_passes())
 		return 0;
 	if (id == NR_open) {
 		a.fname = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);

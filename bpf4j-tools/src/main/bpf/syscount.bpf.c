@@ -9,7 +9,7 @@ const volatile bool filter_failed = false;
 const volatile int filter_errno = 0;
 const volatile bool count_by_process = false;
 const volatile bool measure_latency = false;
-const volatile char targ_comm[TASK_COMM_LEN] = {};
+BPF4J_COMM_FILTER
 
 struct data {
 	__u64 count;
@@ -34,21 +34,6 @@ struct {
 	__type(value, struct data);
 } data SEC(".maps");
 
-static __always_inline bool comm_passes(void)
-{
-	char comm[TASK_COMM_LEN];
-	if (!targ_comm[0])
-		return true;
-	bpf_get_current_comm(comm, sizeof(comm));
-	for (int i = 0; i < TASK_COMM_LEN; i++) {
-		if (comm[i] != targ_comm[i])
-			return false;
-		if (!comm[i])
-			break;
-	}
-	return true;
-}
-
 /* The syscall number at exit: what the entry code saved in pt_regs (what raw_syscalls:sys_exit reports). */
 static __always_inline long syscall_nr(struct pt_regs *regs)
 {
@@ -70,7 +55,7 @@ int BPF_PROG(syscount_enter, struct pt_regs *regs, long id)
 
 	if (!measure_latency)
 		return 0;
-	if (!bpf4j_pass_pid(pid_tgid) || !comm_passes())
+	if (!bpf4j_pass_pid(pid_tgid) || !bpf4j_comm_passes())
 		return 0;
 	ts = bpf_ktime_get_ns();
 	bpf_map_update_elem(&start, &tid, &ts, BPF_ANY);
@@ -87,7 +72,7 @@ int BPF_PROG(syscount_exit, struct pt_regs *regs, long ret)
 	long id;
 	__u32 key;
 
-	if (!bpf4j_pass_pid(pid_tgid) || !comm_passes())
+	if (!bpf4j_pass_pid(pid_tgid) || !bpf4j_comm_passes())
 		return 0;
 	if (measure_latency) {
 		/* no entry time: the call began before we attached */

@@ -1,5 +1,7 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.btf.Btf;
+
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
@@ -10,6 +12,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.Method;
@@ -43,6 +46,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * <li>a sequence of bytes: {@code byte[]} (exactly that many bytes) or {@code String} (a C char array, see
  *     {@link Codec#string(int)});</li>
  * <li>a sequence of {@code int}, {@code long} or {@code short}: {@code int[]}, {@code long[]}, {@code short[]};</li>
+ * <li>a sequence of structs: an array of records, each read by these rules;</li>
  * <li>a {@link GroupLayout} (nested struct): a nested record, by the same rules.</li>
  * </ul>
  * Encoding zeroes the whole struct first, so padding is always 0 (hash keys compare all bytes).
@@ -149,6 +153,24 @@ public final class StructCodec<R extends Record> implements Codec<R> {
         Objects.requireNonNull(layout, "layout");
         if (!type.isRecord()) throw new IllegalArgumentException(type.getName() + " is not a record");
         return new StructCodec<>(type, layout);
+    }
+
+    /**
+     * A codec for {@code type} bound to the struct {@code typeId} of {@code btf} (an object's own BTF, e.g. the
+     * value type of one of its maps) by field name, through {@link Btf#memoryLayout}: a component with no field of
+     * its name, or one whose Java type cannot hold the field (an {@code int} for a {@code __u64}, an {@code int[]}
+     * of another length), is an {@link IllegalArgumentException} naming the component, now rather than when
+     * values are read. Fields the record leaves out are skipped.
+     *
+     * @throws IllegalArgumentException when {@code typeId} is not a struct, or the record does not fit it
+     */
+    public static <R extends Record> StructCodec<R> ofBtf(Class<R> type, Btf btf, int typeId) {
+        Objects.requireNonNull(btf, "btf");
+        if (!(btf.memoryLayout(typeId) instanceof StructLayout layout)) {
+            throw new IllegalArgumentException(type.getSimpleName() + ": BTF type [" + typeId + "] is "
+                    + btf.describe(typeId) + ", not a struct");
+        }
+        return ofLayout(type, layout);
     }
 
     /** The struct's layout, padding included, fields named as the record components. */
@@ -274,6 +296,9 @@ public final class StructCodec<R extends Record> implements Codec<R> {
                     return v;
                 });
             }
+            if (jt.isArray() && jt.getComponentType().isRecord() && e instanceof StructLayout el) {
+                return recordArray(jt.getComponentType(), el, count, where);
+            }
         } else if (l instanceof StructLayout gl && jt.isRecord()) {
             @SuppressWarnings({"unchecked", "rawtypes"})
             Codec<?> nested = new StructCodec(jt, gl);
@@ -281,6 +306,21 @@ public final class StructCodec<R extends Record> implements Codec<R> {
         }
         throw new IllegalArgumentException(where + ": a " + jt.getSimpleName() + " component cannot be read from the "
                 + "layout " + l + " (see StructCodec's Javadoc for the supported pairs)");
+    }
+
+    /** An array of {@code count} nested structs as an array of records of {@code type}. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Codec<Object[]> recordArray(Class<?> type, StructLayout element, int count, String where) {
+        StructCodec<Record> codec = new StructCodec(type, element);
+        long stride = element.byteSize();
+        return Codecs.fixed(Math.toIntExact(stride * count), (Object[] v, MemorySegment s, long o) -> {
+            checkLength(v.length, count, where);
+            for (int i = 0; i < count; i++) codec.encode((Record) v[i], s, o + stride * i);
+        }, (s, o) -> {
+            Object[] v = (Object[]) Array.newInstance(type, count);
+            for (int i = 0; i < count; i++) v[i] = codec.decode(s, o + stride * i);
+            return v;
+        });
     }
 
     private static void checkLength(int got, int want, String where) {

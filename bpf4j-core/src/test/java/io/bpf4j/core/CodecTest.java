@@ -1,8 +1,11 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.btf.Btf;
+import io.bpf4j.core.btf.BtfType;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.nio.ByteOrder;
 import java.util.HexFormat;
@@ -177,5 +180,89 @@ class CodecTest {
         assertThat(MapType.PERF_EVENT_ARRAY.canLookup()).isFalse();
         assertThat(MapType.LPM_TRIE.canIterate()).isTrue();
         assertThat(MapType.LPM_TRIE.displayName()).isEqualTo("lpm_trie");
+    }
+
+    public record Hist(int[] slots, String comm, long total) {
+    }
+
+    public record Misnamed(int[] slot) {
+    }
+
+    public record TooNarrow(int total) {
+    }
+
+    /** struct hist { __u32 slots[3]; char comm[4]; __u32 flags:3; __u64 total; } as a compiler lays it out. */
+    private static Btf histBtf() {
+        return Btf.of(List.of(
+                BtfType.Int.of("unsigned int", 4, false), // [1]
+                new BtfType.Array(1, 1, 3), // [2]
+                new BtfType.Int("char", 1, BtfType.Int.CHAR, 0, 8), // [3]
+                new BtfType.Array(3, 1, 4), // [4]
+                BtfType.Int.of("unsigned long long", 8, false), // [5]
+                new BtfType.Struct("hist", 32, List.of(
+                        BtfType.Member.of("slots", 2, 0),
+                        BtfType.Member.of("comm", 4, 96),
+                        new BtfType.Member("flags", 1, 128, 3),
+                        BtfType.Member.of("total", 5, 192))))); // [6]
+    }
+
+    @Test
+    void structCodecBindsARecordToABtfStructByFieldName() {
+        Btf btf = histBtf();
+        StructLayout layout = (StructLayout) btf.memoryLayout(6);
+        assertThat(layout.byteSize()).isEqualTo(32);
+        assertThat(layout.memberLayouts().stream().flatMap(m -> m.name().stream()).toList())
+                .as("the bitfield has no byte layout").containsExactly("slots", "comm", "total");
+        StructCodec<Hist> c = StructCodec.ofBtf(Hist.class, btf, 6);
+        byte[] b = new byte[32];
+        var seg = MemorySegment.ofArray(b);
+        seg.set(JAVA_INT.withByteAlignment(1), 4, 7);
+        seg.set(JAVA_BYTE, 12, (byte) 'b');
+        seg.set(JAVA_BYTE, 13, (byte) 'a');
+        seg.set(JAVA_LONG.withByteAlignment(1), 24, 1L << 40);
+        Hist h = c.decode(seg, 0);
+        assertThat(h.slots()).containsExactly(0, 7, 0);
+        assertThat(h.comm()).isEqualTo("ba");
+        assertThat(h.total()).isEqualTo(1L << 40);
+    }
+
+    @Test
+    void structCodecFromBtfNamesTheFieldThatDoesNotFit() {
+        Btf btf = histBtf();
+        assertThatThrownBy(() -> StructCodec.ofBtf(Misnamed.class, btf, 6))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no field named 'slot'");
+        assertThatThrownBy(() -> StructCodec.ofBtf(TooNarrow.class, btf, 6))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TooNarrow.total");
+        assertThatThrownBy(() -> StructCodec.ofBtf(Hist.class, btf, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a struct");
+    }
+
+    public record Spec(int kind, long off) {
+    }
+
+    public record Cfg(Spec[] args, int n) {
+    }
+
+    @Test
+    void structCodecReadsAnArrayOfStructsAsAnArrayOfRecords() {
+        Btf btf = Btf.of(List.of(
+                BtfType.Int.of("unsigned int", 4, false), // [1]
+                BtfType.Int.of("long long", 8, true), // [2]
+                new BtfType.Struct("spec", 16, List.of(BtfType.Member.of("kind", 1, 0),
+                        BtfType.Member.of("off", 2, 64))), // [3]
+                new BtfType.Array(3, 1, 2), // [4]
+                new BtfType.Struct("cfg", 40, List.of(BtfType.Member.of("args", 4, 0),
+                        BtfType.Member.of("n", 1, 256))))); // [5]
+        StructCodec<Cfg> c = StructCodec.ofBtf(Cfg.class, btf, 5);
+        assertThat(c.size()).isEqualTo(40);
+        MemorySegment seg = MemorySegment.ofArray(new byte[40]);
+        c.encode(new Cfg(new Spec[] {new Spec(1, -8), new Spec(3, 42)}, 7), seg, 0);
+        assertThat(seg.get(JAVA_LONG.withByteAlignment(1), 8)).isEqualTo(-8);
+        assertThat(seg.get(JAVA_INT.withByteAlignment(1), 16)).isEqualTo(3);
+        Cfg back = c.decode(seg, 0);
+        assertThat(back.args()).containsExactly(new Spec(1, -8), new Spec(3, 42));
+        assertThat(back.n()).isEqualTo(7);
+        assertThatThrownBy(() -> c.encode(new Cfg(new Spec[1], 0), seg, 0))
+                .hasMessageContaining("Cfg.args: expected 2 elements, got 1");
     }
 }

@@ -4,6 +4,7 @@ import io.bpf4j.core.IoErrors;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemoryLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -266,6 +267,22 @@ public final class Btf {
     /** The alignment in bytes of type {@code id} (1 for a packed struct). */
     public int alignOf(int id) {
         return BtfLayout.alignOf(this, id);
+    }
+
+    /**
+     * The layout of type {@code id} as the Foreign Function &amp; Memory API describes memory: a struct as a
+     * {@link java.lang.foreign.StructLayout} whose members carry the C field names at the C compiler's offsets
+     * (holes are padding), a union as a {@link java.lang.foreign.UnionLayout}, an array as a
+     * {@link java.lang.foreign.SequenceLayout}, integers, enums and pointers as value layouts of their size (a
+     * pointer as a {@code long}), in {@link #order()}. Every value layout is byte-aligned, as packed structs and
+     * events in ring buffers may place them anywhere. Bitfields have no byte layout and are left out as padding;
+     * anonymous struct and union members keep no name. Made to bind a struct to a Java record by field name
+     * (core's {@code StructCodec.ofBtf}), with names and sizes checked when the binding is made.
+     *
+     * @throws BtfException when the type has no layout (a function, void, an incomplete struct)
+     */
+    public MemoryLayout memoryLayout(int id) {
+        return BtfLayout.memoryLayout(this, id);
     }
 
     /**

@@ -1,5 +1,12 @@
 package io.bpf4j.core.btf;
 
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
 /**
  * Sizes and alignments of BTF types as the C compiler lays them out on a 64-bit target. Walks are bounded, so a
  * malformed table with a reference cycle yields a {@link BtfException}, not a stack overflow.
@@ -118,6 +125,72 @@ final class BtfLayout {
         int max = 1;
         for (BtfType.Member m : c.members()) max = Math.max(max, alignOf(btf, m.type(), 1));
         return max;
+    }
+
+    /** See {@link Btf#memoryLayout}. */
+    static MemoryLayout memoryLayout(Btf btf, int id) {
+        return memoryLayout(btf, id, 0);
+    }
+
+    private static MemoryLayout memoryLayout(Btf btf, int id, int depth) {
+        if (depth > MAX_DEPTH) throw cycle(id);
+        int r = skip(btf, id, true);
+        BtfType t = btf.type(r);
+        ByteOrder order = btf.order();
+        return switch (t) {
+            case BtfType.Int i -> integer(i.size(), r, order);
+            case BtfType.Enum e -> integer(e.size(), r, order);
+            case BtfType.Enum64 e -> integer(e.size(), r, order);
+            case BtfType.Ptr p -> ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order);
+            case BtfType.Float f when f.size() == 4 -> ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order);
+            case BtfType.Float f when f.size() == 8 -> ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order);
+            case BtfType.Array a -> MemoryLayout.sequenceLayout(Integer.toUnsignedLong(a.count()),
+                    memoryLayout(btf, a.type(), depth + 1));
+            case BtfType.Struct s -> {
+                List<MemoryLayout> members = new ArrayList<>();
+                long at = 0;
+                List<BtfType.Member> byOffset = new ArrayList<>(s.members());
+                byOffset.sort(Comparator.comparingLong(m -> Integer.toUnsignedLong(m.bitOffset())));
+                for (BtfType.Member m : byOffset) {
+                    long bits = Integer.toUnsignedLong(m.bitOffset());
+                    // a bitfield has no byte layout: the bytes it shares with its neighbours stay padding
+                    if (isBitfield(btf, m) || bits % 8 != 0 || bits / 8 < at) continue;
+                    if (bits / 8 > at) members.add(MemoryLayout.paddingLayout(bits / 8 - at));
+                    MemoryLayout l = memoryLayout(btf, m.type(), depth + 1);
+                    members.add(m.name().isEmpty() ? l : l.withName(m.name()));
+                    at = bits / 8 + l.byteSize();
+                }
+                long size = Integer.toUnsignedLong(s.size());
+                if (size > at) members.add(MemoryLayout.paddingLayout(size - at));
+                yield MemoryLayout.structLayout(members.toArray(MemoryLayout[]::new));
+            }
+            case BtfType.Union u -> {
+                List<MemoryLayout> members = new ArrayList<>();
+                for (BtfType.Member m : u.members()) {
+                    if (isBitfield(btf, m)) continue;
+                    MemoryLayout l = memoryLayout(btf, m.type(), depth + 1);
+                    members.add(m.name().isEmpty() ? l : l.withName(m.name()));
+                }
+                long size = Integer.toUnsignedLong(u.size());
+                // the union's size as BTF gives it, whatever its members: a padding member makes up the difference
+                if (size > 0) members.add(MemoryLayout.paddingLayout(size));
+                yield MemoryLayout.unionLayout(members.toArray(MemoryLayout[]::new));
+            }
+            default -> throw new BtfException("BTF type [" + r + "] (" + t.kind() + " '" + t.name()
+                    + "') has no memory layout");
+        };
+    }
+
+    /** An integer of {@code size} bytes; __int128 as 16 bytes, which no Java primitive holds. */
+    private static MemoryLayout integer(int size, int id, ByteOrder order) {
+        return switch (size) {
+            case 1 -> ValueLayout.JAVA_BYTE;
+            case 2 -> ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order);
+            case 4 -> ValueLayout.JAVA_INT_UNALIGNED.withOrder(order);
+            case 8 -> ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order);
+            case 16 -> MemoryLayout.sequenceLayout(16, ValueLayout.JAVA_BYTE);
+            default -> throw new BtfException("BTF integer type [" + id + "] has " + size + " bytes: no memory layout");
+        };
     }
 
     private static BtfException cycle(int id) {

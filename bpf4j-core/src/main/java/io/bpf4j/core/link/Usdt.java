@@ -316,8 +316,11 @@ public final class Usdt {
         };
     }
 
-    /** Offset of a 64-bit register in x86_64 {@code struct pt_regs}; -1 when it has none. */
-    static int ptRegsOffset(String reg) {
+    /**
+     * The offset of 64-bit register {@code reg} ({@code rdi}, {@code rax}, {@code r8}…) in x86_64
+     * {@code struct pt_regs}, where a BPF program attached to a uprobe reads it; -1 when it has none.
+     */
+    public static int ptRegsOffset(String reg) {
         return switch (reg) {
             case "r15" -> 0;
             case "r14" -> 8;

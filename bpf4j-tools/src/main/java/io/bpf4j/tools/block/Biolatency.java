@@ -1,23 +1,15 @@
 package io.bpf4j.tools.block;
 
-import io.bpf4j.core.BpfMap;
 import io.bpf4j.output.Histogram;
-import io.bpf4j.tools.OptionTypes;
+import io.bpf4j.tools.Aggregates;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,9 +21,6 @@ import java.util.Map;
 @Command(name = "biolatency", mixinStandardHelpOptions = true,
         description = "Summarize block device I/O latency as a histogram.")
 public final class Biolatency extends Tool {
-    private static final int MAX_SLOTS = 27;
-    private static final int DISK_NAME_LEN = 32;
-
     @Option(names = {"-D", "--disk"}, description = "A histogram per disk.")
     boolean perDisk;
 
@@ -41,20 +30,24 @@ public final class Biolatency extends Tool {
     @Option(names = {"-m", "--milliseconds"}, description = "Milliseconds instead of microseconds.")
     boolean milliseconds;
 
-    @Option(names = {"-T", "--timestamp"}, description = "Print a timestamp with each output.")
-    boolean timestamp;
+    @Mixin
+    CommonOptions.Timestamp timestamp;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
-            description = "Print every interval (s).")
-    Integer interval;
+    @Mixin
+    CommonOptions.Intervals intervals;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
-            description = "Stop after this many intervals.")
-    Integer count;
+    /** {@code struct hist_key} and {@code struct hist} of biolatency.bpf.c, the key and value of {@code hists}. */
+    record Disk(String disk) {
+    }
+
+    record Hist(int[] slots) {
+    }
 
     @Override
     protected int run(ToolSession s) {
         s.object("biolatency");
+        var disk = Aggregates.keys(s, "hists", Disk.class);
+        var hist = Aggregates.values(s, "hists", Hist.class);
         s.set("targ_per_disk", perDisk ? 1 : 0);
         s.set("targ_queued", queued ? 1 : 0);
         s.set("targ_ms", milliseconds ? 1 : 0);
@@ -62,35 +55,18 @@ public final class Biolatency extends Tool {
         s.attachAll();
         if (!s.json()) s.out().println("Tracing block device I/O... Hit Ctrl-C to end.");
         s.out().flush();
-        boolean signalled = s.loop(null, interval == null ? null : Duration.ofSeconds(interval), count,
-                () -> print(s));
-        if (interval == null || signalled) print(s);
+        var hists = s.map("hists").typed(disk, hist);
+        intervals.loop(s, null, () -> {
+            // read key by key and delete what was read: the kernel adds to these maps from interrupts meanwhile
+            var all = Aggregates.takeAll(hists);
+            if (!s.json()) s.out().println();
+            timestamp.print(s);
+            for (Map.Entry<Disk, Hist> e : all.stream()
+                    .sorted(Comparator.comparing((Map.Entry<Disk, Hist> x) -> x.getKey().disk())).toList()) {
+                Histogram h = Aggregates.log2(milliseconds ? "msecs" : "usecs", e.getValue().slots());
+                s.histogram(perDisk ? h.withLabel("disk = " + e.getKey().disk()) : h);
+            }
+        });
         return 0;
-    }
-
-    private void print(ToolSession s) {
-        BpfMap hists = s.map("hists");
-        // read key by key and delete what was read: the kernel adds to these maps from interrupts meanwhile
-        List<Map.Entry<byte[], byte[]>> all = new ArrayList<>(hists.entries().toList());
-        for (Map.Entry<byte[], byte[]> e : all) hists.delete(e.getKey());
-        all.sort(Comparator.comparing(e -> disk(e.getKey())));
-        if (!s.json()) {
-            s.out().println();
-            if (timestamp) s.out().println(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")));
-        }
-        for (Map.Entry<byte[], byte[]> e : all) {
-            ByteBuffer v = ByteBuffer.wrap(e.getValue()).order(ByteOrder.nativeOrder());
-            long[] slots = new long[MAX_SLOTS];
-            for (int i = 0; i < MAX_SLOTS; i++) slots[i] = Integer.toUnsignedLong(v.getInt(i * 4));
-            Histogram h = Histogram.log2(milliseconds ? "msecs" : "usecs", slots);
-            if (perDisk) h = h.withLabel("disk = " + disk(e.getKey()));
-            s.histogram(h);
-        }
-    }
-
-    private static String disk(byte[] key) {
-        int n = 0;
-        while (n < DISK_NAME_LEN && key[n] != 0) n++;
-        return new String(key, 0, n, StandardCharsets.UTF_8);
     }
 }

@@ -1,13 +1,15 @@
 package io.bpf4j.tools.cpu;
 
-import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.link.RawTracepoint;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Background;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.tools.UsageError;
+import io.bpf4j.tools.stack.StackOptions;
+import io.bpf4j.tools.stack.Stacks;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -42,13 +44,8 @@ public final class Offcputime extends Tool {
     @Option(names = {"-k", "--kernel-threads-only"}, description = "Kernel threads only (no user threads).")
     boolean kernelThreads;
 
-    @Option(names = {"-U", "--user-stacks-only"},
-            description = "Show stacks from user space only (no kernel space stacks).")
-    boolean userOnly;
-
-    @Option(names = {"-K", "--kernel-stacks-only"},
-            description = "Show stacks from kernel space only (no user space stacks).")
-    boolean kernelOnly;
+    @Mixin
+    StackOptions stack;
 
     @Option(names = {"-m", "--min-block-time"}, paramLabel = "MIN-BLOCK-TIME", defaultValue = "1",
             converter = OptionTypes.Micros.class,
@@ -65,23 +62,6 @@ public final class Offcputime extends Tool {
                     + "see include/linux/sched.h.")
     Long state;
 
-    @Option(names = {"-f", "--folded"}, description = "Output folded format, one line per stack (for flame graphs).")
-    boolean folded;
-
-    @Option(names = {"-d", "--delimited"}, description = "Insert a delimiter between kernel and user stacks.")
-    boolean delimited;
-
-    @Option(names = "--stack-storage-size", paramLabel = "STACK-STORAGE-SIZE", defaultValue = "1024",
-            converter = OptionTypes.StackStorage.class,
-            description = "The number of unique stack traces that can be stored and displayed "
-                    + "(default ${DEFAULT-VALUE}).")
-    int stackStorage;
-
-    @Option(names = "--perf-max-stack-depth", paramLabel = "PERF-MAX-STACK-DEPTH", defaultValue = "127",
-            converter = OptionTypes.StackDepth.class,
-            description = "The limit for both kernel and user stack traces (default ${DEFAULT-VALUE}).")
-    int stackDepth;
-
     @Parameters(index = "0", arity = "0..1", paramLabel = "duration", converter = OptionTypes.Seconds.class,
             description = "Duration of the trace in seconds.")
     Duration duration;
@@ -89,7 +69,7 @@ public final class Offcputime extends Tool {
     @Override
     protected int run(ToolSession s) {
         if (userThreads && kernelThreads) throw new UsageError("-u and -k are mutually exclusive");
-        if (userOnly && kernelOnly) throw new UsageError("-U and -K are mutually exclusive");
+        Stacks.Options o = stack.options();
         if (maxUs != null && maxUs < minUs) {
             throw new UsageError("-M MAX-BLOCK-TIME (" + maxUs + ") is below -m MIN-BLOCK-TIME (" + minUs + ")");
         }
@@ -98,28 +78,26 @@ public final class Offcputime extends Tool {
         if (tid != null) s.set("targ_tid", tid);
         s.set("user_threads_only", userThreads ? 1 : 0);
         s.set("kernel_threads_only", kernelThreads ? 1 : 0);
-        s.set("user_stacks_only", userOnly ? 1 : 0);
-        s.set("kernel_stacks_only", kernelOnly ? 1 : 0);
+        s.set("user_stacks_only", o.userOnly() ? 1 : 0);
+        s.set("kernel_stacks_only", o.kernelOnly() ? 1 : 0);
         if (state != null) s.set("targ_state", state);
         s.set("min_block_ns", minUs * 1000);
         if (maxUs != null) s.set("max_block_ns", maxUs * 1000);
-        Stacks.Options o = new Stacks.Options(userOnly, kernelOnly, folded, delimited, false);
-        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth);
-             Background names = Stacks.prefetch(s, obj, o, true, pid == null && tid == null)) {
-            s.keep(RawTracepoint.attach(obj.program("offcputime_switch")));
-            PrintWriter note = folded || s.json() ? s.err() : s.out();
+        try (Stacks stacks = stack.load(s);
+             Background names = stacks.prefetch(true, pid == null && tid == null)) {
+            s.keep(RawTracepoint.attach(stacks.object().program("offcputime_switch")));
+            PrintWriter note = o.folded() || s.json() ? s.err() : s.out();
             note.printf("Tracing off-CPU time (us) of %s by %s stack%s%n",
                     pid != null ? "PID " + pid : tid != null ? "TID " + tid : "all threads",
-                    userOnly ? "user" : kernelOnly ? "kernel" : "user + kernel",
+                    o.userOnly() ? "user" : o.kernelOnly() ? "kernel" : "user + kernel",
                     duration != null ? " for " + Profile.fmt(duration) + " secs." : "... Hit Ctrl-C to end.");
             note.flush();
             // stacks named while tracing: at the end, only the last ones are left
             names.begin();
             s.loop(duration, null, null, null);
             names.close();
-            Stacks.print(s, Stacks.resolve(obj, Stacks.read(obj), s.symbolizer(), o, true), o, "us");
-            long lost = Stacks.lost(obj);
-            if (lost > 0) s.err().println("offcputime: " + lost + " block(s) not counted: the counts map was full");
+            stacks.print(stacks.resolve(stacks.read(), true), "us");
+            stacks.reportLost("offcputime", "block(s)");
         }
         return 0;
     }

@@ -1,14 +1,15 @@
 package io.bpf4j.tools.cpu;
 
-import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.PerfEvent;
-import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Background;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
-import io.bpf4j.tools.UsageError;
+import io.bpf4j.tools.stack.StackOptions;
+import io.bpf4j.tools.stack.Stacks;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -38,24 +39,13 @@ public final class Profile extends Tool {
             description = "Profile this thread only.")
     Integer tid;
 
-    @Option(names = {"-U", "--user-stacks-only"},
-            description = "Show stacks from user space only (no kernel space stacks).")
-    boolean userOnly;
-
-    @Option(names = {"-K", "--kernel-stacks-only"},
-            description = "Show stacks from kernel space only (no user space stacks).")
-    boolean kernelOnly;
+    @Mixin
+    StackOptions stack;
 
     @Option(names = {"-F", "--frequency"}, paramLabel = "FREQUENCY", defaultValue = "49",
             converter = OptionTypes.Frequency.class,
             description = "Sample frequency in Hertz (default ${DEFAULT-VALUE}).")
     long frequency;
-
-    @Option(names = {"-f", "--folded"}, description = "Output folded format, one line per stack (for flame graphs).")
-    boolean folded;
-
-    @Option(names = {"-d", "--delimited"}, description = "Insert a delimiter between kernel and user stacks.")
-    boolean delimited;
 
     @Option(names = {"-I", "--include-idle"}, description = "Include CPU idle stacks.")
     boolean includeIdle;
@@ -64,50 +54,37 @@ public final class Profile extends Tool {
             description = "Sample this CPU only.")
     Integer cpu;
 
-    @Option(names = "--stack-storage-size", paramLabel = "STACK-STORAGE-SIZE", defaultValue = "1024",
-            converter = OptionTypes.StackStorage.class,
-            description = "The number of unique stack traces that can be stored and displayed "
-                    + "(default ${DEFAULT-VALUE}).")
-    int stackStorage;
-
-    @Option(names = "--perf-max-stack-depth", paramLabel = "PERF-MAX-STACK-DEPTH", defaultValue = "127",
-            converter = OptionTypes.StackDepth.class,
-            description = "The limit for both kernel and user stack traces (default ${DEFAULT-VALUE}).")
-    int stackDepth;
-
     @Parameters(index = "0", arity = "0..1", paramLabel = "duration", converter = OptionTypes.Seconds.class,
             description = "Duration of the trace in seconds.")
     Duration duration;
 
     @Override
     protected int run(ToolSession s) {
-        if (userOnly && kernelOnly) throw new UsageError("-U and -K are mutually exclusive");
+        Stacks.Options o = stack.options();
         s.object("profile");
         if (pid != null) s.set("targ_pid", pid);
         if (tid != null) s.set("targ_tid", tid);
-        s.set("user_stacks_only", userOnly ? 1 : 0);
-        s.set("kernel_stacks_only", kernelOnly ? 1 : 0);
+        s.set("user_stacks_only", o.userOnly() ? 1 : 0);
+        s.set("kernel_stacks_only", o.kernelOnly() ? 1 : 0);
         s.set("include_idle", includeIdle ? 1 : 0);
-        Stacks.Options o = new Stacks.Options(userOnly, kernelOnly, folded, delimited, false);
-        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth);
-             Background names = Stacks.prefetch(s, obj, o, true, pid == null && tid == null)) {
+        try (Stacks stacks = stack.load(s);
+             Background names = stacks.prefetch(true, pid == null && tid == null)) {
             PerfEvent.Spec spec = PerfEvent.Spec.software(PerfEvent.Software.CPU_CLOCK).frequency(frequency);
             if (cpu != null) spec = spec.cpus(List.of(cpu));
-            for (Link l : PerfEvent.attach(obj.program("profile"), spec).links()) s.keep(l);
+            for (Link l : PerfEvent.attach(stacks.object().program("profile"), spec).links()) s.keep(l);
             // The header is the "attached" signal; folded and JSON output keep stdout for the stacks alone.
-            PrintWriter note = folded || s.json() ? s.err() : s.out();
+            PrintWriter note = o.folded() || s.json() ? s.err() : s.out();
             note.printf("Sampling at %d Hertz of %s by %s stack%s%n", frequency,
                     pid != null ? "PID " + pid : tid != null ? "TID " + tid : "all threads",
-                    userOnly ? "user" : kernelOnly ? "kernel" : "user + kernel",
+                    o.userOnly() ? "user" : o.kernelOnly() ? "kernel" : "user + kernel",
                     duration != null ? " for " + fmt(duration) + " secs." : "... Hit Ctrl-C to end.");
             note.flush();
             // stacks named while tracing: at the end, only the last ones are left
             names.begin();
             s.loop(duration, null, null, null);
             names.close();
-            Stacks.print(s, Stacks.resolve(obj, Stacks.read(obj), s.symbolizer(), o, true), o, "samples");
-            long lost = Stacks.lost(obj);
-            if (lost > 0) s.err().println("profile: " + lost + " sample(s) not counted: the counts map was full");
+            stacks.print(stacks.resolve(stacks.read(), true), "samples");
+            stacks.reportLost("profile", "sample(s)");
         }
         return 0;
     }

@@ -1,26 +1,26 @@
 package io.bpf4j.tools.cpu;
 
 import io.bpf4j.core.BpfException;
-import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.link.Kprobe;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.RawTracepoint;
 import io.bpf4j.core.link.Tracepoint;
 import io.bpf4j.core.link.Uprobe;
-import io.bpf4j.tools.OptionTypes;
-import io.bpf4j.tools.KernelFunctions;
 import io.bpf4j.tools.Background;
+import io.bpf4j.tools.CommonOptions;
+import io.bpf4j.tools.KernelFunctions;
+import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.tools.UsageError;
+import io.bpf4j.tools.stack.Stacks;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 /**
@@ -40,8 +40,6 @@ import java.util.List;
 @Command(name = "stackcount", aliases = "show_bt", mixinStandardHelpOptions = true,
         description = "Count events and their stack traces.")
 public final class Stackcount extends Tool {
-    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
-
     @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
             description = "Trace this PID only.")
     Integer pid;
@@ -54,8 +52,8 @@ public final class Stackcount extends Tool {
             description = "Total duration of trace, seconds.")
     Duration duration;
 
-    @Option(names = {"-T", "--timestamp"}, description = "Include timestamp on output.")
-    boolean timestamp;
+    @Mixin
+    CommonOptions.Timestamp timestamp;
 
     @Option(names = {"-P", "--perpid"}, description = "Display stacks separately for each process.")
     boolean perPid;
@@ -117,9 +115,9 @@ public final class Stackcount extends Tool {
             s.autoload(p, wanted);
         }
         Stacks.Options o = new Stacks.Options(userOnly || uprobe, kernelOnly, folded, delimited, true);
-        try (BpfObject obj = Stacks.load(s, stackStorage, stackDepth);
-             Background names = Stacks.prefetch(s, obj, o, perPid, pid == null)) {
-            s.keep(attach(s, obj, t));
+        try (Stacks stacks = Stacks.load(s, stackStorage, stackDepth, o);
+             Background names = stacks.prefetch(perPid, pid == null)) {
+            s.keep(attach(s, stacks.object(), t));
             if (!folded && !s.json()) {
                 s.out().println("Tracing 1 functions for \"" + pattern + "\"... Hit Ctrl-C to end.");
             } else {
@@ -127,24 +125,22 @@ public final class Stackcount extends Tool {
             }
             s.out().flush();
             Runnable report = () -> {
-                var entries = Stacks.read(obj);
+                var entries = stacks.read();
                 // an interval with nothing to show prints nothing, not even its timestamp
                 if (entries.isEmpty() && interval != null) return;
-                if (timestamp && !s.json()) s.out().println(LocalTime.now().format(HMS));
-                Stacks.print(s, Stacks.resolve(obj, entries, s.symbolizer(), o, perPid), o, "count");
+                timestamp.print(s);
+                stacks.print(stacks.resolve(entries, perPid), "count");
             };
             // stacks named while tracing: at the end, only the last ones are left
             names.begin();
             s.loop(duration, interval, null, () -> {
                 report.run();
-                clear(obj.map("counts"));
-                clear(obj.map("stackmap"));
+                stacks.clear();
             });
             names.close();
             // what came after the last interval (or the whole run, without -i)
             report.run();
-            long lost = Stacks.lost(obj);
-            if (lost > 0) s.err().println("stackcount: " + lost + " event(s) not counted: the counts map was full");
+            stacks.reportLost("stackcount", "event(s)");
         }
         return 0;
     }
@@ -207,9 +203,5 @@ public final class Stackcount extends Tool {
         }
         throw new UsageError("unsupported pattern '" + pattern + "': use t:CATEGORY:NAME, raw_tp:NAME, "
                 + "a kernel function name, or LIB:FUNC (USDT probes: use the trace tool)");
-    }
-
-    private static void clear(BpfMap m) {
-        m.keys().toList().forEach(m::delete);
     }
 }

@@ -1,6 +1,8 @@
 package io.bpf4j.tools.fs;
 
 import io.bpf4j.core.BpfMap;
+import io.bpf4j.tools.Aggregates;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
@@ -10,15 +12,9 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -44,7 +40,6 @@ import java.util.Map;
                         + "MISSES = pages added to the cache (mm_filemap_add_to_page_cache) - pages dirtied "
                         + "(writeback_dirty_folio); HITS = accesses - MISSES."})
 public final class Cachestat extends Tool {
-    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
     private static final int ACCESSES = 0, ADDS = 1, DIRTIES = 2;
 
     @Option(names = {"-T", "--timestamp"}, description = "Print timestamp.")
@@ -72,7 +67,7 @@ public final class Cachestat extends Tool {
         }
         s.out().flush();
         BpfMap counts = s.map("counts");
-        for (int i = 0; i < previous.length; i++) previous[i] = sum(counts, i);
+        for (int i = 0; i < previous.length; i++) previous[i] = Aggregates.sumPerCpu(counts, i);
         s.loop(null, Duration.ofSeconds(interval), times, () -> print(s, counts));
         return 0;
     }
@@ -80,7 +75,7 @@ public final class Cachestat extends Tool {
     private void print(ToolSession s, BpfMap counts) {
         long[] delta = new long[previous.length];
         for (int i = 0; i < previous.length; i++) {
-            long now = sum(counts, i);
+            long now = Aggregates.sumPerCpu(counts, i);
             delta[i] = now - previous[i];
             previous[i] = now;
         }
@@ -107,15 +102,8 @@ public final class Cachestat extends Tool {
             s.printJson(m);
             return;
         }
-        if (timestamp) s.out().printf("%-8s ", LocalTime.now().format(HMS));
+        if (timestamp) s.out().printf("%-8s ", CommonOptions.time());
         s.out().printf("%8d %8d %8d %7.2f%% %12d %10d%n", hits, misses, delta[DIRTIES], ratio, buffersMb, cachedMb);
-    }
-
-    /** Counter {@code which}, summed over the CPUs. */
-    private static long sum(BpfMap counts, int which) {
-        byte[] key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(which).array();
-        return counts.lookupPerCpu(key).orElseThrow().stream()
-                .mapToLong(v -> MemorySegment.ofArray(v).get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).sum();
     }
 
     /** /proc/meminfo's values in kB, by name. */

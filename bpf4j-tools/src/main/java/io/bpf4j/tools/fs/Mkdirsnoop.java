@@ -4,16 +4,15 @@ import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.JsonLinesSink;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,8 +27,6 @@ import java.util.Map;
 @Command(name = "mkdirsnoop", mixinStandardHelpOptions = true,
         description = "Trace mkdir() syscalls: process, path, error, and a running count per process.")
 public final class Mkdirsnoop extends Tool {
-    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
-
     @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
             description = "Trace this process only.")
     Integer pid;
@@ -41,9 +38,8 @@ public final class Mkdirsnoop extends Tool {
     @Option(names = {"-x", "--failed"}, description = "Show failed mkdirs only.")
     boolean failed;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
 
     private final Map<Long, Long> counts = new HashMap<>();
 
@@ -58,7 +54,7 @@ public final class Mkdirsnoop extends Tool {
         EventType mkdir = s.eventType("mkdir", "event");
         if (!s.json()) s.out().printf("%-8s %-7s %-16s %5s %3s %s%n", "TIME", "PID", "COMM", "COUNT", "ERR", "PATH");
         s.onEvents("events", mkdir, e -> print(s, e));
-        s.loop(duration, null, null, null);
+        s.loop(duration.get(), null, null, null);
         return 0;
     }
 
@@ -75,7 +71,7 @@ public final class Mkdirsnoop extends Tool {
         }
         int ret = (int) r.getLong("ret");
         PrintWriter out = s.out();
-        out.printf("%-8s %-7d %-16s %5d %3d %s%n", LocalTime.now().format(HMS), r.getLong("pid"),
+        out.printf("%-8s %-7d %-16s %5d %3d %s%n", CommonOptions.time(), r.getLong("pid"),
                 r.getString("comm"), count, ret >= 0 ? 0 : -ret, r.getString("path"));
     }
 }

@@ -2,16 +2,17 @@ package io.bpf4j.tools.fs;
 
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.Row;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.core.events.BtfRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.time.Duration;
 
 /**
  * {@code opensnoop}: every open(), openat() and openat2() with the process, the file descriptor (or the error)
@@ -47,9 +48,8 @@ public final class Opensnoop extends Tool {
     @Option(names = {"-e", "--extended-fields"}, description = "Include the open flags column.")
     boolean extended;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
 
     @Override
     protected int run(ToolSession s) {
@@ -72,7 +72,7 @@ public final class Opensnoop extends Tool {
         }
         long start = System.nanoTime();
         s.onEvents("events", open, e -> print(s, e, start));
-        s.loop(duration, null, null, null);
+        s.loop(duration.get(), null, null, null);
         return 0;
     }
 

@@ -1,22 +1,14 @@
 package io.bpf4j.tools.irq;
 
-import io.bpf4j.core.BpfMap;
-import io.bpf4j.output.Histogram;
-import io.bpf4j.tools.OptionTypes;
+import io.bpf4j.tools.Aggregates;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,9 +26,6 @@ import java.util.Map;
 @Command(name = "hardirqs", mixinStandardHelpOptions = true,
         description = "Summarize hard irq event time as histograms.")
 public final class Hardirqs extends Tool {
-    private static final int NAME_LEN = 32;
-    private static final int MAX_SLOTS = 27;
-
     @ArgGroup(exclusive = true)
     Mode mode;
 
@@ -51,16 +40,18 @@ public final class Hardirqs extends Tool {
     @Option(names = {"-N", "--nanoseconds"}, description = "Output in nanoseconds.")
     boolean nanoseconds;
 
-    @Option(names = {"-T", "--timestamp"}, description = "Include timestamp on output.")
-    boolean timestamp;
+    @Mixin
+    CommonOptions.Timestamp timestamp;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
-            description = "Print every interval (s).")
-    Integer interval;
+    @Mixin
+    CommonOptions.Intervals intervals;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
-            description = "Stop after this many intervals.")
-    Integer times;
+    /** {@code struct irq_key} and {@code struct info} of hardirqs.bpf.c, the key and value of {@code infos}. */
+    record Irq(String name) {
+    }
+
+    record Info(long count, int[] slots) {
+    }
 
     private boolean count() {
         return mode != null && mode.count;
@@ -73,6 +64,8 @@ public final class Hardirqs extends Tool {
     @Override
     protected int run(ToolSession s) {
         s.object("hardirqs");
+        var irq = Aggregates.keys(s, "infos", Irq.class);
+        var info = Aggregates.values(s, "infos", Info.class);
         s.set("do_count", count() ? 1 : 0);
         s.set("targ_dist", dist() ? 1 : 0);
         s.set("targ_ns", nanoseconds ? 1 : 0);
@@ -83,34 +76,23 @@ public final class Hardirqs extends Tool {
                     : "Tracing hard irq event time... Hit Ctrl-C to end.");
         }
         s.out().flush();
-        boolean signalled = s.loop(null, interval == null ? null : Duration.ofSeconds(interval), times,
-                () -> print(s));
-        if (interval == null || signalled) print(s);
+        var infos = s.map("infos").typed(irq, info);
+        intervals.loop(s, null, () -> print(s, Aggregates.takeAll(infos)));
         return 0;
     }
 
-    private record Row(String name, long total, long[] slots) {
+    private record Row(String name, long total, int[] slots) {
     }
 
-    private void print(ToolSession s) {
-        List<Row> rows = takeAll(s.map("infos")).stream().map(e -> {
-            byte[] k = e.getKey();
-            int n = 0;
-            while (n < NAME_LEN && k[n] != 0) n++;
-            ByteBuffer v = ByteBuffer.wrap(e.getValue()).order(ByteOrder.nativeOrder());
-            long[] slots = new long[MAX_SLOTS];
-            for (int i = 0; i < MAX_SLOTS; i++) slots[i] = Integer.toUnsignedLong(v.getInt(8 + 4 * i));
-            return new Row(new String(k, 0, n, StandardCharsets.UTF_8), v.getLong(0), slots);
-        }).sorted(Comparator.comparingLong(Row::total).reversed().thenComparing(Row::name)).toList();
+    private void print(ToolSession s, List<Map.Entry<Irq, Info>> infos) {
+        List<Row> rows = infos.stream()
+                .map(e -> new Row(e.getKey().name(), e.getValue().count(), e.getValue().slots()))
+                .sorted(Comparator.comparingLong(Row::total).reversed().thenComparing(Row::name)).toList();
         String unit = nanoseconds ? "nsecs" : "usecs";
-        if (!s.json()) {
-            s.out().println();
-            if (timestamp) {
-                s.out().printf("%-8s%n", LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")));
-            }
-        }
+        if (!s.json()) s.out().println();
+        timestamp.print(s);
         if (dist()) {
-            for (Row r : rows) s.histogram(Histogram.log2(unit, r.slots()).withLabel("hardirq = " + r.name()));
+            for (Row r : rows) s.histogram(Aggregates.log2(unit, r.slots()).withLabel("hardirq = " + r.name()));
             return;
         }
         String column = count() ? "count" : unit;
@@ -125,16 +107,5 @@ public final class Hardirqs extends Tool {
                 s.out().printf("%-26s %11d%n", r.name(), r.total());
             }
         }
-    }
-
-    /**
-     * Reads and deletes every element, key by key as libbpf-tools does (increments between the read and the delete
-     * of a key are lost, as there). Not BPF_MAP_LOOKUP_AND_DELETE_BATCH: on this 6.18 kernel it intermittently
-     * returned nothing for a hash map that BPF programs were updating from interrupt context.
-     */
-    private static List<Map.Entry<byte[], byte[]>> takeAll(BpfMap map) {
-        List<Map.Entry<byte[], byte[]>> all = new ArrayList<>(map.entries().toList());
-        for (Map.Entry<byte[], byte[]> e : all) map.delete(e.getKey());
-        return all;
     }
 }

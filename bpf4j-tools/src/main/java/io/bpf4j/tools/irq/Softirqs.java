@@ -1,19 +1,16 @@
 package io.bpf4j.tools.irq;
 
-import io.bpf4j.output.Histogram;
-import io.bpf4j.tools.OptionTypes;
+import io.bpf4j.core.Codec;
+import io.bpf4j.core.TypedMap;
+import io.bpf4j.tools.Aggregates;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +30,6 @@ public final class Softirqs extends Tool {
     /** The kernel's softirq vector names, by number (libbpf-tools prints them so). */
     static final List<String> VECTORS =
             List.of("hi", "timer", "net_tx", "net_rx", "block", "irq_poll", "tasklet", "sched", "hrtimer", "rcu");
-    private static final int MAX_SLOTS = 27;
 
     @ArgGroup(exclusive = true)
     Mode mode;
@@ -49,16 +45,15 @@ public final class Softirqs extends Tool {
     @Option(names = {"-N", "--nanoseconds"}, description = "Output in nanoseconds.")
     boolean nanoseconds;
 
-    @Option(names = {"-T", "--timestamp"}, description = "Include timestamp on output.")
-    boolean timestamp;
+    @Mixin
+    CommonOptions.Timestamp timestamp;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
-            description = "Print every interval (s).")
-    Integer interval;
+    @Mixin
+    CommonOptions.Intervals intervals;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
-            description = "Stop after this many intervals.")
-    Integer times;
+    /** {@code struct vec} of softirqs.bpf.c, the value of {@code vecs}. */
+    record Vec(long time, long count, int[] slots) {
+    }
 
     private boolean count() {
         return mode != null && mode.count;
@@ -71,6 +66,7 @@ public final class Softirqs extends Tool {
     @Override
     protected int run(ToolSession s) {
         s.object("softirqs");
+        var vec = Aggregates.values(s, "vecs", Vec.class);
         s.set("targ_dist", dist() ? 1 : 0);
         s.set("targ_ns", nanoseconds ? 1 : 0);
         s.load();
@@ -80,35 +76,26 @@ public final class Softirqs extends Tool {
                     : "Tracing soft irq event time... Hit Ctrl-C to end.");
         }
         s.out().flush();
-        boolean signalled = s.loop(null, interval == null ? null : Duration.ofSeconds(interval), times,
-                () -> print(s));
-        if (interval == null || signalled) print(s);
+        var vecs = s.map("vecs").typed(Codec.INT, vec);
+        intervals.loop(s, null, () -> print(s, vecs));
         return 0;
     }
 
-    private void print(ToolSession s) {
-        var map = s.map("vecs");
-        byte[] zero = new byte[map.valueSize()];
+    private void print(ToolSession s, TypedMap<Integer, Vec> vecs) {
         String unit = nanoseconds ? "nsecs" : "usecs";
-        if (!s.json()) {
-            s.out().println();
-            if (timestamp) {
-                s.out().printf("%-8s%n", LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")));
-            }
-            if (!dist()) s.out().printf("%-16s %11s%n", "SOFTIRQ", "TOTAL_" + (count() ? "count" : unit));
-        }
-        for (int vec = 0; vec < VECTORS.size(); vec++) {
-            byte[] key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(vec).array();
-            byte[] value = map.lookup(key).orElse(zero);
-            map.update(key, zero);
-            ByteBuffer v = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
-            long time = v.getLong(0), runs = v.getLong(8);
+        if (!s.json()) s.out().println();
+        timestamp.print(s);
+        if (!s.json() && !dist()) s.out().printf("%-16s %11s%n", "SOFTIRQ", "TOTAL_" + (count() ? "count" : unit));
+        Vec zero = Aggregates.zero(vecs.valueCodec());
+        for (int i = 0; i < VECTORS.size(); i++) {
+            // an array: its elements always exist, and are emptied for the next interval by writing zeroes
+            Vec v = vecs.get(i).orElse(zero);
+            vecs.put(i, zero);
+            long time = v.time(), runs = v.count();
             if (runs == 0) continue;
-            String name = VECTORS.get(vec);
+            String name = VECTORS.get(i);
             if (dist()) {
-                long[] slots = new long[MAX_SLOTS];
-                for (int i = 0; i < MAX_SLOTS; i++) slots[i] = Integer.toUnsignedLong(v.getInt(16 + 4 * i));
-                s.histogram(Histogram.log2(unit, slots).withLabel("softirq = " + name));
+                s.histogram(Aggregates.log2(unit, v.slots()).withLabel("softirq = " + name));
                 if (!s.json()) s.out().println();
             } else if (s.json()) {
                 Map<String, Object> m = new LinkedHashMap<>();

@@ -1,32 +1,27 @@
 package io.bpf4j.tools.jvm;
 
-import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.Codec;
+import io.bpf4j.core.TypedMap;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.core.link.Usdt;
 import io.bpf4j.output.EventType;
-import io.bpf4j.output.Histogram;
 import io.bpf4j.output.TraceEvent;
-import io.bpf4j.tools.Row;
+import io.bpf4j.tools.Aggregates;
+import io.bpf4j.tools.CommonOptions;
+import io.bpf4j.tools.MappedFiles;
 import io.bpf4j.tools.OptionTypes;
+import io.bpf4j.tools.Row;
 import io.bpf4j.tools.Targets;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -47,9 +42,6 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "javagc", mixinStandardHelpOptions = true,
         description = "Trace the garbage-collection pauses of a Java process (HotSpot USDT probes).")
 public final class Javagc extends Tool {
-    private static final int MAX_SLOTS = 27;
-    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
-
     @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
             required = true, description = "The Java process to trace.")
     Integer pid;
@@ -67,9 +59,8 @@ public final class Javagc extends Tool {
     @Option(names = {"-T", "--timestamp"}, description = "With -H: print a timestamp with each histogram.")
     boolean timestamp;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
             description = "With -H: print every interval (s).")
@@ -80,6 +71,10 @@ public final class Javagc extends Tool {
     Integer count;
 
     private final Row row = new Row();
+
+    /** {@code struct hist} of javagc.bpf.c, the value of {@code hist}. */
+    record Hist(int[] slots) {
+    }
 
     @Override
     protected int run(ToolSession s) {
@@ -93,6 +88,7 @@ public final class Javagc extends Tool {
                     + "(configure --enable-dtrace); run the program on a JDK that has them (e.g. Temurin)");
         }
         s.object("javagc");
+        var hist = Aggregates.values(s, "hist", Hist.class);
         s.set("targ_pid", pid);
         s.set("targ_min_ns", thresholdUs * 1000);
         s.set("targ_hist", histogram ? 1 : 0);
@@ -102,13 +98,14 @@ public final class Javagc extends Tool {
         s.keep(Usdt.attach(s.loaded(), s.loaded().program("javagc_begin"), libjvm, "hotspot", "gc__begin", pid));
         s.keep(Usdt.attach(s.loaded(), s.loaded().program("javagc_end"), libjvm, "hotspot", "gc__end", pid));
         s.watch(Targets.process(pid));
-        Duration d = duration;
+        Duration d = duration.get();
         if (histogram) {
+            TypedMap<Integer, Hist> hists = s.map("hist").typed(Codec.INT, hist);
             if (!s.json()) s.out().println("Tracing GC pauses of process " + pid + "... Hit Ctrl-C to end.");
             s.out().flush();
             boolean signalled = s.loop(d, interval == null ? null : Duration.ofSeconds(interval), count,
-                    () -> print(s));
-            if (interval == null || signalled) print(s);
+                    () -> print(s, hists));
+            if (interval == null || signalled) print(s, hists);
             if (s.ended() != null) s.err().println("javagc: " + s.ended() + "; stopped");
             return 0;
         }
@@ -133,60 +130,26 @@ public final class Javagc extends Tool {
         }
         BtfRecord r = e.record();
         long ns = r.getLong("pause_ns");
-        row.left(LocalTime.now().format(HMS), 8).left(r.getLong("cpu"), 3).left(r.getLong("pid"), 7)
+        row.left(CommonOptions.time(), 8).left(r.getLong("cpu"), 3).left(r.getLong("pid"), 7)
                 .left(r.getLong("tid"), 7).left(r.getLong("full") != 0 ? "yes" : "no", 4)
                 .end(milliseconds ? String.format(Locale.ROOT, "%.3f", ns / 1e6) : Long.toString(ns / 1000)).println(s.out());
     }
 
     /** Prints the pause-time histogram and empties it for the next interval. */
-    private void print(ToolSession s) {
-        BpfMap hist = s.map("hist");
-        byte[] key = new byte[4];
-        byte[] value = hist.lookup(key).orElseThrow();
-        hist.update(key, new byte[value.length]);
-        ByteBuffer v = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
-        long[] slots = new long[MAX_SLOTS];
-        for (int i = 0; i < MAX_SLOTS; i++) slots[i] = Integer.toUnsignedLong(v.getInt(i * 4));
+    private void print(ToolSession s, TypedMap<Integer, Hist> hists) {
+        Hist h = hists.get(0).orElseThrow();
+        hists.put(0, Aggregates.zero(hists.valueCodec()));
         if (!s.json()) {
             s.out().println();
-            if (timestamp) s.out().println(LocalTime.now().format(HMS));
+            if (timestamp) s.out().println(CommonOptions.time());
         }
-        s.histogram(Histogram.log2(milliseconds ? "msecs" : "usecs", slots));
+        s.histogram(Aggregates.log2(milliseconds ? "msecs" : "usecs", h.slots()));
     }
 
-    /**
-     * The libjvm.so process {@code pid} runs, from its {@code /proc/PID/maps}, reached through its root directory
-     * ({@code /proc/PID/root}) so that a JVM in a container is found in its own file system.
-     */
+    /** The libjvm.so process {@code pid} runs ({@link MappedFiles#find}). */
     static Path libjvm(int pid) {
-        List<String> maps;
-        try {
-            maps = Files.readAllLines(Path.of("/proc", Integer.toString(pid), "maps"));
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("no process " + pid);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read /proc/" + pid + "/maps", e);
-        }
-        for (String line : maps) {
-            int slash = line.indexOf('/');
-            if (slash < 0) continue;
-            String path = line.substring(slash);
-            if (path.endsWith("/libjvm.so (deleted)")) {
-                throw new IllegalStateException("process " + pid + " runs " + path + ": its libjvm.so was deleted "
-                        + "or replaced (a JDK update?) since it started, so its probes cannot be attached; restart "
-                        + "the Java program");
-            }
-            if (path.endsWith("/libjvm.so")) return Path.of("/proc/" + pid + "/root" + path);
-        }
-        throw new IllegalArgumentException("process " + pid + " (" + comm(pid) + ") has no libjvm.so mapped: it is "
-                + "not a HotSpot JVM (or has not started one yet)");
-    }
-
-    private static String comm(int pid) {
-        try {
-            return Files.readString(Path.of("/proc", Integer.toString(pid), "comm")).strip();
-        } catch (IOException e) {
-            return "?";
-        }
+        return MappedFiles.find(pid, "libjvm.so"::equals).orElseThrow(() -> new IllegalArgumentException("process "
+                + pid + " (" + MappedFiles.comm(pid) + ") has no libjvm.so mapped: it is not a HotSpot JVM (or has "
+                + "not started one yet)"));
     }
 }

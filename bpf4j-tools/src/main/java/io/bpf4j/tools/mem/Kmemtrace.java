@@ -1,29 +1,27 @@
 package io.bpf4j.tools.mem;
 
-import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.Codec;
+import io.bpf4j.core.TypedMap;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.core.symbols.Frame;
 import io.bpf4j.core.symbols.Symbolizer;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.JsonLinesSink;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.Aggregates;
 import io.bpf4j.tools.Background;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.Row;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.tools.UsageError;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -46,9 +44,6 @@ import java.util.Map;
 @Command(name = "kmemtrace", mixinStandardHelpOptions = true,
         description = "Trace kernel slab allocations and frees (kmalloc, kfree, kmem_cache_alloc, kmem_cache_free).")
 public final class Kmemtrace extends Tool {
-    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
-    private static final int CACHE_NAME_LEN = 32;
-
     @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
             description = "Trace this process only.")
     Integer pid;
@@ -73,9 +68,15 @@ public final class Kmemtrace extends Tool {
             + "(default ${DEFAULT-VALUE}).", defaultValue = "10")
     int top;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
+
+    /** {@code struct site} of kmemtrace.bpf.c, the value of {@code sites} (named as the C fields). */
+    record Site(long allocs, long frees, long bytes_req, long bytes_alloc, String cache) {
+        /** The most allocations and frees first, then the most bytes. */
+        static final Comparator<Site> BUSIEST = Comparator.comparingLong((Site r) -> r.allocs + r.frees).reversed()
+                .thenComparing(Comparator.comparingLong(Site::bytes_alloc).reversed());
+    }
 
     private final Row row = new Row();
     private final Map<Long, String> symbols = new HashMap<>();
@@ -84,6 +85,7 @@ public final class Kmemtrace extends Tool {
     protected int run(ToolSession s) {
         if (!summary && interval > 0) throw new UsageError("-i INTERVAL needs -s (--summary)");
         s.object("kmemtrace");
+        var site = Aggregates.values(s, "sites", Site.class);
         if (pid != null) s.set("targ_pid", pid);
         if (tid != null) s.set("targ_tid", tid);
         if (comm != null) s.setString("targ_comm", comm);
@@ -97,12 +99,12 @@ public final class Kmemtrace extends Tool {
         Symbolizer sym = s.symbolizer();
         try (Background kallsyms = Background.start("bpf4j-kmemtrace", Duration.ofHours(1),
                 b -> sym.kernelSymbols())) {
-            return trace(s, start);
+            return trace(s, start, s.map("sites").typed(Codec.LONG, site));
         }
     }
 
-    private int trace(ToolSession s, long start) {
-        Duration d = duration;
+    private int trace(ToolSession s, long start, TypedMap<Long, Site> sites) {
+        Duration d = duration.get();
         PrintWriter out = s.out();
         if (summary) {
             if (!s.json()) out.printf("Tracing kmem allocations and frees by call site, printing top %d... "
@@ -113,11 +115,11 @@ public final class Kmemtrace extends Tool {
                 // as syscount: with -d, whole intervals until the duration is used up
                 Integer count = d == null ? null : (int) Math.max(1, (d.toMillis() + interval * 1000L - 1)
                         / (interval * 1000L));
-                signalled = s.loop(null, Duration.ofSeconds(interval), count, () -> printSummary(s));
+                signalled = s.loop(null, Duration.ofSeconds(interval), count, () -> printSummary(s, sites));
             } else {
                 signalled = s.loop(d, null, null, null);
             }
-            if (interval <= 0 || signalled) printSummary(s);
+            if (interval <= 0 || signalled) printSummary(s, sites);
             return 0;
         }
         EventType type = s.eventType("kmem", "event");
@@ -166,46 +168,34 @@ public final class Kmemtrace extends Tool {
         });
     }
 
-    private record Site(long address, long allocs, long frees, long bytesReq, long bytesAlloc, String cache) {
-    }
-
-    private void printSummary(ToolSession s) {
-        List<Site> rows = new ArrayList<>();
-        BpfMap sites = s.map("sites");
-        // read and delete key by key, as syscount: an interval shows what happened since the previous one
-        for (Map.Entry<byte[], byte[]> e : new ArrayList<>(sites.entries().toList())) {
-            sites.delete(e.getKey());
-            ByteBuffer v = ByteBuffer.wrap(e.getValue()).order(ByteOrder.nativeOrder());
-            byte[] c = e.getValue();
-            int n = 0;
-            while (n < CACHE_NAME_LEN && c[32 + n] != 0) n++;
-            rows.add(new Site(ByteBuffer.wrap(e.getKey()).order(ByteOrder.nativeOrder()).getLong(), v.getLong(0),
-                    v.getLong(8), v.getLong(16), v.getLong(24), new String(c, 32, n, StandardCharsets.UTF_8)));
-        }
-        rows.sort(Comparator.comparingLong((Site r) -> r.allocs() + r.frees()).reversed()
-                .thenComparing(Comparator.comparingLong(Site::bytesAlloc).reversed()));
-        List<Site> shown = rows.subList(0, Math.min(top, rows.size()));
+    private void printSummary(ToolSession s, TypedMap<Long, Site> sites) {
+        // read and deleted key by key, as syscount: an interval shows what happened since the previous one
+        List<Map.Entry<Long, Site>> rows = Aggregates.takeAll(sites).stream()
+                .sorted(Map.Entry.comparingByValue(Site.BUSIEST)).toList();
+        List<Map.Entry<Long, Site>> shown = rows.subList(0, Math.min(top, rows.size()));
         if (s.json()) {
-            for (Site r : shown) {
+            for (Map.Entry<Long, Site> e : shown) {
+                Site r = e.getValue();
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("call_site", "0x" + Long.toHexString(r.address()));
-                m.put("call_site_sym", symbol(s, r.address()));
+                m.put("call_site", "0x" + Long.toHexString(e.getKey()));
+                m.put("call_site_sym", symbol(s, e.getKey()));
                 m.put("allocs", r.allocs());
                 m.put("frees", r.frees());
-                m.put("bytes_req", r.bytesReq());
-                m.put("bytes_alloc", r.bytesAlloc());
+                m.put("bytes_req", r.bytes_req());
+                m.put("bytes_alloc", r.bytes_alloc());
                 m.put("cache", r.cache());
                 s.printJson(m);
             }
             return;
         }
         PrintWriter out = s.out();
-        out.printf("[%s] Top %d call sites of %d:%n", LocalTime.now().format(HMS), shown.size(), rows.size());
+        out.printf("[%s] Top %d call sites of %d:%n", CommonOptions.time(), shown.size(), rows.size());
         out.printf("%-40s %10s %10s %12s %12s %s%n", "CALL_SITE", "ALLOCS", "FREES", "BYTES_REQ", "BYTES_ALLOC",
                 "CACHE");
-        for (Site r : shown) {
-            out.printf("%-40s %10d %10d %12d %12d %s%n", symbol(s, r.address()), r.allocs(), r.frees(), r.bytesReq(),
-                    r.bytesAlloc(), r.cache().isEmpty() ? "-" : r.cache());
+        for (Map.Entry<Long, Site> e : shown) {
+            Site r = e.getValue();
+            out.printf("%-40s %10d %10d %12d %12d %s%n", symbol(s, e.getKey()), r.allocs(), r.frees(), r.bytes_req(),
+                    r.bytes_alloc(), r.cache().isEmpty() ? "-" : r.cache());
         }
         out.println();
     }

@@ -1,32 +1,30 @@
 package io.bpf4j.tools.mem;
 
 import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.Codec;
 import io.bpf4j.core.Program;
+import io.bpf4j.core.TypedMap;
 import io.bpf4j.core.link.Uprobe;
 import io.bpf4j.core.symbols.Frame;
 import io.bpf4j.core.symbols.Symbolizer;
 import io.bpf4j.output.StackCounts;
+import io.bpf4j.tools.Aggregates;
+import io.bpf4j.tools.Background;
+import io.bpf4j.tools.CommonOptions;
+import io.bpf4j.tools.MappedFiles;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Targets;
-import io.bpf4j.tools.Background;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.tools.UsageError;
-import io.bpf4j.tools.cpu.Stacks;
+import io.bpf4j.tools.stack.Stacks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -35,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * {@code memleak}: allocations not freed yet, summed by the stack that made them, every interval — bcc's and
@@ -54,10 +53,6 @@ import java.util.Set;
 @Command(name = "memleak", mixinStandardHelpOptions = true,
         description = "Trace outstanding memory allocations that weren't freed, by stack.")
 public final class Memleak extends Tool {
-    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
-    /** bpf_get_stackid's -EFAULT: no user stack to take. */
-    private static final int EFAULT = 14;
-
     /** An allocator function, its entry program and, for those that return the address, its return program. */
     private record Hook(String symbol, String entry, String exit) {
     }
@@ -119,7 +114,11 @@ public final class Memleak extends Tool {
             description = "Number of times to print the report before exiting.")
     Integer count;
 
-    /** One outstanding allocation, as allocs holds it. */
+    /** {@code struct alloc_info} of memleak.bpf.c, the value of {@code allocs} (named as the C fields). */
+    record AllocInfo(long size, long ts, int stack_id) {
+    }
+
+    /** One outstanding allocation. */
     private record Alloc(long address, long size, long ts, int stackId) {
     }
 
@@ -138,6 +137,7 @@ public final class Memleak extends Tool {
             throw new UsageError("-z MIN_SIZE (" + minSize + ") is above -Z MAX_SIZE (" + maxSize + ")");
         }
         s.object("memleak");
+        var info = Aggregates.values(s, "allocs", AllocInfo.class);
         if (pid != null) s.set("targ_pid", pid);
         if (minSize != null) s.set("min_size", minSize);
         if (maxSize != null) s.set("max_size", maxSize);
@@ -148,9 +148,10 @@ public final class Memleak extends Tool {
             if (h.exit() != null) s.autoload(h.exit(), pid != null);
         }
         s.load();
+        TypedMap<Long, AllocInfo> allocs = s.map("allocs").typed(Codec.LONG, info);
         boolean signalled;
         // stacks named while tracing: a report (the last one after Ctrl-C too) only has the newest ones left
-        try (Background names = prefetch(s)) {
+        try (Background names = prefetch(s, allocs)) {
             PrintWriter note = s.json() ? s.err() : s.out();
             if (pid != null) {
                 Path lib = obj != null ? Uprobe.resolve(obj) : libc(pid);
@@ -163,9 +164,9 @@ public final class Memleak extends Tool {
             }
             note.flush();
             names.begin();
-            signalled = s.loop(null, Duration.ofSeconds(interval), count, () -> print(s));
+            signalled = s.loop(null, Duration.ofSeconds(interval), count, () -> print(s, allocs));
         }
-        if (signalled) print(s);
+        if (signalled) print(s, allocs);
         sendToSinks(s);
         // its last report shows what it had not freed when it ended
         if (s.ended() != null) s.err().println("memleak: " + s.ended() + "; stopped");
@@ -179,10 +180,10 @@ public final class Memleak extends Tool {
      * the report after Ctrl-C runs compiled code. The thread waits, its own kernel allocations left out (attach
      * the programs after this), until begun.
      */
-    private Background prefetch(ToolSession s) {
+    private Background prefetch(ToolSession s, TypedMap<Long, AllocInfo> allocs) {
         Symbolizer sym = s.symbolizer();
         BpfMap stacks = s.map("stack_traces");
-        BpfMap allocs = s.map("allocs");
+        TypedMap<Integer, byte[]> stackIds = stacks.typed(Codec.INT, Codec.bytes(stacks.valueSize()));
         Set<Integer> seen = new HashSet<>();
         long[] updated = {System.nanoTime()};
         boolean[] first = {true};
@@ -194,10 +195,9 @@ public final class Memleak extends Tool {
                 b.read(() -> outstanding(allocs));
             }
             if (pid == null) return;
-            List<byte[]> ids = b.read(() -> stacks.keys().toList());
+            List<Integer> ids = b.read(() -> stackIds.keys().toList());
             if (ids == null) return;
-            for (byte[] key : ids) {
-                int id = MemorySegment.ofArray(key).get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+            for (int id : ids) {
                 if (!b.running()) return;
                 if (!seen.add(id)) continue;
                 long[] st = b.read(() -> stacks.stackTrace(id).orElse(null));
@@ -240,33 +240,16 @@ public final class Memleak extends Tool {
         }
     }
 
-    /** The libc process {@code pid} maps, as this process can open it (through /proc/PID/root in a container). */
+    /** The libc process {@code pid} maps ({@link MappedFiles#find}). */
     static Path libc(int pid) {
-        List<String> maps;
-        try {
-            maps = Files.readAllLines(Path.of("/proc/" + pid + "/maps"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("memleak: cannot read /proc/" + pid + "/maps ("
-                    + io.bpf4j.core.IoErrors.reason(e) + "): is process " + pid + " running?", e);
-        }
-        for (String line : maps) {
-            int slash = line.indexOf('/');
-            if (slash < 0) continue;
-            String path = line.substring(slash).strip();
-            String base = path.substring(path.lastIndexOf('/') + 1);
-            if (!base.startsWith("libc.so") && !(base.startsWith("libc-") && base.endsWith(".so"))) continue;
-            Path p = Path.of(path);
-            if (Files.isRegularFile(p)) return p;
-            Path inRoot = Path.of("/proc/" + pid + "/root" + path);
-            if (Files.isRegularFile(inRoot)) return inRoot;
-        }
-        throw new IllegalStateException("memleak: process " + pid + " maps no libc (statically linked?): give the "
-                + "object with its allocator (malloc and free) with -O");
+        Predicate<String> libc = base -> base.startsWith("libc.so") || base.startsWith("libc-") && base.endsWith(".so");
+        return MappedFiles.find(pid, libc).orElseThrow(() -> new IllegalStateException("memleak: process " + pid
+                + " maps no libc (statically linked?): give the object with its allocator (malloc and free) with -O"));
     }
 
     /** Reads allocs, groups it by stack and prints the top stacks. */
-    private void print(ToolSession s) {
-        List<Group> groups = outstanding(s.map("allocs"));
+    private void print(ToolSession s, TypedMap<Long, AllocInfo> allocs) {
+        List<Group> groups = outstanding(allocs);
         // it may have mapped libraries since the last report; once it is gone, the last mappings read are kept
         if (pid != null) s.symbolizer().update(pid);
         BpfMap stacks = s.map("stack_traces");
@@ -275,7 +258,7 @@ public final class Memleak extends Tool {
             shown.add(new Group(g.stackId(), g.bytes(), g.allocs(), frames(s, stacks, g.stackId())));
         }
         last = shown.reversed(); // as bcc: the largest last
-        String time = LocalTime.now().format(HMS);
+        String time = CommonOptions.time();
         if (s.json()) {
             for (Group g : last) s.printJson(json(time, g));
         } else {
@@ -298,15 +281,13 @@ public final class Memleak extends Tool {
     }
 
     /** The outstanding allocations in allocs (those older than {@code -o}), by stack, the most bytes first. */
-    private List<Group> outstanding(BpfMap allocs) {
+    private List<Group> outstanding(TypedMap<Long, AllocInfo> allocs) {
         long now = System.nanoTime();
         Map<Integer, List<Alloc>> byStack = new LinkedHashMap<>();
         // a batch lookup, bucket by bucket: a key-by-key walk restarts whenever the key it stands on is freed, which
         // in kernel mode is all the time
-        allocs.lookupBatch().forEach(e -> {
-            MemorySegment k = MemorySegment.ofArray(e.getKey()), v = MemorySegment.ofArray(e.getValue());
-            Alloc a = new Alloc(k.get(ValueLayout.JAVA_LONG_UNALIGNED, 0), v.get(ValueLayout.JAVA_LONG_UNALIGNED, 0),
-                    v.get(ValueLayout.JAVA_LONG_UNALIGNED, 8), v.get(ValueLayout.JAVA_INT_UNALIGNED, 16));
+        allocs.getAll().forEach((address, info) -> {
+            Alloc a = new Alloc(address, info.size(), info.ts(), info.stack_id());
             if (olderMs > 0 && now - a.ts() < olderMs * 1_000_000) return;
             byStack.computeIfAbsent(a.stackId(), id -> new ArrayList<>()).add(a);
         });
@@ -326,7 +307,7 @@ public final class Memleak extends Tool {
 
     private String missed(int stackId) {
         String what = pid != null ? "[Missed User Stack]" : "[Missed Kernel Stack]";
-        return stackId == -EFAULT ? what : what + " (error " + -stackId + ")";
+        return stackId == -Stacks.EFAULT ? what : what + " (error " + -stackId + ")";
     }
 
     private Map<String, Object> json(String time, Group g) {
@@ -352,8 +333,7 @@ public final class Memleak extends Tool {
 
     /** Says when allocations went untracked since the last report because allocs was full. */
     private void reportUntracked(ToolSession s) {
-        long n = s.map("untracked").lookupPerCpu(new byte[4]).orElse(List.of()).stream()
-                .mapToLong(v -> MemorySegment.ofArray(v).get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).sum();
+        long n = Aggregates.sumPerCpu(s.map("untracked"), 0);
         if (n > untrackedReported) {
             s.err().printf("memleak: %d allocation(s) not tracked: the allocs map (%d entries) is full; the "
                     + "outstanding allocations shown are incomplete (-z/-Z or -p narrow what is tracked)%n",

@@ -2,14 +2,15 @@ package io.bpf4j.tools.net;
 
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.Row;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,9 +27,8 @@ public final class Solisten extends Tool {
             description = "Trace this process only.")
     Integer pid;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
 
     private final Row row = new Row();
 
@@ -43,7 +43,7 @@ public final class Solisten extends Tool {
                     .left("ADDR", 39).end("PORT").println(s.out());
         }
         s.onEvents("events", s.eventType("listen", "event"), e -> print(s, e));
-        s.loop(duration, null, null, null);
+        s.loop(duration.get(), null, null, null);
         return 0;
     }
 

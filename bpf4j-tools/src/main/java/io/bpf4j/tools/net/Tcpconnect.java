@@ -2,14 +2,15 @@ package io.bpf4j.tools.net;
 
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.Row;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,9 +41,8 @@ public final class Tcpconnect extends Tool {
     @Option(names = {"-t", "--timestamp"}, description = "Include a time column (seconds since start).")
     boolean timestamp;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
 
     private final Row row = new Row();
 
@@ -61,7 +61,7 @@ public final class Tcpconnect extends Tool {
         }
         long start = System.nanoTime();
         s.onEvents("events", s.eventType("connect", "event"), e -> print(s, e, start));
-        s.loop(duration, null, null, null);
+        s.loop(duration.get(), null, null, null);
         return 0;
     }
 

@@ -1,21 +1,20 @@
 package io.bpf4j.tools.net;
 
 import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.Codec;
+import io.bpf4j.core.TypedMap;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.Row;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.tools.UsageError;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,9 +57,8 @@ public final class Tcplife extends Tool {
     @Option(names = {"-w", "--wide"}, description = "Wide address columns (IPv6 addresses fit).")
     boolean wide;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
 
     private final Row row = new Row();
     private long firstNs = -1;
@@ -85,7 +83,7 @@ public final class Tcplife extends Tool {
                     .left("RPORT", 5).left("TX_KB", 6).left("RX_KB", 6).end("MS").println(s.out());
         }
         s.onEvents("events", s.eventType("tcp_session", "event"), e -> print(s, e, width));
-        s.loop(duration, null, null, null);
+        s.loop(duration.get(), null, null, null);
         return 0;
     }
 
@@ -96,10 +94,8 @@ public final class Tcplife extends Tool {
         if (ports.size() > m.maxEntries()) {
             throw new UsageError(flag + " takes at most " + m.maxEntries() + " ports");
         }
-        for (int port : ports) {
-            m.update(ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) port).array(),
-                    new byte[] {1});
-        }
+        TypedMap<Short, Byte> set = m.typed(Codec.SHORT, Codec.BYTE);
+        for (int port : ports) set.put((short) port, (byte) 1);
     }
 
     private void print(ToolSession s, TraceEvent e, int width) {
@@ -123,7 +119,7 @@ public final class Tcplife extends Tool {
             s.printJson(m);
             return;
         }
-        if (time) row.left(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")), 8);
+        if (time) row.left(CommonOptions.time(), 8);
         if (timestamp) {
             if (firstNs < 0) firstNs = e.timestampNs();
             row.left(String.format("%.6f", (e.timestampNs() - firstNs) / 1e9), 9);

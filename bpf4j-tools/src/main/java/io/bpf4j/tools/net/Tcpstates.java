@@ -2,16 +2,15 @@ package io.bpf4j.tools.net;
 
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.Row;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -41,9 +40,8 @@ public final class Tcpstates extends Tool {
     @Option(names = {"-T", "--timestamp"}, description = "Include a time column (HH:MM:SS).")
     boolean timestamp;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
 
     private final Row row = new Row();
 
@@ -63,7 +61,7 @@ public final class Tcpstates extends Tool {
                     .end("MS").println(s.out());
         }
         s.onEvents("events", s.eventType("tcp_state", "event"), e -> print(s, e));
-        s.loop(duration, null, null, null);
+        s.loop(duration.get(), null, null, null);
         return 0;
     }
 
@@ -90,7 +88,7 @@ public final class Tcpstates extends Tool {
             s.printJson(m);
             return;
         }
-        if (timestamp) row.left(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")), 8);
+        if (timestamp) row.left(CommonOptions.time(), 8);
         row.left(Long.toHexString(r.getLong("skaddr")), 16).left(r.getLong("pid"), 7).left(r.getString("comm"), 16)
                 .left(saddr, 15).left(r.getLong("sport"), 5).left(daddr, 15).left(r.getLong("dport"), 5)
                 .left(from, 11).column("->").left(to, 11).end(ms).println(s.out());

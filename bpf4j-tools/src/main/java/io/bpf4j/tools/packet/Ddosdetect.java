@@ -1,10 +1,10 @@
 package io.bpf4j.tools.packet;
 
-import io.bpf4j.core.Codec;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.core.link.Xdp;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.Aggregates;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -89,8 +88,7 @@ public final class Ddosdetect extends Tool {
             print(s, e);
         });
         s.loop(duration, null, null, null);
-        List<Long> perCpu = s.map("total").perCpu(Codec.INT, Codec.LONG).get(0).orElse(List.of());
-        long packets = perCpu.stream().mapToLong(Long::longValue).sum();
+        long packets = Aggregates.sumPerCpu(s.map("total"), 0);
         if (s.json()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("packets", packets);

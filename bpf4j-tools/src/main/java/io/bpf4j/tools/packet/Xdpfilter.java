@@ -5,6 +5,7 @@ import io.bpf4j.core.IoErrors;
 import io.bpf4j.core.LpmKey;
 import io.bpf4j.core.TypedMap;
 import io.bpf4j.core.link.Xdp;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Targets;
 import io.bpf4j.tools.Tool;
@@ -20,8 +21,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -158,7 +157,7 @@ public final class Xdpfilter extends Tool {
         List<Long> passed = counters.get(1).orElse(List.of());
         long d = dropped.stream().mapToLong(Long::longValue).sum();
         long p = passed.stream().mapToLong(Long::longValue).sum();
-        String time = LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss"));
+        String time = CommonOptions.time();
         if (s.json()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("time", time);

@@ -4,22 +4,25 @@ import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.JsonLinesSink;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.Aggregates;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
 /**
  * {@code execsnoop}: every execve() and execveat() with the new command name, the parent, the result and the
@@ -32,8 +35,6 @@ import java.util.Map;
 @Command(name = "execsnoop", mixinStandardHelpOptions = true, description = "Trace exec syscalls.")
 public final class Execsnoop extends Tool {
     private static final int TOTAL_MAX_ARGS = 60;
-    private static final int FULL_MAX_ARGS_ARR = TOTAL_MAX_ARGS * 128;
-    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     @Option(names = {"-T", "--time"}, description = "Include time column on output (HH:MM:SS).")
     boolean time;
@@ -64,9 +65,8 @@ public final class Execsnoop extends Tool {
             description = "Maximum number of arguments parsed and displayed (1-60, default 20).")
     int maxArgs;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
 
     /** {@code --max-args}: 1 to {@value #TOTAL_MAX_ARGS}, the program's argument array. */
     static final class MaxArgs extends OptionTypes.IntRange {
@@ -84,7 +84,10 @@ public final class Execsnoop extends Tool {
         s.load();
         s.attachAll();
         EventType exec = s.eventType("exec", "event");
-        long argsOffset = exec.decoder().size() - FULL_MAX_ARGS_ARR;
+        // the arguments as the raw bytes of char args[]: NUL-separated, where the decoded string stops at the first
+        StructLayout event = Aggregates.layout(s, "event");
+        long argsOffset = event.byteOffset(groupElement("args"));
+        int argsMax = (int) event.select(groupElement("args")).byteSize();
         PrintWriter out = s.out();
         if (!s.json()) {
             if (time) out.printf("%-8s ", "TIME");
@@ -93,16 +96,16 @@ public final class Execsnoop extends Tool {
             out.printf("%-16s %-6s %-6s %3s %s%n", "PCOMM", "PID", "PPID", "RET", "ARGS");
         }
         long start = System.nanoTime();
-        s.onEvents("events", exec, e -> print(s, e, args(e, argsOffset), start));
-        s.loop(duration, null, null, null);
+        s.onEvents("events", exec, e -> print(s, e, args(e, argsOffset, argsMax), start));
+        s.loop(duration.get(), null, null, null);
         return 0;
     }
 
     /** The NUL-separated arguments the program stored, plus "..." when there were more than --max-args. */
-    private List<String> args(TraceEvent e, long offset) {
+    private List<String> args(TraceEvent e, long offset, int max) {
         BtfRecord r = e.record();
         int count = (int) r.getLong("args_count");
-        int size = (int) Math.min(r.getLong("args_size"), FULL_MAX_ARGS_ARR);
+        int size = (int) Math.min(r.getLong("args_size"), max);
         byte[] bytes = e.raw().asSlice(offset, size).toArray(ValueLayout.JAVA_BYTE);
         List<String> args = new ArrayList<>();
         int from = 0;
@@ -131,7 +134,7 @@ public final class Execsnoop extends Tool {
             return;
         }
         PrintWriter out = s.out();
-        if (time) out.printf("%-8s ", LocalTime.now().format(HMS));
+        if (time) out.printf("%-8s ", CommonOptions.time());
         if (timestamp) out.printf("%-8.3f ", (e.timestampNs() - start) / 1e9);
         if (printUid) out.printf("%-6d ", r.getLong("uid"));
         out.printf("%-16s %-6d %-6d %3d ", comm, r.getLong("pid"), r.getLong("ppid"), r.getLong("ret"));

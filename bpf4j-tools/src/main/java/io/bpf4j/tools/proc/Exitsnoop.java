@@ -3,16 +3,15 @@ package io.bpf4j.tools.proc;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.TraceEvent;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 
 /**
  * {@code exitsnoop}: every process exit (every thread exit with {@code -T}) with its parent, its age and how it
@@ -25,8 +24,6 @@ import java.time.format.DateTimeFormatter;
 @Command(name = "exitsnoop", mixinStandardHelpOptions = true,
         description = "Trace process termination: exit code or signal, age.")
 public final class Exitsnoop extends Tool {
-    private static final DateTimeFormatter HMS = DateTimeFormatter.ofPattern("HH:mm:ss");
-
     @Option(names = {"-t", "--timestamp"}, description = "Include timestamp on output.")
     boolean timestamp;
 
@@ -40,9 +37,8 @@ public final class Exitsnoop extends Tool {
     @Option(names = {"-T", "--threaded"}, description = "Trace by thread.")
     boolean threaded;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
 
     @Override
     protected int run(ToolSession s) {
@@ -60,7 +56,7 @@ public final class Exitsnoop extends Tool {
             s.out().printf("%-16s %-7s %-7s %-7s %-7s %s%n", "PCOMM", "PID", "PPID", "TID", "AGE(s)", "EXIT_CODE");
         }
         s.onEvents("events", exit, e -> print(s, e));
-        s.loop(duration, null, null, null);
+        s.loop(duration.get(), null, null, null);
         return 0;
     }
 
@@ -71,7 +67,7 @@ public final class Exitsnoop extends Tool {
         }
         BtfRecord r = e.record();
         PrintWriter out = s.out();
-        if (timestamp) out.printf("%-8s ", LocalTime.now().format(HMS));
+        if (timestamp) out.printf("%-8s ", CommonOptions.time());
         out.printf("%-16s %-7d %-7d %-7d %-7.2f %s%n", r.getString("comm"), r.getLong("pid"), r.getLong("ppid"),
                 r.getLong("tid"), r.getLong("age") / 1e9, status((int) r.getLong("exit_code")));
     }

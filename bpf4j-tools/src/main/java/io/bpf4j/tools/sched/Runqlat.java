@@ -1,22 +1,18 @@
 package io.bpf4j.tools.sched;
 
-import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.Codec;
+import io.bpf4j.core.StructCodec;
 import io.bpf4j.output.Histogram;
+import io.bpf4j.tools.Aggregates;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -33,11 +29,8 @@ import java.util.Map;
 @Command(name = "runqlat", mixinStandardHelpOptions = true,
         description = "Summarize run queue (scheduler) latency as a histogram.")
 public final class Runqlat extends Tool {
-    private static final int MAX_SLOTS = 27;
-    private static final int COMM_LEN = 16;
-
-    @Option(names = {"-T", "--timestamp"}, description = "Include timestamp on output.")
-    boolean timestamp;
+    @Mixin
+    CommonOptions.Timestamp timestamp;
 
     @Option(names = {"-m", "--milliseconds"}, description = "Millisecond histogram.")
     boolean milliseconds;
@@ -64,17 +57,17 @@ public final class Runqlat extends Tool {
         boolean pidns;
     }
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
-            description = "Print every interval (s).")
-    Integer interval;
+    @Mixin
+    CommonOptions.Intervals intervals;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
-            description = "Stop after this many intervals.")
-    Integer count;
+    /** {@code struct hist} of runqlat.bpf.c, the value of {@code hists}. */
+    record Hist(int[] slots, String comm) {
+    }
 
     @Override
     protected int run(ToolSession s) {
         s.object("runqlat");
+        StructCodec<Hist> hist = Aggregates.values(s, "hists", Hist.class);
         if (pid != null) s.set("targ_pid", pid);
         if (tid != null) s.set("targ_tid", tid);
         s.set("targ_ms", milliseconds ? 1 : 0);
@@ -87,28 +80,20 @@ public final class Runqlat extends Tool {
         s.attachAll();
         if (!s.json()) s.out().println("Tracing run queue latency... Hit Ctrl-C to end.");
         s.out().flush();
-        boolean signalled = s.loop(null, interval == null ? null : Duration.ofSeconds(interval), count,
-                () -> print(s));
-        if (interval == null || signalled) print(s);
+        var hists = s.map("hists").typed(Codec.INT, hist);
+        intervals.loop(s, null, () -> print(s, Aggregates.takeAll(hists)));
         return 0;
     }
 
-    private void print(ToolSession s) {
-        List<Map.Entry<byte[], byte[]>> hists = takeAll(s.map("hists"));
-        if (!s.json()) {
-            s.out().println();
-            if (timestamp) {
-                s.out().printf("%-8s%n", LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")));
-            }
-        }
+    private void print(ToolSession s, List<Map.Entry<Integer, Hist>> hists) {
+        if (!s.json()) s.out().println();
+        timestamp.print(s);
         String unit = milliseconds ? "msecs" : "usecs";
-        hists.sort(Comparator.comparingLong(e -> key(e.getKey())));
-        for (Map.Entry<byte[], byte[]> e : hists) {
-            ByteBuffer v = ByteBuffer.wrap(e.getValue()).order(ByteOrder.nativeOrder());
-            long[] slots = new long[MAX_SLOTS];
-            for (int i = 0; i < MAX_SLOTS; i++) slots[i] = Integer.toUnsignedLong(v.getInt(i * 4));
-            Histogram h = Histogram.log2(unit, slots);
-            String label = label(key(e.getKey()), comm(e.getValue()));
+        // the key is a __u32: (u32)-1, the global histogram, sorts last
+        for (Map.Entry<Integer, Hist> e : hists.stream()
+                .sorted(Comparator.comparingLong(e -> Integer.toUnsignedLong(e.getKey()))).toList()) {
+            Histogram h = Aggregates.log2(unit, e.getValue().slots());
+            String label = label(Integer.toUnsignedLong(e.getKey()), e.getValue().comm());
             if (label != null) {
                 h = h.withLabel(label);
                 if (!s.json()) s.out().println();
@@ -122,26 +107,5 @@ public final class Runqlat extends Tool {
         if (per.process) return "pid = " + key + " " + comm;
         if (per.thread) return "tid = " + key + " " + comm;
         return "pidns = " + key;
-    }
-
-    private static long key(byte[] k) {
-        return Integer.toUnsignedLong(ByteBuffer.wrap(k).order(ByteOrder.nativeOrder()).getInt());
-    }
-
-    private static String comm(byte[] value) {
-        int off = MAX_SLOTS * 4, n = 0;
-        while (n < COMM_LEN && value[off + n] != 0) n++;
-        return new String(value, off, n, StandardCharsets.UTF_8);
-    }
-
-    /**
-     * Reads and deletes every element, key by key as libbpf-tools does (increments between the read and the delete
-     * of a key are lost, as there). Not BPF_MAP_LOOKUP_AND_DELETE_BATCH: on this 6.18 kernel it intermittently
-     * returned nothing for a hash map that BPF programs were updating from interrupt context.
-     */
-    private static List<Map.Entry<byte[], byte[]>> takeAll(BpfMap map) {
-        List<Map.Entry<byte[], byte[]>> all = new ArrayList<>(map.entries().toList());
-        for (Map.Entry<byte[], byte[]> e : all) map.delete(e.getKey());
-        return all;
     }
 }

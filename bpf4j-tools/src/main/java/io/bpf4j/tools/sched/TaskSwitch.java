@@ -1,20 +1,16 @@
 package io.bpf4j.tools.sched;
 
-import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.Codec;
+import io.bpf4j.core.TypedMap;
+import io.bpf4j.tools.Aggregates;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,26 +51,25 @@ public final class TaskSwitch extends Tool {
             description = "Count (and record) only switches into or out of this process.")
     Integer pid;
 
-    @Option(names = {"-T", "--timestamp"}, description = "Print a timestamp before each interval's counts.")
-    boolean timestamp;
+    @Mixin
+    CommonOptions.Timestamp timestamp;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
-            description = "Print counts every interval (s).")
-    Integer interval;
+    @Mixin
+    CommonOptions.Intervals intervals;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "count", converter = OptionTypes.Count.class,
-            description = "Stop after this many intervals.")
-    Integer count;
+    /** {@code struct switch_key} of task_switch.bpf.c, the key of {@code counts} (named as the C fields). */
+    record Switch(long prev_pid, long next_pid) {
+    }
 
     @Override
     protected int run(ToolSession s) {
         // streaming every switch costs a ring-buffer record each: only when there is somewhere to record it
         boolean record = !outputs.isEmpty();
         s.object("task_switch");
+        var key = Aggregates.keys(s, "counts", Switch.class);
         if (pid != null) s.set("targ_pid", pid);
         s.set("record_events", record ? 1 : 0);
         s.load();
@@ -82,43 +77,27 @@ public final class TaskSwitch extends Tool {
         if (record) s.onEvents("events", s.eventType("sched_switch", "sched_switch_event"), e -> { });
         if (!s.json()) s.out().println("Tracing task switches... Hit Ctrl-C to end.");
         s.out().flush();
-        boolean signalled = s.loop(duration,
-                interval == null ? null : Duration.ofSeconds(interval), count, () -> print(s));
-        if (interval == null || signalled) print(s);
+        TypedMap<Switch, Long> counts = s.map("counts").typed(key, Codec.LONG);
+        intervals.loop(s, duration.get(), () -> print(s, Aggregates.takeAll(counts)));
         return 0;
     }
 
-    private record Pair(long prev, long next, long count) {
-    }
-
-    private void print(ToolSession s) {
-        List<Pair> pairs = takeAll(s.map("counts")).stream().map(e -> {
-            ByteBuffer k = ByteBuffer.wrap(e.getKey()).order(ByteOrder.nativeOrder());
-            long n = ByteBuffer.wrap(e.getValue()).order(ByteOrder.nativeOrder()).getLong();
-            return new Pair(Integer.toUnsignedLong(k.getInt(0)), Integer.toUnsignedLong(k.getInt(4)), n);
-        }).sorted(Comparator.comparingLong(Pair::count).reversed()).toList();
+    private void print(ToolSession s, List<Map.Entry<Switch, Long>> counts) {
+        List<Map.Entry<Switch, Long>> pairs = counts.stream()
+                .sorted(Map.Entry.<Switch, Long>comparingByValue().reversed()).toList();
         if (s.json()) {
-            for (Pair p : pairs) {
+            for (Map.Entry<Switch, Long> p : pairs) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("prev_pid", p.prev());
-                m.put("next_pid", p.next());
-                m.put("count", p.count());
+                m.put("prev_pid", p.getKey().prev_pid());
+                m.put("next_pid", p.getKey().next_pid());
+                m.put("count", p.getValue());
                 s.printJson(m);
             }
             return;
         }
-        if (timestamp) s.out().printf("%-8s%n", LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")));
-        for (Pair p : pairs) s.out().printf("task_switch[%5d->%5d]=%d%n", p.prev(), p.next(), p.count());
-    }
-
-    /**
-     * Reads and deletes every element, key by key as libbpf-tools does (increments between the read and the delete
-     * of a key are lost, as there). Not BPF_MAP_LOOKUP_AND_DELETE_BATCH: on this 6.18 kernel it intermittently
-     * returned nothing for a hash map that BPF programs were updating from interrupt context.
-     */
-    private static List<Map.Entry<byte[], byte[]>> takeAll(BpfMap map) {
-        List<Map.Entry<byte[], byte[]>> all = new ArrayList<>(map.entries().toList());
-        for (Map.Entry<byte[], byte[]> e : all) map.delete(e.getKey());
-        return all;
+        timestamp.print(s);
+        for (Map.Entry<Switch, Long> p : pairs) {
+            s.out().printf("task_switch[%5d->%5d]=%d%n", p.getKey().prev_pid(), p.getKey().next_pid(), p.getValue());
+        }
     }
 }

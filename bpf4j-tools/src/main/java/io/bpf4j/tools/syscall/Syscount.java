@@ -1,6 +1,8 @@
 package io.bpf4j.tools.syscall;
 
-import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.Codec;
+import io.bpf4j.tools.Aggregates;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
@@ -9,13 +11,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,8 +30,6 @@ import java.util.Map;
 @Command(name = "syscount", mixinStandardHelpOptions = true,
         description = "Summarize syscall counts and latencies.")
 public final class Syscount extends Tool {
-    private static final int COMM_LEN = 16;
-
     @Option(names = {"-p", "--pid"}, paramLabel = "PID", converter = OptionTypes.Pid.class,
             description = "Process PID to trace.")
     Integer pid;
@@ -98,6 +92,7 @@ public final class Syscount extends Tool {
                     + ": syscalls are shown by number");
         }
         s.object("syscount");
+        var data = Aggregates.values(s, "data", Data.class);
         if (pid != null) s.set("targ_pid", pid);
         if (tid != null) s.set("targ_tid", tid);
         if (comm != null) s.setString("targ_comm", comm);
@@ -109,31 +104,32 @@ public final class Syscount extends Tool {
         s.attachAll();
         if (!s.json()) s.out().printf("Tracing syscalls, printing top %d... Ctrl+C to quit.%n", top);
         s.out().flush();
+        var counts = s.map("data").typed(Codec.INT, data);
+        Runnable print = () -> print(s, Aggregates.takeAll(counts));
         boolean signalled;
         if (interval > 0) {
             // as libbpf-tools: with -d, whole intervals until the duration is used up
             Integer count = duration == null ? null
                     : (int) Math.clamp(Math.ceilDiv(duration.toMillis(), interval * 1000L), 1, Integer.MAX_VALUE);
-            signalled = s.loop(null, Duration.ofSeconds(interval), count, () -> print(s));
+            signalled = s.loop(null, Duration.ofSeconds(interval), count, print);
         } else {
             signalled = s.loop(duration, null, null, null);
         }
-        if (interval <= 0 || signalled) print(s);
+        if (interval <= 0 || signalled) print.run();
         return 0;
+    }
+
+    /** {@code struct data} of syscount.bpf.c, the value of {@code data} (named as the C fields). */
+    record Data(long count, long total_ns, String comm) {
     }
 
     private record Row(long key, long count, long totalNs, String comm) {
     }
 
-    private void print(ToolSession s) {
-        List<Row> rows = takeAll(s.map("data")).stream().map(e -> {
-            ByteBuffer v = ByteBuffer.wrap(e.getValue()).order(ByteOrder.nativeOrder());
-            byte[] c = e.getValue();
-            int n = 0;
-            while (n < COMM_LEN && c[16 + n] != 0) n++;
-            return new Row(Integer.toUnsignedLong(ByteBuffer.wrap(e.getKey()).order(ByteOrder.nativeOrder()).getInt()),
-                    v.getLong(0), v.getLong(8), new String(c, 16, n, StandardCharsets.UTF_8));
-        }).sorted(Comparator.comparingLong(latency ? Row::totalNs : Row::count).reversed()).limit(top).toList();
+    private void print(ToolSession s, List<Map.Entry<Integer, Data>> data) {
+        List<Row> rows = data.stream().map(e -> new Row(Integer.toUnsignedLong(e.getKey()), e.getValue().count(),
+                        e.getValue().total_ns(), e.getValue().comm()))
+                .sorted(Comparator.comparingLong(latency ? Row::totalNs : Row::count).reversed()).limit(top).toList();
         double div = milliseconds ? 1e6 : 1e3;
         if (s.json()) {
             for (Row r : rows) {
@@ -152,7 +148,7 @@ public final class Syscount extends Tool {
             return;
         }
         var out = s.out();
-        out.printf("[%s]%n", LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")));
+        out.printf("[%s]%n", CommonOptions.time());
         if (byProcess) out.printf("%-6s %-15s", "PID", "COMM");
         else out.printf("%-22s", "SYSCALL");
         if (latency) out.printf(" %8s %16s%n", "COUNT", milliseconds ? "TIME (ms)" : "TIME (us)");
@@ -164,16 +160,5 @@ public final class Syscount extends Tool {
             else out.printf(" %8d%n", r.count());
         }
         out.println();
-    }
-
-    /**
-     * Reads and deletes every element, key by key as libbpf-tools does (increments between the read and the delete
-     * of a key are lost, as there). Not BPF_MAP_LOOKUP_AND_DELETE_BATCH: on this 6.18 kernel it intermittently
-     * returned nothing for a hash map that BPF programs were updating from interrupt context.
-     */
-    private static List<Map.Entry<byte[], byte[]>> takeAll(BpfMap map) {
-        List<Map.Entry<byte[], byte[]>> all = new ArrayList<>(map.entries().toList());
-        for (Map.Entry<byte[], byte[]> e : all) map.delete(e.getKey());
-        return all;
     }
 }

@@ -1,6 +1,7 @@
 package io.bpf4j.tools.trace;
 
 import io.bpf4j.output.Histogram;
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
@@ -11,8 +12,6 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -201,7 +200,7 @@ public final class Argdist extends Tool {
 
     private void print(ToolSession s, List<Spec> specs) {
         PrintWriter out = s.out();
-        String time = LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss"));
+        String time = CommonOptions.time();
         if (!s.json()) out.printf("[%s]%n", time);
         for (Spec spec : specs) {
             if (spec.histogram) {

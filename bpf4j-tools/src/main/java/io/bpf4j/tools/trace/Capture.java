@@ -1,17 +1,21 @@
 package io.bpf4j.tools.trace;
 
+import io.bpf4j.core.Codec;
 import io.bpf4j.core.Program;
+import io.bpf4j.core.StructCodec;
+import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.core.link.Tracepoint;
 import io.bpf4j.core.link.Uprobe;
 import io.bpf4j.core.link.Usdt;
 import io.bpf4j.output.EventType;
+import io.bpf4j.tools.Aggregates;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.tools.UsageError;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SequenceLayout;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +27,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+
 /**
  * The capture side shared by {@code trace} and {@code argdist}: loads {@code trace.bpf.o}, writes each
  * attachment's configuration (which registers or memory make the arguments, which pointers to copy as strings,
@@ -30,16 +36,11 @@ import java.util.function.Function;
  * a {@link Sample} whose names ({@code arg1}, {@code retval}, tracepoint fields, {@code $pid}…) read the record.
  */
 final class Capture {
-    private static final int NARGS = 7, NSTR = 3, STR_LEN = 128, TP_MAX = 2048;
-    /** Offsets in struct event (trace.bpf.c). */
-    private static final int CPU = 8, PID = 12, TID = 16, PROBE = 20, COMM = 24, ARGS = 40, SIZE = 96, HEADER = 104;
-    private static final int STRINGS = HEADER, DATA = HEADER + NSTR * STR_LEN;
-    /** struct probe_cfg: NARGS struct arg_spec of 24 bytes, NSTR str_src, tp_size. */
-    private static final int SPEC = 24, CFG = NARGS * SPEC + NSTR * 4 + 4;
+    /** enum arg_kind of trace.bpf.c. */
     private static final int ARG_NONE = 0, ARG_REG = 1, ARG_DEREF = 2, ARG_CONST = 3;
-    /** x86_64 struct pt_regs offsets of the argument registers (di, si, dx, cx, r8, r9) and of ax. */
-    private static final int[] ARG_REGS = {112, 104, 96, 88, 72, 64};
-    private static final int AX = 80;
+    /** The x86_64 argument registers, in order, and the return value's: the program's arg1..arg6 and retval. */
+    private static final List<String> ARG_REGS = List.of("rdi", "rsi", "rdx", "rcx", "r8", "r9");
+    private static final String RET_REG = "rax";
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
 
@@ -48,9 +49,42 @@ final class Capture {
                   Function<String, Object> vars) {
     }
 
-    /** Reads one name from a record. */
+    /** Reads one name from a record: its fixed part ({@code struct event}, decoded) and its bytes. */
     private interface Reader {
-        Object read(MemorySegment rec);
+        Object read(BtfRecord event, MemorySegment rec);
+    }
+
+    /**
+     * Where the strings and the tracepoint record are in what the program ships ({@code struct buffer}: a
+     * {@code struct event}, {@code char str[NSTR][STR_LEN]}, then {@code __u8 data[TP_MAX]}), and how to write the
+     * configuration it reads ({@code struct probe_cfg}): from the object's BTF, as trace.bpf.c declares them.
+     */
+    private record Layout(long strings, int strLen, int nstr, long data, int tpMax, StructCodec<ProbeCfg> cfg) {
+        static Layout of(ToolSession s) {
+            StructLayout buffer = Aggregates.layout(s, "buffer");
+            SequenceLayout str = (SequenceLayout) buffer.select(groupElement("str"));
+            return new Layout(buffer.byteOffset(groupElement("str")), (int) str.elementLayout().byteSize(),
+                    (int) str.elementCount(), buffer.byteOffset(groupElement("data")),
+                    (int) buffer.select(groupElement("data")).byteSize(),
+                    Aggregates.values(s, "probes", ProbeCfg.class));
+        }
+
+        /** Where string {@code slot} starts in a record. */
+        long string(int slot) {
+            return strings + (long) strLen * slot;
+        }
+    }
+
+    /** {@code struct arg_spec} of trace.bpf.c (named as the C fields): how to read one argument. */
+    record ArgSpec(int kind, int reg_off, long off, int size) {
+    }
+
+    /**
+     * {@code struct probe_cfg} of trace.bpf.c (named as the C fields), one attachment's configuration: its
+     * arguments, the strings to copy (0 none, n &gt; 0 the pointer at tracepoint-record offset n-1, n &lt; 0 the
+     * pointer args[-n-1]) and how much of a tracepoint record to ship.
+     */
+    record ProbeCfg(ArgSpec[] args, int[] str_src, int tp_size) {
     }
 
     /** One attachment (its cookie is its index): its probe and how to read its names. */
@@ -60,6 +94,7 @@ final class Capture {
     private final ToolSession s;
     private final List<Probe> probes;
     private final List<Entry> entries = new ArrayList<>();
+    private Layout layout;
 
     Capture(ToolSession s, List<Probe> probes) {
         this.s = s;
@@ -115,22 +150,23 @@ final class Capture {
         if (pid != null) s.set("targ_pid", pid);
         if (tid != null) s.set("targ_tid", tid);
         s.autoload(uprobe.equals("trace_uprobe") ? "trace_uprobe_s" : "trace_uprobe", false);
+        layout = Layout.of(s);
         s.load();
     }
 
     /** Calls {@code handler} with each sample. */
     void onSamples(Consumer<Sample> handler) {
         EventType type = s.eventType("probe", "event");
-        s.onEvents("events", type, e -> handler.accept(sample(e.raw(), e.timestampNs())));
+        s.onEvents("events", type, e -> handler.accept(sample(e.record(), e.raw(), e.timestampNs())));
     }
 
-    private Sample sample(MemorySegment rec, long ts) {
-        Entry entry = entries.get(rec.get(I32, PROBE));
-        int pid = rec.get(I32, PID), tid = rec.get(I32, TID), cpu = rec.get(I32, CPU);
-        String comm = string(rec, COMM, 16);
+    private Sample sample(BtfRecord event, MemorySegment rec, long ts) {
+        Entry entry = entries.get((int) event.getLong("probe"));
+        int pid = (int) event.getLong("pid"), tid = (int) event.getLong("tid"), cpu = (int) event.getLong("cpu");
+        String comm = event.getString("comm");
         Function<String, Object> vars = name -> {
             Reader r = entry.names.get(name);
-            if (r != null) return r.read(rec);
+            if (r != null) return r.read(event, rec);
             return switch (name) {
                 case "$pid", "pid" -> (long) pid;
                 case "$tid", "tid" -> (long) tid;
@@ -159,7 +195,7 @@ final class Capture {
     }
 
     private int configureTracepoint(int index, Probe p, Set<String> used) {
-        ByteBuffer cfg = ByteBuffer.allocate(CFG).order(ByteOrder.nativeOrder());
+        int[] strSrc = new int[layout.nstr()];
         Map<String, Reader> names = new LinkedHashMap<>();
         int end = 0, slot = 0;
         boolean dynamic = false;
@@ -167,75 +203,75 @@ final class Capture {
             end = Math.max(end, f.offset() + f.size());
             dynamic |= f.type().startsWith("__data_loc") || f.type().startsWith("__rel_loc");
             if (f.isCharPointer() && used.contains(f.name())) {
-                if (slot == NSTR) throw new UsageError("probe '" + p.text + "': at most " + NSTR
+                if (slot == layout.nstr()) throw new UsageError("probe '" + p.text + "': at most " + layout.nstr()
                         + " string pointers");
-                cfg.putInt(NARGS * SPEC + 4 * slot, f.offset() + 1);
-                int at = STRINGS + STR_LEN * slot++;
-                names.put(f.name(), rec -> string(rec, at, STR_LEN));
+                strSrc[slot] = f.offset() + 1;
+                long at = layout.string(slot++);
+                names.put(f.name(), (event, rec) -> string(rec, at, layout.strLen()));
             } else {
-                names.put(f.name(), rec -> field(rec, f));
+                names.put(f.name(), (event, rec) -> field(event, rec, f));
             }
         }
         check(p, used, names, 0);
-        cfg.putInt(NARGS * SPEC + 4 * NSTR, dynamic ? TP_MAX : Math.min(end, TP_MAX));
-        return store(index, cfg.array(), names);
+        ProbeCfg empty = Aggregates.zero(layout.cfg());
+        return store(index, new ProbeCfg(empty.args(), strSrc,
+                dynamic ? layout.tpMax() : Math.min(end, layout.tpMax())), names);
     }
 
     private int configureUprobe(int index, Probe p, Set<String> used, Set<String> asString,
                                 List<Usdt.Argument> usdt) {
-        ByteBuffer cfg = ByteBuffer.allocate(CFG).order(ByteOrder.nativeOrder());
+        ProbeCfg cfg = Aggregates.zero(layout.cfg());
+        ArgSpec[] args = cfg.args();
         Map<String, Reader> names = new LinkedHashMap<>();
-        int count = usdt != null ? Math.min(usdt.size(), 6) : 6;
+        int count = usdt != null ? Math.min(usdt.size(), ARG_REGS.size()) : ARG_REGS.size();
         for (int i = 0; i < count; i++) {
-            int at = i * SPEC;
             if (usdt == null) {
-                cfg.putInt(at, ARG_REG).putInt(at + 4, ARG_REGS[i]);
+                args[i] = new ArgSpec(ARG_REG, Usdt.ptRegsOffset(ARG_REGS.get(i)), 0, 0);
             } else {
                 Usdt.Argument a = usdt.get(i);
-                switch (a.kind()) {
-                    case CONST -> cfg.putInt(at, ARG_CONST).putLong(at + 8, a.value());
-                    case REGISTER -> cfg.putInt(at, ARG_REG).putInt(at + 4, a.ptRegsOffset());
-                    case REGISTER_DEREF -> cfg.putInt(at, ARG_DEREF).putInt(at + 4, a.ptRegsOffset())
-                            .putLong(at + 8, a.value()).putInt(at + 16, a.size());
-                    case UNSUPPORTED -> cfg.putInt(at, ARG_NONE);
-                }
+                args[i] = switch (a.kind()) {
+                    case CONST -> new ArgSpec(ARG_CONST, 0, a.value(), 0);
+                    case REGISTER -> new ArgSpec(ARG_REG, a.ptRegsOffset(), 0, 0);
+                    case REGISTER_DEREF -> new ArgSpec(ARG_DEREF, a.ptRegsOffset(), a.value(), a.size());
+                    case UNSUPPORTED -> new ArgSpec(ARG_NONE, 0, 0, 0);
+                };
             }
             String name = "arg" + (i + 1);
-            int off = ARGS + 8 * i;
+            int arg = i;
             Usdt.Argument a = usdt == null ? null : usdt.get(i);
             if (a != null && a.kind() == Usdt.Kind.UNSUPPORTED && used.contains(name)) {
                 throw new UsageError("probe '" + p.text + "': " + name + " is '" + a.spec()
                         + "', a location this tool cannot read");
             }
-            names.put(name, rec -> usdtValue(rec.get(I64, off), a));
+            names.put(name, (event, rec) -> usdtValue(arg(event, arg), a));
         }
         if (p.kind == Probe.Kind.URETPROBE) {
-            cfg.putInt(6 * SPEC, ARG_REG).putInt(6 * SPEC + 4, AX);
-            names.put("retval", rec -> rec.get(I64, ARGS + 8 * 6));
+            int ret = ARG_REGS.size();
+            args[ret] = new ArgSpec(ARG_REG, Usdt.ptRegsOffset(RET_REG), 0, 0);
+            names.put("retval", (event, rec) -> arg(event, ret));
         }
         for (int i = 0; i < p.params.size() && i < count; i++) names.put(p.params.get(i), names.get("arg" + (i + 1)));
         int slot = 0;
         for (String n : asString) {
             if (!names.containsKey(n) || !used.contains(n)) continue;
-            if (slot == NSTR) throw new UsageError("probe '" + p.text + "': at most " + NSTR
+            if (slot == layout.nstr()) throw new UsageError("probe '" + p.text + "': at most " + layout.nstr()
                     + " strings");
-            int arg = n.equals("retval") ? 6 : p.params.contains(n) ? p.params.indexOf(n)
+            int arg = n.equals("retval") ? ARG_REGS.size() : p.params.contains(n) ? p.params.indexOf(n)
                     : Integer.parseInt(n.substring(3)) - 1;
-            cfg.putInt(NARGS * SPEC + 4 * slot, -(arg + 1));
-            int at = STRINGS + STR_LEN * slot++;
-            names.put(n, rec -> string(rec, at, STR_LEN));
+            cfg.str_src()[slot] = -(arg + 1);
+            long at = layout.string(slot++);
+            names.put(n, (event, rec) -> string(rec, at, layout.strLen()));
         }
         check(p, used, names, count);
-        return store(index, cfg.array(), names);
+        return store(index, cfg, names);
     }
 
-    private int store(int probe, byte[] cfg, Map<String, Reader> names) {
+    private int store(int probe, ProbeCfg cfg, Map<String, Reader> names) {
         int cookie = entries.size();
         if (cookie >= s.map("probes").maxEntries()) {
             throw new UsageError("too many probe sites (at most " + s.map("probes").maxEntries() + ")");
         }
-        byte[] key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(cookie).array();
-        s.map("probes").update(key, cfg);
+        s.map("probes").typed(Codec.INT, layout.cfg()).put(cookie, cfg);
         entries.add(new Entry(probe, names));
         return cookie;
     }
@@ -247,19 +283,25 @@ final class Capture {
         return a.signed() ? (v << (64 - bits)) >> (64 - bits) : v & ((1L << bits) - 1);
     }
 
+    /** Argument {@code i} as the program read it ({@code event.args[i]}). */
+    private static long arg(BtfRecord event, int i) {
+        return (Long) ((List<?>) event.get("args")).get(i);
+    }
+
     /** A tracepoint field from the record shipped after the strings. */
-    private static Object field(MemorySegment rec, Probe.Field f) {
-        int size = rec.get(I32, SIZE);
+    private Object field(BtfRecord event, MemorySegment rec, Probe.Field f) {
+        int size = (int) event.getLong("size");
+        long data = layout.data();
         boolean string = f.isString();
-        if (f.offset() + f.size() > size || DATA + size > rec.byteSize()) return string ? "" : 0L;
-        long at = DATA + f.offset();
+        if (f.offset() + f.size() > size || data + size > rec.byteSize()) return string ? "" : 0L;
+        long at = data + f.offset();
         if (f.type().startsWith("__data_loc") || f.type().startsWith("__rel_loc")) {
             int loc = rec.get(I32, at);
             int off = (loc & 0xffff) + (f.type().startsWith("__rel_loc") ? f.offset() + f.size() : 0);
             int len = Math.max(0, Math.min(loc >>> 16, size - off));
             if (off >= size) return string ? "" : 0L;
-            return string ? string(rec, DATA + off, len) : HexFormat.of().formatHex(
-                    rec.asSlice(DATA + off, len).toArray(ValueLayout.JAVA_BYTE));
+            return string ? string(rec, data + off, len) : HexFormat.of().formatHex(
+                    rec.asSlice(data + off, len).toArray(ValueLayout.JAVA_BYTE));
         }
         if (string) return string(rec, at, f.size());
         if (f.array() || f.size() > 8 || Integer.bitCount(f.size()) != 1) {

@@ -1,17 +1,16 @@
 package io.bpf4j.tools.trace;
 
+import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.ToolSession;
 import io.bpf4j.tools.UsageError;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
-import java.time.Duration;
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -74,9 +73,8 @@ public final class Trace extends Tool {
     @Option(names = {"-t", "--timestamp"}, description = "Include a timestamp column (seconds since start).")
     boolean timestamp;
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "SECONDS", converter = OptionTypes.Seconds.class,
-            description = "Trace for this long.")
-    Duration duration;
+    @Mixin
+    CommonOptions.TraceDuration duration;
 
     @Parameters(paramLabel = "PROBE", arity = "1..*", description = "The probes to trace (see below).")
     List<String> probeTexts;
@@ -193,13 +191,13 @@ public final class Trace extends Tool {
                 m.put("message", message);
                 s.printJson(m);
             } else {
-                if (time) out.printf("%-8s ", LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")));
+                if (time) out.printf("%-8s ", CommonOptions.time());
                 if (timestamp) out.printf("%-10.6f ", (e.ts() - start) / 1e9);
                 out.printf("%-7d %-7d %-15s %-16s %s%n", e.pid(), e.tid(), e.comm(), spec.probe.func(), message);
             }
             if (max != null && printed[0] >= max) s.stop();
         });
-        s.loop(duration, null, null, null);
+        s.loop(duration.get(), null, null, null);
         if (failed[0] != null) throw failed[0];
         return 0;
     }

@@ -1,23 +1,23 @@
-package io.bpf4j.tools.cpu;
+package io.bpf4j.tools.stack;
 
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
+import io.bpf4j.core.Codec;
 import io.bpf4j.core.MapSpec;
 import io.bpf4j.core.ObjectMap;
 import io.bpf4j.core.ObjectSpec;
+import io.bpf4j.core.TypedMap;
 import io.bpf4j.core.symbols.Frame;
 import io.bpf4j.core.symbols.Symbolizer;
 import io.bpf4j.output.Json;
 import io.bpf4j.output.StackCounts;
+import io.bpf4j.tools.Aggregates;
 import io.bpf4j.tools.Background;
 import io.bpf4j.tools.ToolSession;
 
 import java.io.PrintWriter;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,33 +30,44 @@ import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 
 /**
- * What profile, offcputime and stackcount share: their objects' {@code stackmap} (a stack trace map) and
- * {@code counts} (a hash from {@code struct stack_key} in {@code cpu_stacks.h} to a count), read, symbolized and
- * printed as libbpf-tools prints them (frames innermost first, kernel then user, then {@code -  comm (pid)} and
- * the count) or folded for flame graphs ({@code comm;user frames;kernel frames count}, outermost first, kernel
- * frames suffixed {@code _[k]} and JIT frames {@code _[j]} as bcc annotates them).
+ * The stacks a tool's object counts — a stack trace map {@code stackmap} and {@code counts}, a hash from
+ * {@code struct stack_key} ({@code cpu_stacks.h}) to a count — read, symbolized and printed as libbpf-tools prints them
+ * (frames innermost first, kernel then user, then {@code -  comm (pid)} and the count) or folded for flame graphs
+ * ({@code comm;user frames;kernel frames count}, outermost first, kernel frames suffixed {@code _[k]} and JIT frames
+ * {@code _[j]} as bcc annotates them). Shared by profile, offcputime and stackcount; memleak shares
+ * {@link #dropTracingFrames}. Closing it closes the object it loaded.
  */
-public final class Stacks {
+public final class Stacks implements AutoCloseable {
     /** bpf_get_stackid's -EFAULT: the task has no user stack (a kernel thread); not worth a "[Missed …]" line. */
-    private static final int EFAULT = 14;
-    private static final int KEY_SIZE = 32;
+    public static final int EFAULT = 14;
     /** How often {@link #prefetch} looks for new stacks. */
     private static final Duration PREFETCH_PERIOD = Duration.ofMillis(100);
     /** How often {@link #prefetch} reads a process's mappings again. */
     private static final Duration UPDATE_PERIOD = Duration.ofSeconds(1);
 
-    private Stacks() {
-    }
-
     /**
      * Which stacks the tool collects ({@code -U}/{@code -K}) and how it prints them: {@code bcc} for bcc
      * stackcount's text layout (two-space frames, {@code comm [pid]}), else libbpf-tools' profile/offcputime one.
+     *
+     * @param userOnly   {@code -U}: user stacks only
+     * @param kernelOnly {@code -K}: kernel stacks only
+     * @param folded     {@code -f}: folded lines for flame graphs
+     * @param delimited  {@code -d}: a delimiter between kernel and user stacks
+     * @param bcc        bcc stackcount's text layout
      */
-    record Options(boolean userOnly, boolean kernelOnly, boolean folded, boolean delimited, boolean bcc) {
+    public record Options(boolean userOnly, boolean kernelOnly, boolean folded, boolean delimited, boolean bcc) {
     }
 
-    /** One entry of {@code counts}, as the kernel keyed it. */
-    record Key(int pid, int tid, int kernelStackId, int userStackId, String comm) {
+    /**
+     * {@code struct stack_key} of cpu_stacks.h, the key of {@code counts} (named as the C fields).
+     *
+     * @param pid           the process, 0 when aggregated across processes
+     * @param tid           the thread, 0 when aggregated across threads
+     * @param kern_stack_id the kernel stack's id in {@code stackmap}; negative: not collected, or the error
+     * @param user_stack_id the user stack's id, likewise
+     * @param comm          the command name
+     */
+    public record Key(int pid, int tid, int kern_stack_id, int user_stack_id, String comm) {
     }
 
     /**
@@ -69,46 +80,56 @@ public final class Stacks {
      * @param missed "[Missed Kernel Stack]" / "[Missed User Stack]" notes for stacks the kernel could not keep
      * @param count  samples, microseconds or calls
      */
-    record Stack(String comm, int pid, List<Frame> kernel, List<Frame> user, List<String> missed, long count) {
+    public record Stack(String comm, int pid, List<Frame> kernel, List<Frame> user, List<String> missed, long count) {
+    }
+
+    private final ToolSession session;
+    private final BpfObject object;
+    private final Options options;
+    private final TypedMap<Key, Long> counts;
+
+    private Stacks(ToolSession session, BpfObject object, Options options, TypedMap<Key, Long> counts) {
+        this.session = session;
+        this.object = object;
+        this.options = options;
+        this.counts = counts;
     }
 
     /**
      * Loads the session's object (its globals already {@link ToolSession#set}) with the stack trace map sized for
      * {@code storage} distinct stacks ({@code --stack-storage-size}) of at most {@code depth} frames
-     * ({@code --perf-max-stack-depth}). The tool owns the returned object: ToolSession has no way to resize a map
-     * before its own load.
+     * ({@code --perf-max-stack-depth}). ToolSession has no way to resize a map's value before its own load, so the
+     * object is this one's, closed with it.
      */
-    static BpfObject load(ToolSession s, int storage, int depth) {
+    public static Stacks load(ToolSession s, int storage, int depth, Options options) {
         if (storage <= 0) throw new IllegalArgumentException("--stack-storage-size must be > 0, got " + storage);
         if (depth <= 0 || depth > MapSpec.MAX_STACK_DEPTH) {
             throw new IllegalArgumentException("--perf-max-stack-depth must be 1.." + MapSpec.MAX_STACK_DEPTH
                     + " (kernel.perf_event_max_stack), got " + depth);
         }
+        Codec<Key> key = Aggregates.keys(s, "counts", Key.class);
         ObjectSpec spec = s.spec();
         ObjectMap m = spec.map("stackmap").orElseThrow();
         MapSpec ms = m.spec().toBuilder().maxEntries(storage).valueSize(depth * Long.BYTES).build();
         ObjectMap sized = new ObjectMap(m.name(), ms, m.kind(), m.pinning(), m.data(), m.variables(),
                 m.initialValues(), m.btfKeyTypeId(), m.btfValueTypeId());
-        return BpfObject.load(spec.withMap(sized));
+        BpfObject obj = BpfObject.load(spec.withMap(sized));
+        return new Stacks(s, obj, options, obj.map("counts").typed(key, Codec.LONG));
     }
 
-    /** The raw entries of {@code counts}. */
-    static Map<Key, Long> read(BpfObject obj) {
-        return read(obj.map("counts"));
+    /** The loaded object, to attach its programs. */
+    public BpfObject object() {
+        return object;
     }
 
-    /** The raw entries of {@code counts}, read in batches (a few system calls rather than two an entry). */
-    private static Map<Key, Long> read(BpfMap counts) {
-        Map<Key, Long> out = new LinkedHashMap<>();
-        counts.lookupBatch().forEach(e -> {
-            MemorySegment k = MemorySegment.ofArray(e.getKey());
-            if (k.byteSize() < KEY_SIZE) return;
-            String comm = cString(e.getKey(), 16, 16);
-            Key key = new Key(k.get(ValueLayout.JAVA_INT_UNALIGNED, 0), k.get(ValueLayout.JAVA_INT_UNALIGNED, 4),
-                    k.get(ValueLayout.JAVA_INT_UNALIGNED, 8), k.get(ValueLayout.JAVA_INT_UNALIGNED, 12), comm);
-            out.merge(key, MemorySegment.ofArray(e.getValue()).get(ValueLayout.JAVA_LONG_UNALIGNED, 0), Long::sum);
-        });
-        return out;
+    /** The entries of {@code counts}, read in batches (a few system calls rather than two an entry). */
+    public Map<Key, Long> read() {
+        return counts.getAll();
+    }
+
+    /** Empties {@code counts} and {@code stackmap}, for the next interval. */
+    public void clear() {
+        for (BpfMap m : List.of(object.map("counts"), object.map("stackmap"))) m.keys().toList().forEach(m::delete);
     }
 
     /**
@@ -120,10 +141,9 @@ public final class Stacks {
      * of the object's programs (attach them after this); the tool begins it once attached and closes it once its
      * loop ends, before it reads the maps itself.
      */
-    static Background prefetch(ToolSession s, BpfObject obj, Options o, boolean perProcess, boolean self) {
-        Symbolizer sym = s.symbolizer();
-        BpfMap counts = obj.map("counts");
-        BpfMap stackmap = obj.map("stackmap");
+    public Background prefetch(boolean perProcess, boolean self) {
+        Symbolizer sym = session.symbolizer();
+        BpfMap stackmap = object.map("stackmap");
         Set<Key> seen = new HashSet<>();
         Map<Integer, Long> updated = new HashMap<>();
         // a process's mappings read again (libraries it loaded since) at most once a second: a perf map that grows
@@ -137,51 +157,56 @@ public final class Stacks {
         };
         boolean[] first = {true};
         Background names = Background.prepare("bpf4j-stacks", PREFETCH_PERIOD, b -> {
-            if (!o.userOnly()) sym.kernelSymbols();
-            if (first[0] && self && !o.kernelOnly()) {
+            if (!options.userOnly()) sym.kernelSymbols();
+            if (first[0] && self && !options.kernelOnly()) {
                 // the tool's own JVM shows in the stacks (its threads sleep, wake, start threads): its libjvm.so is
                 // large, and read at the end it alone would take tens of milliseconds
                 sym.preload(ProcessHandle.current().pid());
             }
             first[0] = false;
-            Map<Key, Long> entries = b.read(() -> read(counts));
+            Map<Key, Long> entries = b.read(this::read);
             if (entries == null) return;
             entries.keySet().removeIf(k -> !seen.add(k));
             if (entries.isEmpty()) return;
             // an empty stack once stopped: what this round names is only kept in the symbolizer's caches
             resolve(id -> b.running() ? Optional.ofNullable(b.read(() -> stackmap.stackTrace(id).orElse(null)))
-                    : Optional.empty(), entries, sym, update, o, perProcess);
+                    : Optional.empty(), entries, sym, update, perProcess);
         });
         try {
-            return names.quiet(s.spec(), obj);
+            return names.quiet(session.spec(), object);
         } catch (RuntimeException e) {
             names.close();
             throw e;
         }
     }
 
-    /** Counts the kernel could not store (the counts map was full), from the object's {@code bpf4j_lost}. */
-    static long lost(BpfObject obj) {
-        return obj.map("bpf4j_lost").lookupPerCpu(new byte[4]).orElse(List.of()).stream()
-                .mapToLong(v -> MemorySegment.ofArray(v).get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).sum();
+    /**
+     * Says on stderr, as {@code tool}, how many {@code what} (e.g. "sample(s)") the kernel could not count because
+     * the counts map was full, from the object's {@code bpf4j_lost}; nothing when none.
+     */
+    public void reportLost(String tool, String what) {
+        long lost = Aggregates.sumPerCpu(object.map("bpf4j_lost"), 0);
+        if (lost > 0) session.err().println(tool + ": " + lost + " " + what + " not counted: the counts map was full");
     }
 
     /**
      * Symbolizes {@code entries}, summing those that read the same (when not {@code perProcess}, the process is
      * left out: the same stack in several processes is one). Sorted by count, smallest first, as bcc prints them.
      */
-    static List<Stack> resolve(BpfObject obj, Map<Key, Long> entries, Symbolizer sym, Options o, boolean perProcess) {
+    public List<Stack> resolve(Map<Key, Long> entries, boolean perProcess) {
+        Symbolizer sym = session.symbolizer();
         // each process as it is mapped now; symbol files read before (by prefetch) are not read again, and a process
         // gone since keeps the mappings last read
-        return resolve(obj.map("stackmap")::stackTrace, entries, sym, sym::update, o, perProcess);
+        return resolve(object.map("stackmap")::stackTrace, entries, sym, sym::update, perProcess);
     }
 
     /** As above, reading stacks with {@code stackmap}; {@code update} brings a process's mappings up to date. */
-    private static List<Stack> resolve(IntFunction<Optional<long[]>> stackmap, Map<Key, Long> entries,
-                                       Symbolizer sym, IntConsumer update, Options o, boolean perProcess) {
+    private List<Stack> resolve(IntFunction<Optional<long[]>> stackmap, Map<Key, Long> entries, Symbolizer sym,
+                                IntConsumer update, boolean perProcess) {
+        Options o = options;
         if (!o.userOnly()) sym.kernelSymbols();
         if (!o.kernelOnly()) {
-            entries.keySet().stream().filter(k -> k.userStackId() >= 0).mapToInt(Key::pid).distinct()
+            entries.keySet().stream().filter(k -> k.user_stack_id() >= 0).mapToInt(Key::pid).distinct()
                     .forEach(update);
         }
         Map<String, Stack> byText = new LinkedHashMap<>();
@@ -190,15 +215,14 @@ public final class Stacks {
             List<String> missed = new ArrayList<>();
             List<Frame> kernel = List.of(), user = List.of();
             if (!o.userOnly()) {
-                Optional<long[]> st = k.kernelStackId() >= 0 ? stackmap.apply(k.kernelStackId())
-                        : Optional.empty();
+                Optional<long[]> st = k.kern_stack_id() >= 0 ? stackmap.apply(k.kern_stack_id()) : Optional.empty();
                 if (st.isPresent()) kernel = dropTracingFrames(sym.kernel(st.get()));
-                else if (k.kernelStackId() != -EFAULT) missed.add("[Missed Kernel Stack]");
+                else if (k.kern_stack_id() != -EFAULT) missed.add("[Missed Kernel Stack]");
             }
             if (!o.kernelOnly()) {
-                Optional<long[]> st = k.userStackId() >= 0 ? stackmap.apply(k.userStackId()) : Optional.empty();
+                Optional<long[]> st = k.user_stack_id() >= 0 ? stackmap.apply(k.user_stack_id()) : Optional.empty();
                 if (st.isPresent()) user = sym.user(k.pid(), st.get());
-                else if (k.userStackId() != -EFAULT) missed.add("[Missed User Stack]");
+                else if (k.user_stack_id() != -EFAULT) missed.add("[Missed User Stack]");
             }
             String comm = perProcess && !k.comm().isEmpty() ? k.comm() : null;
             int pid = k.tid() != 0 ? k.tid() : k.pid();
@@ -215,7 +239,7 @@ public final class Stacks {
 
     /**
      * Leading frames of the tracing machinery itself (the BPF program, bpf_trace_run*, the tracepoint's iterator
-     * and perf glue), so that the first frame shown is the kernel function that hit the event. Also used by memleak.
+     * and perf glue), so that the first frame shown is the kernel function that hit the event.
      */
     public static List<Frame> dropTracingFrames(List<Frame> frames) {
         int i = 0;
@@ -236,12 +260,17 @@ public final class Stacks {
     }
 
     /** A frame as libbpf-tools prints it: the function name, or "[unknown]". */
-    static String name(Frame f) {
+    private static String name(Frame f) {
         return f.symbol() != null ? f.symbol() : "[unknown]";
     }
 
-    /** Prints {@code stacks} as text, folded lines or JSON lines, and hands them to the sinks. */
-    static void print(ToolSession s, List<Stack> stacks, Options o, String unit) {
+    /**
+     * Prints {@code stacks} ({@code unit}: what the counts are) as text, folded lines or JSON lines, and hands them
+     * to the sinks.
+     */
+    public void print(List<Stack> stacks, String unit) {
+        ToolSession s = session;
+        Options o = options;
         // one write at the end rather than one a line (the session's writer flushes at each line)
         PrintWriter out = new PrintWriter(s.out(), false);
         for (Stack st : stacks) {
@@ -280,7 +309,7 @@ public final class Stacks {
      * {@code comm;user outermost…innermost;[-;]kernel outermost…innermost count}; spaces in the command name become
      * underscores, as stackcollapse-perf.pl writes them.
      */
-    static String folded(Stack st, Options o) {
+    private static String folded(Stack st, Options o) {
         List<String> parts = new ArrayList<>();
         if (st.comm() != null) parts.add(st.comm().replace(' ', '_'));
         if (st.missed().contains("[Missed User Stack]")) parts.add("[Missed User Stack]");
@@ -304,9 +333,9 @@ public final class Stacks {
         return m;
     }
 
-    private static String cString(byte[] b, int off, int max) {
-        int n = 0;
-        while (n < max && off + n < b.length && b[off + n] != 0) n++;
-        return new String(b, off, n, StandardCharsets.UTF_8);
+    /** Closes the object: its programs detach once the links the tool kept are closed. */
+    @Override
+    public void close() {
+        object.close();
     }
 }
