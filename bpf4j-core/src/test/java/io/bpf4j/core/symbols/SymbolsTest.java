@@ -1,5 +1,6 @@
 package io.bpf4j.core.symbols;
 
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -153,6 +154,7 @@ class SymbolsTest {
                 .hasMessageContaining("address 0");
     }
 
+    @KernelTest
     @Test
     void realKallsymsResolvesAKnownFunction() {
         assumeTrue(Files.isReadable(KernelSymbols.KALLSYMS), "needs /proc/kallsyms");
