@@ -176,3 +176,17 @@ bpf4j_ensure_packages() {
     return 1
   fi
 }
+
+# bpf4j_surefire_counts DIR STAMP: prints "TESTS FAILURES ERRORS SKIPPED", summed over the Surefire reports under DIR
+# newer than the file STAMP (those of the run that started when STAMP was touched).
+bpf4j_surefire_counts() {
+  local tests=0 failures=0 errors=0 skipped=0 report line attr n
+  while IFS= read -r -d '' report; do
+    line=$(grep -m1 -o '<testsuite [^>]*>' "$report" || true)
+    for attr in tests failures errors skipped; do
+      n=$(sed -n "s/.* $attr=\"\([0-9]*\)\".*/\1/p" <<<"$line")
+      declare "$attr=$(( ${!attr} + ${n:-0} ))"
+    done
+  done < <(find "$1" -path '*/target/*-reports/TEST-*.xml' -newer "$2" -print0)
+  echo "$tests $failures $errors $skipped"
+}

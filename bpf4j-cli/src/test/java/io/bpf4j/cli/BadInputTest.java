@@ -3,6 +3,7 @@ package io.bpf4j.cli;
 import io.bpf4j.core.Cpus;
 import io.bpf4j.core.link.Kprobe;
 import io.bpf4j.core.sys.ObjectPath;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -174,6 +175,7 @@ class BadInputTest {
     }
 
     /** trace as a user without the rights to read tracefs: "permission denied", not an exception's class name. */
+    @KernelTest
     @Test
     void permissionDeniedSaysSo() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root to become another user");
@@ -220,6 +222,7 @@ class BadInputTest {
 
     // --- kernel functions without kprobes: the same line everywhere -----------------------------------------------
 
+    @KernelTest
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {
             "trace p::do_sys_open",
@@ -242,6 +245,7 @@ class BadInputTest {
                 + "instead: t:CATEGORY:NAME (see /sys/kernel/tracing/events)");
     }
 
+    @KernelTest
     @Test
     void aKernelFunctionThatIsAlsoATracepointIsPointedTo() {
         assumeFalse(Kprobe.availability().available(), "this kernel has kprobes");

@@ -14,6 +14,7 @@ import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.link.AutoAttach;
 import io.bpf4j.core.link.Link;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -33,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * program with line info equals bpftool's own, map entries are edited and read back, and a bpf_printk line from
  * a test run comes through the trace pipe.
  */
+@KernelTest
 class BpftoolCommandsTest {
     @BeforeAll
     static void root() {

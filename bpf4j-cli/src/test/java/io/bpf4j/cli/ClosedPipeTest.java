@@ -1,6 +1,7 @@
 package io.bpf4j.cli;
 
 import io.bpf4j.core.KernelObjects;
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.Tool;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ({@link Main}, as {@code ./bpf4j} runs it) whose stdout is a pipe this test reads three lines from, then closes;
  * a workload (opens, execs) runs until the tool has exited, so there is always a next line to write.
  */
+@KernelTest
 class ClosedPipeTest {
     @ParameterizedTest(name = "bpf4j {0} | head -3")
     @ValueSource(strings = {"opensnoop", "execsnoop", "runqlat 1", "syscount -i 1", "biolatency 1", "run FIXTURE"})

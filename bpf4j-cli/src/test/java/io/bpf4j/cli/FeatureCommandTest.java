@@ -1,6 +1,7 @@
 package io.bpf4j.cli;
 
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@code bpf4j feature} run in-process through picocli, in text and JSON, against this machine's kernel. */
+@KernelTest
 class FeatureCommandTest {
     private static String stdoutEncoding;
 

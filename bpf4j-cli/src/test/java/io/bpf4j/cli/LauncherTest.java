@@ -1,5 +1,6 @@
 package io.bpf4j.cli;
 
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * stderr, with the command that fixes it, and nothing else runs. A machine without clang is made by a
  * {@code dpkg-query} first on PATH that knows no package (what dpkg-query prints for packages never installed).
  */
+@KernelTest
 class LauncherTest {
     private static final Path REPO = Path.of("").toAbsolutePath().getParent();
 

@@ -1,6 +1,7 @@
 package io.bpf4j.cli;
 
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@code bpf4j object show|load} in-process on the core module's fixtures (compiled with clang-19) and libbpf-tools. */
+@KernelTest
 class ObjectCommandTest {
     private static final Path SOURCES = Path.of("../bpf4j-core/src/test/c");
     private static final Path OUT = Path.of("target/bpf-fixtures");

@@ -1,6 +1,7 @@
 package io.bpf4j.cli;
 
 import io.bpf4j.core.KernelObjects;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * thread ran out (offcputime's stack-naming thread reads /proc/kallsyms, far more than 6 MB), exits 1 and leaves no
  * link behind.
  */
+@KernelTest
 class OutOfHeapTest {
     @Test
     void outOfHeapIsOneLineExit1AndReleasesEverything() throws Exception {

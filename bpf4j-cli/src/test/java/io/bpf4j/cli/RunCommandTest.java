@@ -1,5 +1,6 @@
 package io.bpf4j.cli;
 
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -20,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * at exit; afterwards nothing it attached is left. The test opens the file once the runner says it is attached,
  * and stops it once the opens are done: nothing has to fit in a duration.
  */
+@KernelTest
 class RunCommandTest {
     private record Run(int exit, String out, String err) {
     }

@@ -1,6 +1,7 @@
 package io.bpf4j.cli;
 
 import io.bpf4j.core.KernelObjects;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code bpf4j run} in its own JVM, stopped by a real signal as a user stops it (Ctrl-C is SIGINT, kill and
  * systemd send SIGTERM): it exits promptly, prints its maps first, and leaves no link behind.
  */
+@KernelTest
 class RunSignalTest {
     @ParameterizedTest
     @ValueSource(strings = {"INT", "TERM"})

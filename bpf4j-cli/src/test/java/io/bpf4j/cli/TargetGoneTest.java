@@ -1,6 +1,7 @@
 package io.bpf4j.cli;
 
 import io.bpf4j.core.KernelObjects;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * tool says so in one line and stops (it used to carry on, showing nothing), with its links detached. Each runs in
  * a JVM of its own ({@link Main}) until it says it is attached; then the test removes its target.
  */
+@KernelTest
 class TargetGoneTest {
     /** A finished run of a tool in its own JVM. */
     private record Ended(int exit, String out, String err) {

@@ -7,6 +7,7 @@ import io.bpf4j.core.asm.MapReference;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The untyped map API against the real kernel. */
+@KernelTest
 class BpfMapTest {
 
     private static BpfMap hash(String name, int keySize, int valueSize, int maxEntries) {

@@ -3,6 +3,7 @@ package io.bpf4j.core;
 import io.bpf4j.core.btf.LibbpfHarness;
 import io.bpf4j.core.elf.Fixtures;
 import io.bpf4j.core.elf.RealWorldObjectsTest;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * binaries of /usr/sbin (objects written by others, built by Debian). Differences that are known and acceptable
  * are listed in {@link #KNOWN}, each with its reason, and printed with the table; any other difference fails.
  */
+@KernelTest
 class ConformanceTest {
     /** The program name of the row that compares the whole object (every autoload program loaded together). */
     static final String WHOLE = "(object)";

@@ -4,6 +4,7 @@ import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.features.KernelBtfIds;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Loading programs built with the assembler, running them with BPF_PROG_TEST_RUN, and the ways loads fail. */
+@KernelTest
 class ProgramTest {
     static final int XDP_DROP = 1, XDP_PASS = 2;
 

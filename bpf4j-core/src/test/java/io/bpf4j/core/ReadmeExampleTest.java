@@ -4,11 +4,13 @@ import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The example at the top of README.md, verbatim between the markers, so the README cannot rot. */
+@KernelTest
 class ReadmeExampleTest {
     @Test
     void readmeExampleRunsAsDocumented() {

@@ -1,5 +1,6 @@
 package io.bpf4j.core;
 
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemoryLayout;
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Typed views against the real kernel. */
+@KernelTest
 class TypedMapTest {
     /** A flow key as a C struct: {@code struct { __u32 saddr; __u16 sport; __u8 proto; }} (8 bytes with padding). */
     public record Flow(long saddr, int sport, int proto) {

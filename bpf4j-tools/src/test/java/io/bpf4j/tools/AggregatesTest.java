@@ -1,6 +1,7 @@
 package io.bpf4j.tools;
 
 import io.bpf4j.output.Recorder;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
@@ -14,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Records bound to a tool object's map types through its BTF, read from the tools jar: nothing is loaded, so a
  * record that does not fit fails before the kernel is asked for anything.
  */
+@KernelTest // the tools' BPF objects, built with clang
 class AggregatesTest {
     record Hist(int[] slots, String comm) {
     }

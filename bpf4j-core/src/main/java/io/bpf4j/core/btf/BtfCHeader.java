@@ -1,10 +1,6 @@
 package io.bpf4j.core.btf;
 
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Writes BTF as a C header: for vmlinux's BTF, a {@code vmlinux.h} equivalent to
@@ -24,25 +20,6 @@ import java.nio.file.Path;
  */
 public final class BtfCHeader {
     private BtfCHeader() {
-    }
-
-    /**
-     * Writes this kernel's {@code vmlinux.h} to the file named by the first argument, or to stdout: the build of
-     * {@code bpf4j-tools} runs it before compiling the tools' BPF C ({@code bpf4j btf dump} prints the same).
-     */
-    public static void main(String[] args) throws IOException {
-        String header = of(KernelBtf.vmlinux());
-        if (args.length == 0) {
-            System.out.print(header);
-            return;
-        }
-        Path file = Path.of(args[0]);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            w.write(header);
-        }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The header for {@code btf}, guarded by {@code __VMLINUX_H__}. */

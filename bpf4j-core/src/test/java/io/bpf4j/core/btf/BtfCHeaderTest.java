@@ -1,5 +1,6 @@
 package io.bpf4j.core.btf;
 
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -135,6 +136,7 @@ class BtfCHeaderTest {
         };
     }
 
+    @KernelTest
     @Test
     void vmlinuxHeaderCompilesWithACoReProgramAndKeepsEveryLayout(@TempDir Path dir) throws Exception {
         assumeThat(clangInstalled()).as(CLANG + " is not installed").isTrue();
@@ -159,6 +161,7 @@ class BtfCHeaderTest {
                 + "bpf) and keeps the BTF layout of every struct and union%n", h.lines().count(), ms);
     }
 
+    @KernelTest
     @Test
     void vmlinuxHeaderDefinesEveryNameBpftoolDefines(@TempDir Path dir) throws Exception {
         assumeThat(KernelBtfTest.bpftoolInstalled())

@@ -8,6 +8,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 
 import java.nio.ByteBuffer;
@@ -20,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Robustness: {@code .BTF.ext} mutated and truncated from real clang output (func info, line info and CO-RE
  * records) never throws anything but {@link BtfException}, and what parses can be read in full.
  */
+@AddLifecycleHook(Fixtures.NeedsClang.class)
 class BtfExtFuzzTest {
     private static final AtomicLong TRIED = new AtomicLong(), PARSED = new AtomicLong();
     private static final Btf BTF;

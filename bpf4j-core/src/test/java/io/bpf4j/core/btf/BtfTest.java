@@ -1,6 +1,7 @@
 package io.bpf4j.core.btf;
 
 import io.bpf4j.core.btf.BtfType.Member;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -102,6 +103,7 @@ class BtfTest {
         assertThat(Btf.parse(parsed.encode()).order()).isEqualTo(ByteOrder.BIG_ENDIAN);
     }
 
+    @KernelTest
     @Test
     void builtBtfLoadsIntoTheKernel() {
         List<BtfType> types = new ArrayList<>();

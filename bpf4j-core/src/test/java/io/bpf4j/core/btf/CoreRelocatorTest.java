@@ -5,7 +5,7 @@ import io.bpf4j.core.ObjectProgram;
 import io.bpf4j.core.ObjectSpec;
 import io.bpf4j.core.VerifierException;
 import io.bpf4j.core.btf.BtfExt.CoreReloKind;
-import org.junit.jupiter.api.BeforeAll;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -28,11 +28,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * relocated instructions and the kernel's program tag to be identical to libbpf's.
  */
 class CoreRelocatorTest {
-    @BeforeAll
-    static void fixtures() {
-        LibbpfHarness.coreFixture("core_relocs"); // skips when clang-19 or the kernel's BTF are missing
-    }
-
+    /** The compiled fixture; skips the test when clang-19 or the kernel's BTF are missing. */
     static Path object(String name) {
         return LibbpfHarness.coreFixture(name);
     }
@@ -101,6 +97,7 @@ class CoreRelocatorTest {
                         + r.outcomes().stream().map(o -> o.site().relocation().kind() + " " + o.access()).toList()));
     }
 
+    @KernelTest
     @Test
     void relocatedInstructionsEqualLibbpfs() {
         Path object = object("core_relocs");
@@ -124,6 +121,7 @@ class CoreRelocatorTest {
                 .containsExactlyInAnyOrder(CoreReloKind.values());
     }
 
+    @KernelTest
     @Test
     void loadedProgramHasLibbpfsTag() {
         Path object = object("core_relocs");
@@ -133,6 +131,7 @@ class CoreRelocatorTest {
         }
     }
 
+    @KernelTest
     @Test
     void valuesComeFromTheKernelsBtf() {
         Relocated r = relocate(object("core_relocs"), "core_all");
@@ -193,6 +192,7 @@ class CoreRelocatorTest {
         assertThat(opcode & 0x18).as("size bits of the narrowed load").isEqualTo(0x00); // BPF_W
     }
 
+    @KernelTest
     @Test
     void rejectionNamesTheFailedFieldAccess() {
         Path object = object("core_poison");

@@ -1,5 +1,6 @@
 package io.bpf4j.core.btf;
 
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+@KernelTest
 class KernelBtfTest {
     static final Path VMLINUX = KernelBtf.SYSFS.resolve("vmlinux");
 

@@ -3,6 +3,7 @@ package io.bpf4j.core.btf;
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Errno;
 import io.bpf4j.core.KernelObjects;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -11,6 +12,7 @@ import java.nio.ByteOrder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@KernelTest
 class LoadedBtfTest {
     /** BTF with one type: {@code int}, a signed 32-bit integer (kind INT = 1). */
     static byte[] intBtf(int bits) {

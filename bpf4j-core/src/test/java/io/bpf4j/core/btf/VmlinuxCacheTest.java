@@ -1,5 +1,6 @@
 package io.bpf4j.core.btf;
 
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,6 +112,7 @@ class VmlinuxCacheTest {
     }
 
     /** This kernel's vmlinux through the cache and parsed directly: the same types and names. */
+    @KernelTest
     @Test
     void vmlinuxFromTheCacheIsVmlinux() throws IOException {
         Path vmlinux = KernelBtf.SYSFS.resolve("vmlinux");

@@ -9,6 +9,7 @@ import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Loads the fixtures into the running kernel: maps created, fds patched, programs verified. Needs root. */
+@KernelTest
 class BpfObjectLoadTest {
 
     @BeforeEach

@@ -7,6 +7,7 @@ import io.bpf4j.core.btf.BtfException;
 import io.bpf4j.core.btf.BtfExt;
 import io.bpf4j.core.btf.CoreRelocator;
 import io.bpf4j.core.btf.KernelBtf;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * BTF: thousands of real records (BPF_CORE_READ chains, flavors, bitfields, existence checks) must all resolve or be
  * poisoned, never fail, the way libbpf loads these tools.
  */
+@KernelTest
 class CoreRealWorldTest {
     @Test
     void everyLibbpfToolsRelocationResolves() throws IOException {

@@ -7,6 +7,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * header fields overwritten, the file cut short. Whatever happens, the only exception allowed is
  * {@link ElfException}.
  */
+@AddLifecycleHook(Fixtures.NeedsClang.class)
 class ElfFuzzTest {
     private static final List<String> FIXTURES = Fixtures.names();
     private static final AtomicLong TRIED = new AtomicLong();

@@ -12,6 +12,7 @@ import io.bpf4j.core.features.Features;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.RawTracepoint;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Externs ({@code __kconfig}, typed and typeless {@code __ksym}, kfunc calls) and BTF attach targets (tp_btf,
  * fentry, lsm, iter) resolved against the running kernel. Needs root and kernel BTF.
  */
+@KernelTest
 class ExternsAndAttachTargetsTest {
 
     @BeforeEach

@@ -1,5 +1,8 @@
 package io.bpf4j.core.elf;
 
+import net.jqwik.api.lifecycle.LifecycleContext;
+import net.jqwik.api.lifecycle.SkipExecutionHook;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +25,24 @@ public final class Fixtures {
     static final String MULTIARCH_INCLUDE = "/usr/include/x86_64-linux-gnu";
 
     private Fixtures() {
+    }
+
+    /** Whether clang-19 is on the PATH. */
+    static boolean clangInstalled() {
+        return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, CLANG)));
+    }
+
+    /**
+     * Skips a jqwik container over the fixtures when clang-19 is missing, naming it ({@code @AddLifecycleHook}):
+     * there a JUnit assumption inside a property counts as a rejected try, and every try is rejected.
+     */
+    public static final class NeedsClang implements SkipExecutionHook {
+        @Override
+        public SkipResult shouldBeSkipped(LifecycleContext context) {
+            return clangInstalled() ? SkipResult.doNotSkip()
+                    : SkipResult.skip(CLANG + " is not installed: the fixtures are built from src/test/c with it");
+        }
     }
 
     /** The names of all fixtures (file names without .bpf.c). */

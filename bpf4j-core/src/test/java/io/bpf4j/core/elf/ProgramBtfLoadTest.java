@@ -7,6 +7,7 @@ import io.bpf4j.core.ProgramInfo;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.VerifierException;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Objects load with their BTF: the kernel takes the sanitized program BTF, programs get func and line info rebased
  * to their linked layout (callbacks need it), maps get key/value types, and a verifier rejection names the C line.
  */
+@KernelTest
 class ProgramBtfLoadTest {
 
     @BeforeEach

@@ -12,6 +12,7 @@ import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.elf.Fixtures;
 import io.bpf4j.core.sys.LibC;
 import org.junit.jupiter.api.BeforeAll;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * BPF_PROG_TEST_RUN of its program sends one numbered event to both. Nothing here waits for a time to pass: the
  * tests wait for what they can observe (records counted, the stream's thread asleep in epoll_wait).
  */
+@KernelTest
 class EventStreamTest {
     static final int MAGIC = 0x0bf4_face;
     /** One event in the one-page ring buffer: 8-byte header and the 16-byte struct. */

@@ -11,6 +11,7 @@ import io.bpf4j.core.TestRun;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +42,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * number, then the CPU they ran on) with {@code bpf_perf_event_output(ctx, map, BPF_F_CURRENT_CPU, …)}; each takes
  * 24 bytes of ring (8-byte header, 4-byte size), so records straddle the end of a one-page ring.
  */
+@KernelTest
 class PerfBufferTest {
     record Sample(int cpu, long seq, int cpuInData) {
     }

@@ -5,6 +5,7 @@ import io.bpf4j.core.ObjectSpec;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.elf.Fixtures;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * anonymous union, bitfields, bool, array, pointer) is emitted by a real program through a real ring buffer and
  * decoded with the object's own BTF — nothing about the layout is written in Java.
  */
+@KernelTest
 class RecordDecoderTest {
     private static ObjectSpec spec;
     private static Btf btf;

@@ -12,6 +12,7 @@ import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Size;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -40,6 +41,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (a sequence number from an array map, then a magic word), so a record occupies 24 bytes of ring (8-byte
  * header, 4 bytes of padding) and records straddle the end of a one-page ring.
  */
+@KernelTest
 class RingBufferTest {
     static final int MAGIC = 0x0bf4_face;
     static final int RECORD = 12;

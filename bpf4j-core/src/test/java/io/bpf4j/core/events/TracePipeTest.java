@@ -6,6 +6,7 @@ import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteOrder;
@@ -17,6 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** bpf_trace_printk output read back from the trace pipe, split into bcc's trace_fields. */
+@KernelTest
 class TracePipeTest {
     @Test
     void readsWhatAProgramPrintedWithItsFields() {

@@ -4,6 +4,7 @@ import io.bpf4j.core.MapType;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.btf.LoadedBtf;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The feature probe against the real kernel. The "this machine" assertions describe the Linux 6.18 VM of
  * shared/KERNEL.md: kprobes compiled out, fentry/fexit/LSM refused with EPERM under lockdown=integrity.
  */
+@KernelTest
 class FeaturesTest {
     @BeforeAll
     static void root() {

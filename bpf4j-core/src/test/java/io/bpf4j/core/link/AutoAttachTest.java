@@ -3,6 +3,7 @@ package io.bpf4j.core.link;
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.ObjectSpec;
 import io.bpf4j.core.elf.Fixtures;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Sections that name their hook are attached from the section name alone, as libbpf's auto-attach does. */
+@KernelTest
 class AutoAttachTest {
     @Test
     void uprobeSectionAttachesToTheLibraryFunctionItNames() throws Exception {

@@ -12,6 +12,7 @@ import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** A cgroup_skb egress program on a cgroup the test creates, counting what a child process in it sends. */
+@KernelTest
 class CgroupTest {
     @BeforeAll
     static void root() {

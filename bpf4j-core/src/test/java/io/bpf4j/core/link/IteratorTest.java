@@ -3,11 +3,13 @@ package io.bpf4j.core.link;
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.ObjectSpec;
 import io.bpf4j.core.elf.Fixtures;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A task iterator's output read as text: this JVM's own process is among the tasks it lists. */
+@KernelTest
 class IteratorTest {
     @Test
     void taskIteratorListsThisProcess() {

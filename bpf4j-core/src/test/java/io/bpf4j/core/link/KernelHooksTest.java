@@ -9,6 +9,7 @@ import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.features.Probe;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * loads are refused with EPERM under lockdown=integrity — the test asserts that the error says exactly why, in the
  * words Features uses. So the tests are meaningful on both kinds of kernel.
  */
+@KernelTest
 class KernelHooksTest {
     @BeforeAll
     static void root() {

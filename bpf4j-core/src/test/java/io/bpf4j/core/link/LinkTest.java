@@ -7,6 +7,7 @@ import io.bpf4j.core.ProgramSpec;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** BPF links: BPF_LINK_CREATE (XDP), BPF_RAW_TRACEPOINT_OPEN, BPF_LINK_DETACH, BPF_ENABLE_STATS. */
+@KernelTest
 class LinkTest {
     private static Program returning(String name, ProgramType type, int value) {
         return Program.load(ProgramSpec.of(name, type, new Assembler().mov64(Register.R0, value).exit().build()));

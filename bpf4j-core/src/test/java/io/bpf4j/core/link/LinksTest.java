@@ -10,6 +10,7 @@ import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.features.KernelBtfIds;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Generic BPF_LINK_CREATE ({@link Links}) and kprobe_multi links. */
+@KernelTest
 class LinksTest {
     @BeforeAll
     static void root() {

@@ -13,6 +13,7 @@ import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * before. The programs are closed last while the socket, interface and cgroup stay alive: a program id that stays
  * in the list would mean some hook still holds it.
  */
+@KernelTest
 class NothingLeftAttachedTest {
     private static final Pattern ID = Pattern.compile("\"id\":(\\d+)");
 

@@ -18,6 +18,7 @@ import io.bpf4j.core.symbols.Frame;
 import io.bpf4j.core.symbols.KernelSymbols;
 import io.bpf4j.core.symbols.Symbolizer;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +41,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** perf_event programs sampling cpu-clock on every CPU, with kernel and user stacks symbolized. */
+@KernelTest
 class PerfEventTest {
     private static final int BPF_F_USER_STACK = 1 << 8;
 

@@ -11,6 +11,7 @@ import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * A socket filter on a raw AF_PACKET socket bound to lo that only lets UDP through — to the test's own port, so
  * that other processes' datagrams on lo (other tests on a busy machine) are not counted — counting what it keeps.
  */
+@KernelTest
 class SocketFilterTest {
     @BeforeAll
     static void root() {

@@ -13,6 +13,7 @@ import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * 198.51.100.1/30) — vB (the test's namespace, 198.51.100.2/30). TEST-NET-1 addresses, and the traffic never leaves the
  * pair. Both the tcx link and the netlink clsact/cls_bpf fallback (forced) are exercised.
  */
+@KernelTest
 class TcTest {
     private static final String SUFFIX = Commands.randomSuffix();
     private static final String NS = "bpf4j-test-" + SUFFIX;

@@ -11,6 +11,7 @@ import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Tracepoints through perf events and BPF_PERF_EVENT links. */
+@KernelTest
 class TracepointTest {
     @BeforeAll
     static void root() {

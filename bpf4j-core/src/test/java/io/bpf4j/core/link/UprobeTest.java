@@ -14,6 +14,7 @@ import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Uprobes, uretprobes, uprobe_multi and USDT probes on a test binary compiled here, libc and libjvm.so. */
+@KernelTest
 class UprobeTest {
     static final Path SOURCES = Path.of("src/test/c/uprobe");
     static final int N = 7;

@@ -12,6 +12,7 @@ import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
 import io.bpf4j.core.sys.LibC;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The issue's XDP end-to-end test: an XDP program on lo (generic mode) drops UDP datagrams from 127.0.0.2 to the
  * test's port and counts them per CPU, while datagrams from 127.0.0.1 pass.
  */
+@KernelTest
 class XdpEndToEndTest {
     private static final int XDP_DROP = 1, XDP_PASS = 2;
 

@@ -5,6 +5,7 @@ import io.bpf4j.core.ProgramSpec;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
+import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** Kernel, ELF and JIT symbol resolution. */
 class SymbolsTest {
     @Test
+    @KernelTest
     void aSymbolizerNamesTheBpfProgramsLoadedBeforeIt() {
         KernelSymbols before = KernelSymbols.load(); // the process-wide copy, read before the program exists
         Assembler asm = new Assembler().mov64(Register.R0, 2).exit();
@@ -172,6 +174,7 @@ class SymbolsTest {
                 .hasMessageContaining("address 0");
     }
 
+    @KernelTest
     @Test
     void realKallsymsResolvesAKnownFunction() {
         assumeTrue(Files.isReadable(KernelSymbols.KALLSYMS), "needs /proc/kallsyms");

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.block;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * biolatency times the block I/O the test causes: 64 writes of 4 KiB, each forced to the disk with fsync, in a file
  * next to the build (on a block device, not tmpfs); -D labels the histogram with the disk.
  */
+@KernelTest
 class BiolatencyTest {
     @Test
     void histogramCountsTheSyncedWritesPerDisk() throws Exception {

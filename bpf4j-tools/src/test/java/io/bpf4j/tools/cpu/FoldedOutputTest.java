@@ -1,5 +1,6 @@
 package io.bpf4j.tools.cpu;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.Workload;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
@@ -13,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code --output folded:FILE,flamegraph:FILE.html} of a stack tool: the folded file holds the stacks it printed,
  * the flame graph has their frames.
  */
+@KernelTest
 class FoldedOutputTest {
     private static final String SPIN = "void FN(void) { for (;;); }\nint main(void) { FN(); return 0; }\n";
 

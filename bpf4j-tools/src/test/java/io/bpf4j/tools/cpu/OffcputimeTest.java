@@ -1,5 +1,6 @@
 package io.bpf4j.tools.cpu;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.Workload;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * offcputime sees a child sleeping in a uniquely named function, for about as long as it slept. The child naps
  * from before the tool starts until after it ends: the tool's own duration holds its sleeps.
  */
+@KernelTest
 class OffcputimeTest {
     // 20 ms sleeps called from FN through nap (which keeps a frame pointer, so FN is found under libc's usleep)
     private static final String NAP = """

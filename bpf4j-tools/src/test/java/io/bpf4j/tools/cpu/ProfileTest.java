@@ -1,5 +1,6 @@
 package io.bpf4j.tools.cpu;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.Workload;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
@@ -13,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * from before the tool starts until after it ends: the tool's own duration holds samples of it, however long the
  * tool took to start.
  */
+@KernelTest
 class ProfileTest {
     private static final String SPIN = "void FN(void) { for (;;); }\nint main(void) { FN(); return 0; }\n";
     // reads of /dev/zero: most of the time in the kernel (clearing the buffer), called from FN through read_once

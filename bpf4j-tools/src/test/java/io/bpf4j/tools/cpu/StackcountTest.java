@@ -1,5 +1,6 @@
 package io.bpf4j.tools.cpu;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.Workload;
 import io.bpf4j.core.link.Kprobe;
 import io.bpf4j.tools.ToolRun;
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * child's mallocs. Each is counted before its call returns, so the tool is stopped (and prints its stacks, as at
  * Ctrl-C) once the calls are made.
  */
+@KernelTest
 class StackcountTest {
     private static final int PID = (int) ProcessHandle.current().pid();
     private static final int FORKS = 8;

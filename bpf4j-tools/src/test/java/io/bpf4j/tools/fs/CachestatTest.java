@@ -1,5 +1,6 @@
 package io.bpf4j.tools.fs;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * cachestat counts the misses of reading a file just evicted from the page cache, the hits of reading it again,
  * and the dirtied pages of writing a new file.
  */
+@KernelTest
 class CachestatTest {
     private static final int PAGE = 4096;
     private static final int READ_PAGES = 4096; // 16 MiB

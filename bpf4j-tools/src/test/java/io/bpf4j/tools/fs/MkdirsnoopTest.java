@@ -1,5 +1,6 @@
 package io.bpf4j.tools.fs;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * mkdirsnoop sees this JVM and a child mkdir make uniquely named directories, with per-process counts; the tool is
  * stopped once the mkdirs returned (each is recorded before its syscall returns).
  */
+@KernelTest
 class MkdirsnoopTest {
     private static final int PID = (int) ProcessHandle.current().pid();
 

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.fs;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * opensnoop sees this JVM open a uniquely named file (and fail to open a missing one), with the right columns. An
  * open is recorded before the syscall returns, so the tool is stopped once the test's opens are done.
  */
+@KernelTest
 class OpensnoopTest {
     private static final int PID = (int) ProcessHandle.current().pid();
 

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.irq;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * tool runs from before the first count is read until after the last (then stopped, it prints its totals as at
  * Ctrl-C); intervals and their count are checked on a run that needs no workload.
  */
+@KernelTest
 class HardirqsTest {
     /** Per-action interrupt counts (summed over CPUs) of the device lines of /proc/interrupts with one action. */
     static Map<String, Long> deviceInterrupts() throws IOException {

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.irq;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code /proc/softirqs} counted meanwhile. The tool runs until {@code /proc/softirqs} shows the runs the test
  * waits for (then stopped, it prints its totals as at Ctrl-C).
  */
+@KernelTest
 class SoftirqsTest {
     /** /proc/softirqs, summed over CPUs, by the tool's (lower-case) vector name. */
     static Map<String, Long> procSoftirqs() throws IOException {

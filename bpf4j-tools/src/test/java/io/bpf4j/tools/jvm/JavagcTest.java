@@ -1,5 +1,6 @@
 package io.bpf4j.tools.jvm;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,6 +119,7 @@ class JavagcTest {
         }
     }
 
+    @KernelTest
     @Test
     void showsEachPause() throws Exception {
         try (Child child = new Child()) {
@@ -141,6 +143,7 @@ class JavagcTest {
         }
     }
 
+    @KernelTest
     @Test
     void histogramCountsThePauses() throws Exception {
         try (Child child = new Child()) {
@@ -161,6 +164,7 @@ class JavagcTest {
         }
     }
 
+    @KernelTest
     @Test
     void json() throws Exception {
         try (Child child = new Child()) {
@@ -184,6 +188,7 @@ class JavagcTest {
     }
 
     /** Pauses shorter than -t are not shown: none above 60 s, all above 1 us (in ms with -m). */
+    @KernelTest
     @Test
     void thresholdHidesShorterPauses() throws Exception {
         try (Child child = new Child()) {

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.mem;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.Workload;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * alloc_pipe_info allocated. Each event is recorded in the child's syscalls, which are over when it says "done": then
  * the tool is stopped (and prints what it prints at Ctrl-C).
  */
+@KernelTest
 class KmemtraceTest {
     private static final int PIPES = 37;
     private static final String PIPE_MAKER = """

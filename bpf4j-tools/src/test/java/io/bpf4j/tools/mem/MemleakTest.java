@@ -1,5 +1,6 @@
 package io.bpf4j.tools.mem;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.Workload;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * look at a report have an interval that does not come ({@value #NEVER} s). Intervals and their count are checked
  * on a run that needs no workload.
  */
+@KernelTest
 class MemleakTest {
     /** An interval no test waits for. */
     private static final String NEVER = "3600";

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.net;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ::1, with the backlogs it chose, in its network namespace. A socket's move to LISTEN is recorded in listen(2), so
  * the tool is stopped once the sockets are bound.
  */
+@KernelTest
 class SolistenTest {
     private static final long PID = ProcessHandle.current().pid();
 

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.net;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * tcpconnect shows this JVM's connects to its own listeners on 127.0.0.1 (an IPv4 socket) and ::1. A connect is
  * recorded in connect(2) (the move to SYN_SENT), so the tool is stopped once the connects returned.
  */
+@KernelTest
 class TcpconnectTest {
     private static final String PID = String.valueOf(ProcessHandle.current().pid());
 

@@ -2,6 +2,7 @@ package io.bpf4j.tools.net;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assumptions.abort;
  * as the peer's last packets are processed, maybe after close() returned: each test stops the tool once it has
  * shown the sessions the test looks for.
  */
+@KernelTest
 class TcplifeTest {
     private static final int TO_SERVER = 123457, TO_CLIENT = 54321;
     private static final long OPEN_MS = 200;

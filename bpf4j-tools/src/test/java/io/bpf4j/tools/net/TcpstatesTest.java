@@ -1,5 +1,6 @@
 package io.bpf4j.tools.net;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * tcpstates follows a connection this JVM makes over loopback: the client socket goes CLOSE → SYN_SENT →
  * ESTABLISHED → FIN_WAIT1, the server's LISTEN socket comes and goes, and -D keeps only that port.
  */
+@KernelTest
 class TcpstatesTest {
     @Test
     void followsAClientConnectionThroughItsStates() throws Exception {

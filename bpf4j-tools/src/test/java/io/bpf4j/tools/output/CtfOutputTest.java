@@ -1,5 +1,6 @@
 package io.bpf4j.tools.output;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import io.bpf4j.tools.fs.Opensnoop;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * on the CPU that made it, each CPU its own stream, events the ring buffer lost shown as discarded, and a
  * recording stopped by SIGINT still opens.
  */
+@KernelTest
 class CtfOutputTest {
     /** One opensnoop event as babeltrace2's text output shows it ({@code --clock-seconds}). */
     private record Open(double seconds, int streamCpu, long ts, int cpu, long pid, long ret, String comm,

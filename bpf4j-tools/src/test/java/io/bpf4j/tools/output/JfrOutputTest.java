@@ -1,5 +1,6 @@
 package io.bpf4j.tools.output;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import io.bpf4j.tools.fs.Opensnoop;
 import jdk.jfr.consumer.RecordedEvent;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code --output jfr:FILE}: opensnoop's events, read back with {@link RecordingFile}, are JFR events of the type
  * made from the event's BTF struct, one per open of a uniquely named file, with its path, pid and descriptor.
  */
+@KernelTest
 class JfrOutputTest {
     private static final long PID = ProcessHandle.current().pid();
 

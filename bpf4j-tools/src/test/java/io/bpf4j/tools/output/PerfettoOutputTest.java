@@ -2,6 +2,7 @@ package io.bpf4j.tools.output;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import io.bpf4j.tools.proc.Exitsnoop;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (the trace-event array format), the slices of every thread nest, threads are named after their command, and a
  * child that slept 0.4 s lived at least that long.
  */
+@KernelTest
 class PerfettoOutputTest {
     @Test
     void processLivesAreSlicesThatNest() throws Exception {

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.packet;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * passed the hooks (in a softirq that a busy machine may run late, in ksoftirqd), so once the last burst is in, the
  * tool has seen every packet and is stopped.
  */
+@KernelTest
 class DdosdetectTest {
     private static final int FLOOD = 50_000;
     private static final int BURST = 100;

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.packet;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * for a while to see that no more datagrams come: the tool is stopped once every allowed datagram has arrived and
  * its interval counters show every denied one dropped (so none of those can arrive any more).
  */
+@KernelTest
 class XdpfilterTest {
     // Loopback sources of their own, so that other tests' traffic on lo is not dropped while this one runs.
     private static final String DENIED = "127.66.0.2";

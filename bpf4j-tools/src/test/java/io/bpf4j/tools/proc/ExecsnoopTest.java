@@ -1,5 +1,6 @@
 package io.bpf4j.tools.proc;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * is recorded before the syscall returns (the failed one before the JVM's spawn helper reports the failure), so the
  * tool is stopped once the test's execs are done.
  */
+@KernelTest
 class ExecsnoopTest {
     private static final int PID = (int) ProcessHandle.current().pid();
 

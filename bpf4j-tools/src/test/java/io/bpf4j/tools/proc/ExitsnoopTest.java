@@ -1,5 +1,6 @@
 package io.bpf4j.tools.proc;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * exitsnoop sees children of this JVM exit with a code and die of SIGKILL. A child's exit is recorded before its
  * parent can reap it, so the tool is stopped once the test has waited for its children.
  */
+@KernelTest
 class ExitsnoopTest {
     private static final int PID = (int) ProcessHandle.current().pid();
 

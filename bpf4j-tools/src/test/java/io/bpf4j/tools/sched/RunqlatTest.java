@@ -1,5 +1,6 @@
 package io.bpf4j.tools.sched;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * runqlat sees three busy shell loops pinned to one CPU wait on its run queue: each waits about as long as the
  * others run (milliseconds), and -P/-L/-p show them by pid.
  */
+@KernelTest
 class RunqlatTest {
     private static final Pattern ROW = Pattern.compile("^\\s*(\\d+) -> (\\d+)\\s+: (\\d+)", Pattern.MULTILINE);
 

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.sched;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * to the other (by thread id) are counted. With {@code --output ctf:DIR} it records a shell blocking in
  * {@code read} as LTTng-style sched_switch events, read back with babeltrace2.
  */
+@KernelTest
 class TaskSwitchTest {
     private static final int PID = (int) ProcessHandle.current().pid();
     private static final Linker LINKER = Linker.nativeLinker();

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.syscall;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +43,7 @@ class SyscountTest {
                 .orElseThrow(() -> new AssertionError("no row " + first + " in:\n" + r.out()));
     }
 
+    @KernelTest
     @Test
     void countsEachSyscallOfTheProcess() throws Throwable {
         ToolRun.Running running = ToolRun.start(Syscount.class, "-p", String.valueOf(PID), "-T", "50");
@@ -54,6 +56,7 @@ class SyscountTest {
         assertThat(row(r, "fchdir")).containsExactly("fchdir", String.valueOf(FCHDIRS));
     }
 
+    @KernelTest
     @Test
     void failuresWithAnErrnoAndLatency() throws Throwable {
         ToolRun.Running running = ToolRun.start(Syscount.class,
@@ -68,6 +71,7 @@ class SyscountTest {
         assertThat(Double.parseDouble(fchdir[2])).as("total µs").isPositive().isLessThan(1_000_000);
     }
 
+    @KernelTest
     @Test
     void perProcessAndJson() throws Throwable {
         ToolRun.Running running = ToolRun.start(Syscount.class, "-p", String.valueOf(PID), "-P");

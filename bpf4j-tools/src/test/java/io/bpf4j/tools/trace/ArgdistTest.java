@@ -1,5 +1,6 @@
 package io.bpf4j.tools.trace;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * in the target's calls, which are over when it exits: then the tool is stopped and prints what it gathered, as at
  * Ctrl-C (its 60 s interval never comes).
  */
+@KernelTest
 class ArgdistTest {
     @Test
     void histogramAndCountsOfAKnownArgument() throws Exception {

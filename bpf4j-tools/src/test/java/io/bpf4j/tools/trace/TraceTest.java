@@ -1,5 +1,6 @@
 package io.bpf4j.tools.trace;
 
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * call or the exec, over when the traced process has exited: then the tool is stopped.
  */
 class TraceTest {
+    @KernelTest
     @Test
     void uprobeArgumentsWithAFilterAndUretprobeValues() throws Exception {
         try (Target t = Target.start()) {
@@ -37,6 +39,7 @@ class TraceTest {
         }
     }
 
+    @KernelTest
     @Test
     void usdtArgumentsInARegisterAndInMemory() throws Exception {
         try (Target t = Target.start()) {
@@ -52,6 +55,7 @@ class TraceTest {
         }
     }
 
+    @KernelTest
     @Test
     void tracepointFieldsOfAUniquelyNamedExec() throws Exception {
         String name = "bpf4j-exec-" + ThreadLocalRandom.current().nextInt(1_000_000, 10_000_000);
