@@ -141,7 +141,7 @@ public final class RunCommand implements Callable<Integer> {
             if (!recorder.isEmpty()) events.onFlush(Recorder.TICK, recorder::tick);
             err.println("bpf4j run: " + links.size() + " program(s) attached, " + rings + " ring buffer(s), "
                     + perfBuffers + " perf buffer(s); "
-                    + (duration == null ? "Ctrl-C to stop" : "for " + seconds(duration) + " s"));
+                    + (duration == null ? "Ctrl-C to stop" : "for " + OptionTypes.Seconds.format(duration) + " s"));
             err.flush();
             if (duration == null) events.start();
             else events.start(duration);
@@ -155,10 +155,6 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** Seconds as given: "5", "0.5". */
-    private static String seconds(Duration d) {
-        return io.bpf4j.tools.OptionTypes.Seconds.format(d);
-    }
 
     /**
      * The struct the ring buffers carry. Ring buffers have no value type, so this takes the libbpf-tools idiom:

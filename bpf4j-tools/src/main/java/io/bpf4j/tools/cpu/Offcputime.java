@@ -90,7 +90,7 @@ public final class Offcputime extends Tool {
             note.printf("Tracing off-CPU time (us) of %s by %s stack%s%n",
                     pid != null ? "PID " + pid : tid != null ? "TID " + tid : "all threads",
                     o.userOnly() ? "user" : o.kernelOnly() ? "kernel" : "user + kernel",
-                    duration != null ? " for " + Profile.fmt(duration) + " secs." : "... Hit Ctrl-C to end.");
+                    duration != null ? " for " + OptionTypes.Seconds.format(duration) + " secs." : "... Hit Ctrl-C to end.");
             note.flush();
             // stacks named while tracing: at the end, only the last ones are left
             names.begin();

@@ -77,7 +77,7 @@ public final class Profile extends Tool {
             note.printf("Sampling at %d Hertz of %s by %s stack%s%n", frequency,
                     pid != null ? "PID " + pid : tid != null ? "TID " + tid : "all threads",
                     o.userOnly() ? "user" : o.kernelOnly() ? "kernel" : "user + kernel",
-                    duration != null ? " for " + fmt(duration) + " secs." : "... Hit Ctrl-C to end.");
+                    duration != null ? " for " + OptionTypes.Seconds.format(duration) + " secs." : "... Hit Ctrl-C to end.");
             note.flush();
             // stacks named while tracing: at the end, only the last ones are left
             names.begin();
@@ -89,8 +89,4 @@ public final class Profile extends Tool {
         return 0;
     }
 
-    /** Seconds as bcc prints them: "5", or "0.5". */
-    static String fmt(Duration d) {
-        return io.bpf4j.tools.OptionTypes.Seconds.format(d);
-    }
 }
