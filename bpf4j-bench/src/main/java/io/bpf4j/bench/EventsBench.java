@@ -1,10 +1,10 @@
 package io.bpf4j.bench;
 
 import io.bpf4j.core.BpfMap;
-import io.bpf4j.core.MapSpec;
-import io.bpf4j.core.MapType;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.events.PerfBuffer;
 import io.bpf4j.core.events.RingBuffer;
 import io.bpf4j.core.link.Link;

@@ -2,7 +2,7 @@ package io.bpf4j.bench;
 
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Codec;
-import io.bpf4j.core.MapType;
+import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.TypedMap;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.BpfCommand;

@@ -1,7 +1,7 @@
 package io.bpf4j.bench;
 
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.ObjectSpec;
+import io.bpf4j.core.object.ObjectSpec;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

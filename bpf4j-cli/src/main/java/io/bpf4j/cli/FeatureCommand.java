@@ -1,6 +1,6 @@
 package io.bpf4j.cli;
 
-import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.features.FeatureReport;
 import io.bpf4j.core.features.Features;
 import io.bpf4j.core.features.KernelInfo;

@@ -1,6 +1,6 @@
 package io.bpf4j.cli;
 
-import io.bpf4j.core.IoErrors;
+import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.Tools;
 
@@ -246,8 +246,8 @@ public final class Main implements Runnable {
     }
 
     /**
-     * Turns an exception thrown by a command (for the library that is {@code io.bpf4j.core.BpfException}, whose
-     * message says what failed, why and what to do) into {@code bpf4j: <message>} on stderr and exit code 1.
+     * Turns an exception thrown by a command (for the library that is a {@code BpfException} or a
+     * {@code FormatException}, whose message says what failed, why and what to do) into {@code bpf4j: <message>} on stderr and exit code 1.
      */
     static final class ErrorHandler implements IExecutionExceptionHandler {
         private final boolean debug;

@@ -1,8 +1,8 @@
 package io.bpf4j.cli;
 
-import io.bpf4j.core.BpfException;
+import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
-import io.bpf4j.core.Errno;
+import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.KernelObjects;
 import io.bpf4j.core.MapInfo;
 import io.bpf4j.core.btf.Btf;

@@ -76,8 +76,8 @@ public final class ProgCommand implements Runnable {
         try (Program p = Program.fromId(id)) {
             info = p.info();
             maps = ProgramDump.of(p).mapIds();
-        } catch (io.bpf4j.core.BpfException e) {
-            if (listing && e.errnoCode() == io.bpf4j.core.Errno.ENOENT.code()) return;
+        } catch (io.bpf4j.core.error.BpfException e) {
+            if (listing && e.errnoCode() == io.bpf4j.core.error.Errno.ENOENT.code()) return;
             throw e;
         }
         if (json) {

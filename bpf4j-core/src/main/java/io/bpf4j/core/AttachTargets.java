@@ -1,5 +1,10 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.object.ObjectProgram;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.btf.BtfException;
 import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.core.features.AttachHook;

@@ -1,10 +1,15 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.asm.MapReference;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.BpfAttr;
 import io.bpf4j.core.sys.BpfCommand;
 import io.bpf4j.core.sys.Fd;
+import io.bpf4j.core.sys.LibC;
 import io.bpf4j.core.sys.ObjectPath;
 
 import java.io.IOException;
@@ -114,12 +119,15 @@ public final class BpfMap implements MapReference, AutoCloseable {
      * Creates a map (BPF_MAP_CREATE). For maps of maps, a map of the inner spec is created first as the kernel's
      * template and closed again.
      *
-     * @throws IllegalArgumentException when the spec breaks a rule of its map type ({@link MapSpec#problems()})
+     * @throws IllegalArgumentException when the spec breaks a rule of its map type ({@link MapSpec#problems(long)})
      * @throws BpfException             when the kernel refuses it
      */
     public static BpfMap create(MapSpec spec) {
         Objects.requireNonNull(spec, "spec");
-        List<String> problems = spec.problems();
+        if (spec.type() == MapType.PERF_EVENT_ARRAY && spec.maxEntries() == 0) {
+            spec = spec.withMaxEntries(Cpus.possible().getLast() + 1);
+        }
+        List<String> problems = spec.problems(LibC.pageSize());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("cannot create " + spec + ": " + String.join("; ", problems));
         }

@@ -1,5 +1,6 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.error.BpfException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

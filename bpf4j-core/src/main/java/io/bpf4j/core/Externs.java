@@ -1,5 +1,13 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.format.IoErrors;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ObjectExtern;
+import io.bpf4j.core.object.ObjectProgram;
+import io.bpf4j.core.object.ObjectSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Instruction;
 import io.bpf4j.core.asm.KfuncCall;
 import io.bpf4j.core.asm.LoadImm64;

@@ -1,5 +1,6 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.BpfAttr;
 import io.bpf4j.core.sys.BpfCommand;

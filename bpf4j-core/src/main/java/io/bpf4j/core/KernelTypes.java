@@ -1,5 +1,6 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.core.btf.KernelBtf;

@@ -1,5 +1,6 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.object.MapType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ConcurrentModificationException;

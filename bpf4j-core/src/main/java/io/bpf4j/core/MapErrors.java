@@ -1,5 +1,8 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.sys.BpfCommand;
 
 /**

@@ -1,5 +1,9 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.btf.BtfExt;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.BpfAttr;

@@ -1,5 +1,12 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.btf.BtfException;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.ObjectMap;
+import io.bpf4j.core.object.ObjectProgram;
+import io.bpf4j.core.object.ObjectSpec;
+import io.bpf4j.core.object.ProgramSpec;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfExt;
 import io.bpf4j.core.btf.BtfKind;
@@ -20,9 +27,9 @@ final class ProgramBtf implements AutoCloseable {
     private final Btf btf;
     private final BtfExt ext;
     private final LoadedBtf loaded;
-    private final BpfException failure;
+    private final RuntimeException failure;
 
-    private ProgramBtf(Btf btf, BtfExt ext, LoadedBtf loaded, BpfException failure) {
+    private ProgramBtf(Btf btf, BtfExt ext, LoadedBtf loaded, RuntimeException failure) {
         this.btf = btf;
         this.ext = ext;
         this.loaded = loaded;
@@ -38,7 +45,7 @@ final class ProgramBtf implements AutoCloseable {
             btf = Btf.parse(raw);
             byte[] extRaw = spec.btfExt();
             ext = extRaw.length == 0 ? BtfExt.empty() : BtfExt.parse(extRaw, btf);
-        } catch (BpfException e) {
+        } catch (BtfException e) {
             return new ProgramBtf(null, BtfExt.empty(), null, e);
         }
         try {
@@ -50,7 +57,7 @@ final class ProgramBtf implements AutoCloseable {
     }
 
     /** Why the object's BTF is not in the kernel, or null. */
-    BpfException failure() {
+    RuntimeException failure() {
         return failure;
     }
 

@@ -1,5 +1,6 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.BpfAttr.ProgInfo;
 

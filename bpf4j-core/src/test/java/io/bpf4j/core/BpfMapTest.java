@@ -1,5 +1,11 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Instructions;

@@ -1,5 +1,7 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.elf.Fixtures;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.object.MapType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 

@@ -2,8 +2,8 @@ package io.bpf4j.tools;
 
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.ObjectMap;
-import io.bpf4j.core.ObjectSpec;
+import io.bpf4j.core.object.ObjectMap;
+import io.bpf4j.core.object.ObjectSpec;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

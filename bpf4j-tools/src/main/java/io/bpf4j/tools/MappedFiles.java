@@ -1,6 +1,6 @@
 package io.bpf4j.tools;
 
-import io.bpf4j.core.IoErrors;
+import io.bpf4j.core.format.IoErrors;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -218,7 +218,7 @@ public final class OptionTypes {
     /** How many frames a stack has at most: 1 to the kernel's limit (kernel.perf_event_max_stack, 127). */
     public static final class StackDepth extends IntRange {
         public StackDepth() {
-            super(1, io.bpf4j.core.MapSpec.MAX_STACK_DEPTH, "a stack depth");
+            super(1, io.bpf4j.core.object.MapSpec.MAX_STACK_DEPTH, "a stack depth");
         }
     }
 

@@ -2,10 +2,10 @@ package io.bpf4j.tools;
 
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.MapType;
-import io.bpf4j.core.ObjectMap;
-import io.bpf4j.core.ObjectProgram;
-import io.bpf4j.core.ObjectSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ObjectMap;
+import io.bpf4j.core.object.ObjectProgram;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.events.EventStream;
 import io.bpf4j.core.events.RecordDecoder;

@@ -1,6 +1,6 @@
 package io.bpf4j.core.events;
 
-import io.bpf4j.core.BpfException;
+import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.LibC;
 

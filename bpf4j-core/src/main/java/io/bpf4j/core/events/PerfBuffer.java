@@ -1,9 +1,9 @@
 package io.bpf4j.core.events;
 
-import io.bpf4j.core.BpfException;
+import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Cpus;
-import io.bpf4j.core.MapType;
+import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.Fd;
 import io.bpf4j.core.sys.LibC;

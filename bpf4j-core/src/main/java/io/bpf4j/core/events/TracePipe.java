@@ -1,7 +1,7 @@
 package io.bpf4j.core.events;
 
-import io.bpf4j.core.BpfException;
-import io.bpf4j.core.Errno;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.Fd;
 import io.bpf4j.core.sys.LibC;

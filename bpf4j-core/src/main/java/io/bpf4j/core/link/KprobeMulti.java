@@ -1,6 +1,6 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.AttachType;
+import io.bpf4j.core.object.AttachType;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.BpfAttr;
@@ -33,7 +33,7 @@ public final class KprobeMulti {
      * Attaches {@code program} to the kernel functions {@code symbols}.
      *
      * @param flags 0 for entry, {@link #F_RETURN} for return
-     * @throws io.bpf4j.core.BpfException when the kernel refuses: EOPNOTSUPP without fprobe support, ENOENT for an
+     * @throws io.bpf4j.core.error.BpfException when the kernel refuses: EOPNOTSUPP without fprobe support, ENOENT for an
      *                                    unknown function, EPERM under lockdown…
      */
     public static Link attach(Program program, List<String> symbols, int flags) {

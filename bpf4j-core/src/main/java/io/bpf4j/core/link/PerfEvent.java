@@ -1,10 +1,10 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.BpfException;
+import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.Cpus;
-import io.bpf4j.core.Errno;
+import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.Fd;
 import io.bpf4j.core.sys.PerfEventAttr;

@@ -1,8 +1,8 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.AttachType;
-import io.bpf4j.core.BpfException;
-import io.bpf4j.core.Errno;
+import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.BpfAttr;

@@ -1,9 +1,9 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.AttachType;
-import io.bpf4j.core.BpfException;
+import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.BpfAttr;
 import io.bpf4j.core.sys.BpfCommand;

@@ -1,7 +1,7 @@
 package io.bpf4j.core.sys;
 
-import io.bpf4j.core.BpfException;
-import io.bpf4j.core.Errno;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -1,6 +1,6 @@
 package io.bpf4j.core.sys;
 
-import io.bpf4j.core.BpfException;
+import io.bpf4j.core.error.BpfException;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -1,7 +1,7 @@
 package io.bpf4j.core.btf;
 
-import io.bpf4j.core.BpfException;
-import io.bpf4j.core.Errno;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.KernelObjects;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;

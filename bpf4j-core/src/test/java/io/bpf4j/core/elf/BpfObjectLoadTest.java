@@ -1,12 +1,12 @@
 package io.bpf4j.core.elf;
 
-import io.bpf4j.core.BpfException;
+import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.MapType;
-import io.bpf4j.core.ObjectSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.sys.LibC;
 import io.bpf4j.testing.KernelTest;

@@ -1,7 +1,7 @@
 package io.bpf4j.core.elf;
 
-import io.bpf4j.core.ObjectProgram;
-import io.bpf4j.core.ObjectSpec;
+import io.bpf4j.core.object.ObjectProgram;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfException;
 import io.bpf4j.core.btf.BtfExt;

@@ -105,6 +105,6 @@ class ElfFileTest {
                 .isInstanceOf(ElfException.class).hasMessageContaining("32-bit");
         ElfException e = org.junit.jupiter.api.Assertions.assertThrows(ElfException.class,
                 () -> ElfFile.parse(new byte[3]));
-        assertThat(e.errnoCode()).isZero();
+        assertThat(e.format()).isEqualTo("ELF");
     }
 }

@@ -1,6 +1,6 @@
 package io.bpf4j.core.elf;
 
-import io.bpf4j.core.ObjectSpec;
+import io.bpf4j.core.object.ObjectSpec;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;

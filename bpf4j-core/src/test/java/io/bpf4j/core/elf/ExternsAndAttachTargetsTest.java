@@ -1,12 +1,12 @@
 package io.bpf4j.core.elf;
 
 import io.bpf4j.core.Await;
-import io.bpf4j.core.BpfException;
+import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.ObjectExtern;
-import io.bpf4j.core.ObjectSpec;
-import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.object.ObjectExtern;
+import io.bpf4j.core.object.ObjectSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
 import io.bpf4j.core.link.Link;

@@ -1,13 +1,14 @@
 package io.bpf4j.core.elf;
 
-import io.bpf4j.core.AttachType;
-import io.bpf4j.core.MapSpec;
-import io.bpf4j.core.MapType;
-import io.bpf4j.core.ObjectExtern;
-import io.bpf4j.core.ObjectMap;
-import io.bpf4j.core.ObjectProgram;
-import io.bpf4j.core.ObjectSpec;
-import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.object.ProgramSection;
+import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ObjectExtern;
+import io.bpf4j.core.object.ObjectMap;
+import io.bpf4j.core.object.ObjectProgram;
+import io.bpf4j.core.object.ObjectSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Instruction;
 import io.bpf4j.core.asm.LoadFunction;
 import io.bpf4j.core.asm.LoadMapFd;

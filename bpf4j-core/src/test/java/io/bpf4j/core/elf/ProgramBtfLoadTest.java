@@ -2,7 +2,7 @@ package io.bpf4j.core.elf;
 
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.MapInfo;
-import io.bpf4j.core.ObjectSpec;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.ProgramInfo;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.VerifierException;

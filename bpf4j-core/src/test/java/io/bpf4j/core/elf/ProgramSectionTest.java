@@ -1,7 +1,8 @@
 package io.bpf4j.core.elf;
 
-import io.bpf4j.core.AttachType;
-import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.object.ProgramSection;
+import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.object.ProgramType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,7 +1,7 @@
 package io.bpf4j.core.events;
 
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.ObjectSpec;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.elf.Fixtures;

@@ -1,8 +1,8 @@
 package io.bpf4j.core.events;
 
 import io.bpf4j.core.Program;
-import io.bpf4j.core.ProgramSpec;
-import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;

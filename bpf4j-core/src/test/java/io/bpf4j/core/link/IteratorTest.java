@@ -1,7 +1,7 @@
 package io.bpf4j.core.link;
 
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.ObjectSpec;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.elf.Fixtures;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;

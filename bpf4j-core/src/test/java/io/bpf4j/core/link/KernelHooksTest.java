@@ -1,9 +1,9 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.BpfException;
+import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.ProgramSpec;
-import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.asm.Register;

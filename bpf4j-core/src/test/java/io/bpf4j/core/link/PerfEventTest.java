@@ -1,14 +1,14 @@
 package io.bpf4j.core.link;
 
 import io.bpf4j.core.Await;
-import io.bpf4j.core.BpfException;
+import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Cpus;
-import io.bpf4j.core.MapSpec;
-import io.bpf4j.core.MapType;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.ProgramSpec;
-import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Register;

@@ -1,6 +1,6 @@
 package io.bpf4j.output.jfr;
 
-import io.bpf4j.core.IoErrors;
+import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfType;
 import io.bpf4j.core.events.BtfRecord;

@@ -1,6 +1,6 @@
 package io.bpf4j.tools.trace;
 
-import io.bpf4j.core.IoErrors;
+import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.core.link.Usdt;
 import io.bpf4j.core.sys.ObjectPath;
 import io.bpf4j.tools.KernelFunctions;

@@ -1,4 +1,4 @@
-package io.bpf4j.core;
+package io.bpf4j.core.format;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;

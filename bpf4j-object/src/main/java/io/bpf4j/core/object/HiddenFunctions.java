@@ -1,4 +1,4 @@
-package io.bpf4j.core.elf;
+package io.bpf4j.core.object;
 
 import io.bpf4j.core.btf.BtfKind;
 

@@ -1,4 +1,4 @@
-package io.bpf4j.core;
+package io.bpf4j.core.error;
 
 import java.util.Optional;
 

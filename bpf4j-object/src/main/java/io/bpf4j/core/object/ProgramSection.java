@@ -1,7 +1,5 @@
-package io.bpf4j.core.elf;
+package io.bpf4j.core.object;
 
-import io.bpf4j.core.AttachType;
-import io.bpf4j.core.ProgramType;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.bpf4j.core;
+package io.bpf4j.core.object;
 
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.btf.BtfExt;

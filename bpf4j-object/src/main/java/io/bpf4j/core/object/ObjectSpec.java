@@ -1,7 +1,7 @@
-package io.bpf4j.core;
+package io.bpf4j.core.object;
 
-import io.bpf4j.core.elf.BpfObjectReader;
 
+import io.bpf4j.core.format.IoErrors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,9 +1,10 @@
-package io.bpf4j.core.elf;
+package io.bpf4j.core.object;
 
-import io.bpf4j.core.MapSpec;
-import io.bpf4j.core.MapType;
-import io.bpf4j.core.ObjectMap;
-import io.bpf4j.core.ObjectProgram;
+import io.bpf4j.core.elf.ElfException;
+import io.bpf4j.core.elf.ElfFile;
+import io.bpf4j.core.elf.ElfRelocation;
+import io.bpf4j.core.elf.ElfSection;
+import io.bpf4j.core.elf.ElfSymbol;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfType;
 

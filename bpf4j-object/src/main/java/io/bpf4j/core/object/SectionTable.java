@@ -1,13 +1,11 @@
-package io.bpf4j.core.elf;
+package io.bpf4j.core.object;
 
-import io.bpf4j.core.AttachType;
-import io.bpf4j.core.ProgramType;
 
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.bpf4j.core.AttachType.*;
-import static io.bpf4j.core.ProgramType.*;
+import static io.bpf4j.core.object.AttachType.*;
+import static io.bpf4j.core.object.ProgramType.*;
 
 /**
  * libbpf's section name table, written from its documentation ("Program Types and ELF Sections"). The order

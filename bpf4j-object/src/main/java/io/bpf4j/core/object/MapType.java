@@ -1,20 +1,20 @@
-package io.bpf4j.core;
+package io.bpf4j.core.object;
 
 import java.util.Locale;
 
-import static io.bpf4j.core.MapType.Traits.ARRAY_BATCH;
-import static io.bpf4j.core.MapType.Traits.BATCH_DELETE;
-import static io.bpf4j.core.MapType.Traits.BATCH_LOOKUP;
-import static io.bpf4j.core.MapType.Traits.BATCH_LOOKUP_AND_DELETE;
-import static io.bpf4j.core.MapType.Traits.BATCH_UPDATE;
-import static io.bpf4j.core.MapType.Traits.HASH_BATCH;
-import static io.bpf4j.core.MapType.Traits.DELETE;
-import static io.bpf4j.core.MapType.Traits.FD_VALUES;
-import static io.bpf4j.core.MapType.Traits.INDEXED;
-import static io.bpf4j.core.MapType.Traits.ITERATE;
-import static io.bpf4j.core.MapType.Traits.KEYLESS;
-import static io.bpf4j.core.MapType.Traits.LOOKUP;
-import static io.bpf4j.core.MapType.Traits.PER_CPU;
+import static io.bpf4j.core.object.MapType.Traits.ARRAY_BATCH;
+import static io.bpf4j.core.object.MapType.Traits.BATCH_DELETE;
+import static io.bpf4j.core.object.MapType.Traits.BATCH_LOOKUP;
+import static io.bpf4j.core.object.MapType.Traits.BATCH_LOOKUP_AND_DELETE;
+import static io.bpf4j.core.object.MapType.Traits.BATCH_UPDATE;
+import static io.bpf4j.core.object.MapType.Traits.HASH_BATCH;
+import static io.bpf4j.core.object.MapType.Traits.DELETE;
+import static io.bpf4j.core.object.MapType.Traits.FD_VALUES;
+import static io.bpf4j.core.object.MapType.Traits.INDEXED;
+import static io.bpf4j.core.object.MapType.Traits.ITERATE;
+import static io.bpf4j.core.object.MapType.Traits.KEYLESS;
+import static io.bpf4j.core.object.MapType.Traits.LOOKUP;
+import static io.bpf4j.core.object.MapType.Traits.PER_CPU;
 
 /**
  * eBPF map types, numbered as in {@code enum bpf_map_type} of include/uapi/linux/bpf.h, with what user space
@@ -26,7 +26,7 @@ import static io.bpf4j.core.MapType.Traits.PER_CPU;
  * {@link #STACK_TRACE} (filled by programs, read by user space), {@link #PERF_EVENT_ARRAY} and {@link #RINGBUF}
  * (created here; read by the event readers).
  *
- * <p>Out of scope for {@link BpfMap}'s user-space operations, because their elements only come into being
+ * <p>Out of scope for {@code BpfMap}'s user-space operations, because their elements only come into being
  * through programs or kernel objects (sockets, cgroups, tasks, inodes, network devices, BTF-described kernel
  * structs): {@link #CGROUP_STORAGE}, {@link #PERCPU_CGROUP_STORAGE}, {@link #SK_STORAGE},
  * {@link #INODE_STORAGE}, {@link #TASK_STORAGE}, {@link #CGRP_STORAGE}, {@link #SOCKMAP}, {@link #SOCKHASH},
@@ -134,7 +134,7 @@ public enum MapType {
 
     /**
      * Whether each element holds one value per possible CPU: user space reads and writes
-     * {@code roundUp(valueSize, 8) × possible CPUs} bytes (see {@link Cpus#possibleCount()}).
+     * {@code roundUp(valueSize, 8) × possible CPUs} bytes (see {@code Cpus.possibleCount()}).
      */
     public boolean isPerCpu() {
         return (traits & PER_CPU) != 0;

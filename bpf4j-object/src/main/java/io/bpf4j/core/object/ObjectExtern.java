@@ -1,4 +1,4 @@
-package io.bpf4j.core;
+package io.bpf4j.core.object;
 
 /**
  * A symbol a BPF object uses but does not define, which the loader must resolve: a {@code __kconfig} variable

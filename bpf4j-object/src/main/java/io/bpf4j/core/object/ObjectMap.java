@@ -1,4 +1,4 @@
-package io.bpf4j.core;
+package io.bpf4j.core.object;
 
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.bpf4j.core;
+package io.bpf4j.core.error;
 
 /**
  * The Linux error numbers that bpf(2), perf_event_open(2) and the other calls bpf4j makes can return,

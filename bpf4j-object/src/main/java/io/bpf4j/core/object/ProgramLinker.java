@@ -1,8 +1,10 @@
-package io.bpf4j.core.elf;
+package io.bpf4j.core.object;
 
-import io.bpf4j.core.ObjectMap;
-import io.bpf4j.core.ObjectProgram;
-import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.elf.ElfException;
+import io.bpf4j.core.elf.ElfFile;
+import io.bpf4j.core.elf.ElfRelocation;
+import io.bpf4j.core.elf.ElfSection;
+import io.bpf4j.core.elf.ElfSymbol;
 import io.bpf4j.core.asm.Instructions;
 
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.bpf4j.core;
+package io.bpf4j.core.object;
 
 /** Attach types, numbered as in {@code enum bpf_attach_type} of include/uapi/linux/bpf.h. */
 public enum AttachType {

@@ -1,6 +1,5 @@
-package io.bpf4j.core;
+package io.bpf4j.core.object;
 
-import io.bpf4j.core.sys.LibC;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +8,7 @@ import java.util.Optional;
 
 /**
  * Everything the kernel needs to create one map (BPF_MAP_CREATE): pure data, built without touching the kernel.
- * Create the map with {@link BpfMap#create(MapSpec)}; build a spec with {@link #builder(MapType)}, which fills
+ * Create the map with {@code BpfMap.create(MapSpec)}; build a spec with {@link #builder(MapType)}, which fills
  * in what a map type implies (4-byte keys for arrays, 4-byte fd values for prog arrays and maps of maps,
  * BPF_F_NO_PREALLOC for LPM tries, one perf event array slot per CPU…).
  *
@@ -115,7 +114,10 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
         return builder(MapType.RINGBUF).name(name).maxEntries(bytes).build();
     }
 
-    /** A perf event array with one slot per possible CPU (indexed by CPU id). */
+    /**
+     * A perf event array with one slot per possible CPU (indexed by CPU id): its max entries stay 0 here and
+     * {@code BpfMap.create} sets them to the CPU count of the machine it runs on, as libbpf does.
+     */
     public static MapSpec perfEventArray(String name) {
         return builder(MapType.PERF_EVENT_ARRAY).name(name).build();
     }
@@ -132,9 +134,11 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
 
     /**
      * What is wrong with this spec for its map type, as sentences a person can act on; empty when bpf4j sees
-     * nothing wrong (the kernel may still refuse). {@link BpfMap#create(MapSpec)} refuses a spec with problems.
+     * nothing wrong (the kernel may still refuse). {@code BpfMap.create(MapSpec)} refuses a spec with problems.
+     *
+     * @param pageSize the page size of the machine the map is for (ring buffers are a whole number of pages)
      */
-    public List<String> problems() {
+    public List<String> problems(long pageSize) {
         List<String> p = new ArrayList<>();
         switch (type) {
             case UNSPEC -> p.add("UNSPEC is not a map type; choose one, e.g. HASH or ARRAY");
@@ -143,7 +147,7 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
                     p.add("ring buffers have no key or value size (got key " + keySize + ", value " + valueSize
                             + "); max entries is the buffer size in bytes");
                 }
-                long page = LibC.pageSize();
+                long page = pageSize;
                 if (maxEntries <= 0 || Integer.bitCount(maxEntries) != 1 || maxEntries % page != 0) {
                     p.add("a ring buffer's size (max entries) must be a power of two and a multiple of the page size ("
                             + page + " bytes), e.g. " + (page * 64) + "; got " + maxEntries);
@@ -208,7 +212,7 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
         if (type != MapType.BLOOM_FILTER && mapExtra != 0 && type != MapType.ARENA) {
             p.add("map extra is only used by bloom filters and arenas; got " + mapExtra);
         }
-        innerMap.ifPresent(inner -> inner.problems().forEach(s -> p.add("inner map: " + s)));
+        innerMap.ifPresent(inner -> inner.problems(pageSize).forEach(s -> p.add("inner map: " + s)));
         return p;
     }
 
@@ -324,16 +328,17 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
         }
 
         /** The key size set so far (0 when not set). */
-        int keySize() {
+        public int keySize() {
             return keySize;
         }
 
         /** The value size set so far (0 when not set). */
-        int valueSize() {
+        public int valueSize() {
             return valueSize;
         }
 
-        MapType type() {
+        /** The map type this builder was made for. */
+        public MapType type() {
             return type;
         }
 
@@ -343,7 +348,6 @@ public record MapSpec(MapType type, String name, int keySize, int valueSize, int
             if (k == 0 && (type.isIndexed() || type == MapType.STACK_TRACE)) k = 4;
             if (v == 0 && takesFd32(type)) v = 4;
             if (type == MapType.STACK_TRACE && v == 0) v = 8 * (stackDepth > 0 ? stackDepth : MAX_STACK_DEPTH);
-            if (type == MapType.PERF_EVENT_ARRAY && n == 0) n = Cpus.possible().getLast() + 1;
             if (type == MapType.LPM_TRIE) f |= F_NO_PREALLOC;
             return new MapSpec(type, name, k, v, n, f, Optional.ofNullable(innerMap), numaNode, mapExtra, btfFd,
                     btfKeyTypeId, btfValueTypeId, btfVmlinuxValueTypeId);

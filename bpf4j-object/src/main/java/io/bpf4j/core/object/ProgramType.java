@@ -1,4 +1,4 @@
-package io.bpf4j.core;
+package io.bpf4j.core.object;
 
 /** eBPF program types, numbered as in {@code enum bpf_prog_type} of include/uapi/linux/bpf.h. */
 public enum ProgramType {
