@@ -1,4 +1,4 @@
-/** What every bpf4j module's tests share; a test-scoped dependency only. */
+/** What the modules' tests share: {@code @KernelTest}, the tag of the tests that need root and a BPF kernel. */
 module io.bpf4j.testing {
     requires transitive org.junit.jupiter.api;
 

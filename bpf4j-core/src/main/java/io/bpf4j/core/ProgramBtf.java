@@ -10,7 +10,7 @@ import io.bpf4j.core.object.ProgramSpec;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfExt;
 import io.bpf4j.core.btf.BtfKind;
-import io.bpf4j.core.btf.LoadedBtf;
+import io.bpf4j.core.kernel.LoadedBtf;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -4,7 +4,7 @@ import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfExt;
-import io.bpf4j.core.btf.LoadedBtf;
+import io.bpf4j.core.kernel.LoadedBtf;
 import io.bpf4j.core.sys.Bpf;
 import io.bpf4j.core.sys.BpfAttr.ProgInfo;
 

@@ -11,7 +11,7 @@ import io.bpf4j.core.object.ProgramSpec;
 import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.VerifierException;
 import io.bpf4j.core.asm.Assembler;
-import io.bpf4j.core.btf.LoadedBtf;
+import io.bpf4j.core.kernel.LoadedBtf;
 import io.bpf4j.core.link.KprobeMulti;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.Links;

@@ -1,5 +1,6 @@
 package io.bpf4j.core.btf;
 
+import io.bpf4j.core.kernel.LoadedBtf;
 import io.bpf4j.core.btf.BtfType.Member;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;

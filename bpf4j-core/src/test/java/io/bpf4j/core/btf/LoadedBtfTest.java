@@ -1,5 +1,6 @@
 package io.bpf4j.core.btf;
 
+import io.bpf4j.core.kernel.LoadedBtf;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.KernelObjects;

@@ -2,7 +2,7 @@ package io.bpf4j.core.features;
 
 import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.btf.LoadedBtf;
+import io.bpf4j.core.kernel.LoadedBtf;
 import io.bpf4j.core.sys.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;

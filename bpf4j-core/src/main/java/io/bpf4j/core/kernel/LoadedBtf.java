@@ -1,4 +1,4 @@
-package io.bpf4j.core.btf;
+package io.bpf4j.core.kernel;
 
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;

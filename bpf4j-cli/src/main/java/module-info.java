@@ -1,0 +1,10 @@
+/**
+ * The {@code bpf4j} command: every tool of bpf4j-tools, plus {@code run}, {@code object}, {@code prog},
+ * {@code map}, {@code link}, {@code btf}, {@code feature} and {@code tracelog}. picocli sets the commands' option
+ * fields reflectively, so the package is open to it.
+ */
+module io.bpf4j.cli {
+    requires io.bpf4j.tools;
+
+    opens io.bpf4j.cli to info.picocli;
+}
