@@ -6,7 +6,7 @@ import io.bpf4j.core.Errno;
 import io.bpf4j.core.KernelObjects;
 import io.bpf4j.core.MapInfo;
 import io.bpf4j.core.btf.Btf;
-import io.bpf4j.core.btf.LoadedBtf;
+import io.bpf4j.core.kernel.LoadedBtf;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.core.events.RecordDecoder;
 import io.bpf4j.output.Json;

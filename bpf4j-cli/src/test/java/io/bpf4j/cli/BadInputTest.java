@@ -2,7 +2,7 @@ package io.bpf4j.cli;
 
 import io.bpf4j.core.Cpus;
 import io.bpf4j.core.link.Kprobe;
-import io.bpf4j.core.sys.ObjectPath;
+import io.bpf4j.core.internal.ObjectPath;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,11 +1,11 @@
 package io.bpf4j.core;
 
 import io.bpf4j.core.asm.MapReference;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.ObjectPath;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfAttr;
+import io.bpf4j.core.internal.BpfCommand;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.internal.ObjectPath;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

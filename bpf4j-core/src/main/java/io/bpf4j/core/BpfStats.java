@@ -1,9 +1,9 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfAttr;
+import io.bpf4j.core.internal.BpfCommand;
+import io.bpf4j.core.kernel.Fd;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,8 +1,8 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfAttr;
+import io.bpf4j.core.internal.BpfCommand;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -3,9 +3,9 @@ package io.bpf4j.core;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.core.btf.KernelBtf;
-import io.bpf4j.core.btf.LoadedBtf;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
+import io.bpf4j.core.kernel.LoadedBtf;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfAttr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

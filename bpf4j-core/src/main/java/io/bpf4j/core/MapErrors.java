@@ -1,10 +1,10 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.sys.BpfCommand;
+import io.bpf4j.core.internal.BpfCommand;
 
 /**
  * What a failed map operation most likely means for this map, in words a person can act on; null when the
- * generic hint of {@link io.bpf4j.core.sys.Bpf#hint} says it as well.
+ * generic hint of {@link io.bpf4j.core.internal.Bpf#hint} says it as well.
  */
 final class MapErrors {
     private MapErrors() {

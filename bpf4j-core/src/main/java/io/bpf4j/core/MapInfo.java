@@ -1,7 +1,7 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfAttr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,6 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.LibC;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.bpf4j.core;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfExt;
 import io.bpf4j.core.btf.BtfKind;
-import io.bpf4j.core.btf.LoadedBtf;
+import io.bpf4j.core.kernel.LoadedBtf;
 
 import java.util.ArrayList;
 import java.util.Comparator;

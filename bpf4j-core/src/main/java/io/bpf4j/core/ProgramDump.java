@@ -3,9 +3,9 @@ package io.bpf4j.core;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfExt;
-import io.bpf4j.core.btf.LoadedBtf;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr.ProgInfo;
+import io.bpf4j.core.kernel.LoadedBtf;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfAttr.ProgInfo;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -6,7 +6,7 @@ import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.asm.MapReference;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 

@@ -3,7 +3,7 @@ package io.bpf4j.core;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.features.KernelBtfIds;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -191,7 +191,7 @@ class ProgramTest {
                 .contains("fentry_probe")
                 .contains("EPERM")
                 .contains("fentry/fexit/LSM")
-                .contains("kernel lockdown is '" + io.bpf4j.core.sys.Bpf.lockdown() + "'");
+                .contains("kernel lockdown is '" + io.bpf4j.core.internal.Bpf.lockdown() + "'");
     }
 
     @Test

@@ -2,7 +2,7 @@ package io.bpf4j.tools;
 
 import io.bpf4j.core.features.Probe;
 import io.bpf4j.core.link.Kprobe;
-import io.bpf4j.core.sys.ObjectPath;
+import io.bpf4j.core.internal.ObjectPath;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -4,10 +4,10 @@ import io.bpf4j.core.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Cpus;
 import io.bpf4j.core.MapType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.LibC;
-import io.bpf4j.core.sys.PerfEventAttr;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.internal.PerfEventAttr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

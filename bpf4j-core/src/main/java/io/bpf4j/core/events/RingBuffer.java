@@ -2,7 +2,7 @@ package io.bpf4j.core.events;
 
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.MapType;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.LibC;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;

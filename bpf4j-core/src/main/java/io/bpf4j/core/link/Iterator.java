@@ -3,10 +3,10 @@ package io.bpf4j.core.link;
 import io.bpf4j.core.AttachType;
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfCommand;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.internal.LibC;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;

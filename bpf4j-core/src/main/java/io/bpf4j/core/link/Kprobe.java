@@ -7,9 +7,9 @@ import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
 import io.bpf4j.core.features.Probe;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.PerfEventAttr;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.internal.PerfEventAttr;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -2,9 +2,9 @@ package io.bpf4j.core.link;
 
 import io.bpf4j.core.AttachType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfAttr;
+import io.bpf4j.core.internal.BpfCommand;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

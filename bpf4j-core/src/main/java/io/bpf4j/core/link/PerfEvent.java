@@ -5,9 +5,9 @@ import io.bpf4j.core.Cpus;
 import io.bpf4j.core.Errno;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.PerfEventAttr;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.internal.PerfEventAttr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

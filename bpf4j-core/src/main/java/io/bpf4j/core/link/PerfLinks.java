@@ -4,11 +4,11 @@ import io.bpf4j.core.AttachType;
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Errno;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.PerfEventAttr;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfAttr;
+import io.bpf4j.core.internal.BpfCommand;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.internal.PerfEventAttr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

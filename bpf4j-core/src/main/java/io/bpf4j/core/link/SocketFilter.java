@@ -4,9 +4,9 @@ import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Errno;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.Net;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.internal.Net;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

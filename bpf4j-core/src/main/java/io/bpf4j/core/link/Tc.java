@@ -7,9 +7,9 @@ import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Net;
-import io.bpf4j.core.sys.Netlink;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.Net;
+import io.bpf4j.core.internal.Netlink;
 
 import java.util.Locale;
 import java.util.Optional;

@@ -4,10 +4,10 @@ import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Errno;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.ObjectPath;
-import io.bpf4j.core.sys.PerfEventAttr;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.internal.ObjectPath;
+import io.bpf4j.core.internal.PerfEventAttr;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

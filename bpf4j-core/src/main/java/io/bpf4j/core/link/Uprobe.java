@@ -8,11 +8,11 @@ import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.elf.ElfFile;
 import io.bpf4j.core.elf.ElfSection;
 import io.bpf4j.core.elf.ElfSymbol;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.PerfEventAttr;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfAttr;
+import io.bpf4j.core.internal.BpfCommand;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.internal.PerfEventAttr;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -4,9 +4,9 @@ import io.bpf4j.core.AttachType;
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfAttr;
+import io.bpf4j.core.internal.BpfCommand;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

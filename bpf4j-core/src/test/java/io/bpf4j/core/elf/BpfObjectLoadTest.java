@@ -8,7 +8,7 @@ import io.bpf4j.core.ObjectSpec;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.TestRun;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

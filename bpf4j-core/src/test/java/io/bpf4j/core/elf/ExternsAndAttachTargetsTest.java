@@ -11,7 +11,7 @@ import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.RawTracepoint;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -10,7 +10,7 @@ import io.bpf4j.core.Program;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.elf.Fixtures;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.LibC;
 import org.junit.jupiter.api.BeforeAll;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;

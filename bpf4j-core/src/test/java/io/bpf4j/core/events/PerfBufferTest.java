@@ -10,7 +10,7 @@ import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

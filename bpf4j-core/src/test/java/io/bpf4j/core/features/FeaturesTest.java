@@ -2,8 +2,8 @@ package io.bpf4j.core.features;
 
 import io.bpf4j.core.MapType;
 import io.bpf4j.core.ProgramType;
-import io.bpf4j.core.btf.LoadedBtf;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.kernel.LoadedBtf;
+import io.bpf4j.core.internal.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

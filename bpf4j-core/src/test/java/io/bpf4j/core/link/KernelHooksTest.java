@@ -8,7 +8,7 @@ import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.features.Probe;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

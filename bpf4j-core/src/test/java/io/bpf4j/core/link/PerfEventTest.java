@@ -17,7 +17,7 @@ import io.bpf4j.core.symbols.ElfSymbols;
 import io.bpf4j.core.symbols.Frame;
 import io.bpf4j.core.symbols.KernelSymbols;
 import io.bpf4j.core.symbols.Symbolizer;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -13,7 +13,7 @@ import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package io.bpf4j.tools.trace;
 
 import io.bpf4j.core.IoErrors;
 import io.bpf4j.core.link.Usdt;
-import io.bpf4j.core.sys.ObjectPath;
+import io.bpf4j.core.internal.ObjectPath;
 import io.bpf4j.tools.KernelFunctions;
 import io.bpf4j.tools.UsageError;
 

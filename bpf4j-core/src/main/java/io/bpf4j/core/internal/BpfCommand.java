@@ -1,4 +1,4 @@
-package io.bpf4j.core.sys;
+package io.bpf4j.core.internal;
 
 /** The commands of bpf(2), numbered as in {@code enum bpf_cmd} of include/uapi/linux/bpf.h. */
 public enum BpfCommand {

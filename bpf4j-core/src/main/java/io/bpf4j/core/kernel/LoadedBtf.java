@@ -1,11 +1,11 @@
-package io.bpf4j.core.btf;
+package io.bpf4j.core.kernel;
 
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Errno;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
+import io.bpf4j.core.btf.Btf;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfAttr;
+import io.bpf4j.core.internal.BpfCommand;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,4 +1,4 @@
-package io.bpf4j.core.sys;
+package io.bpf4j.core.internal;
 
 /**
  * Field offsets inside {@code union bpf_attr} for each bpf(2) command, and inside the info structs that
