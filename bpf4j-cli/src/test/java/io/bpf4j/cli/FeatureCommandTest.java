@@ -1,6 +1,6 @@
 package io.bpf4j.cli;
 
-import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +26,7 @@ class FeatureCommandTest {
 
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "the feature probe loads programs: needs root");
+        assumeTrue(Host.isRoot(), "the feature probe loads programs: needs root");
         // The command prints yes/no instead of the check marks when stdout cannot encode them; the test's
         // writer can, whatever the build machine's locale.
         stdoutEncoding = System.setProperty("stdout.encoding", "UTF-8");

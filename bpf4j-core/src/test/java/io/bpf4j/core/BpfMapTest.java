@@ -7,6 +7,7 @@ import io.bpf4j.core.asm.MapReference;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
 import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
@@ -351,7 +352,7 @@ class BpfMapTest {
 
     @Test
     void ringBufferIsCreatedWithAPageMultiple() {
-        int page = (int) LibC.pageSize();
+        int page = (int) Host.pageSize();
         try (BpfMap rb = BpfMap.create(MapSpec.ringBuffer("rt_ringbuf", 16 * page))) {
             MapInfo info = rb.info();
             assertThat(info.type()).isEqualTo(MapType.RINGBUF);

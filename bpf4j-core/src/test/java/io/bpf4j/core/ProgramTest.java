@@ -3,7 +3,7 @@ package io.bpf4j.core;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.features.KernelBtfIds;
-import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +34,7 @@ class ProgramTest {
 
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "loading programs needs root");
+        assumeTrue(Host.isRoot(), "loading programs needs root");
     }
 
     /** {@code r0 = 40; r0 += 2; exit}. */

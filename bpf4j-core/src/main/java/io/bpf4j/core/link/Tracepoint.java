@@ -6,7 +6,6 @@ import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.internal.Bpf;
 import io.bpf4j.core.kernel.Fd;
-import io.bpf4j.core.internal.ObjectPath;
 import io.bpf4j.core.internal.PerfEventAttr;
 
 import java.io.IOException;
@@ -75,7 +74,7 @@ public final class Tracepoint {
                 || category.startsWith(".") || name.startsWith(".")) {
             throw new IllegalArgumentException("not a tracepoint name: '" + category + ":" + name + "'");
         }
-        Path events = ObjectPath.ensureTraceFs().resolve("events");
+        Path events = Tracefs.events();
         Path file = events.resolve(category).resolve(name).resolve("id");
         try {
             return Integer.parseInt(Files.readString(file).strip());

@@ -8,7 +8,7 @@ import io.bpf4j.core.ObjectSpec;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.TestRun;
-import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +26,7 @@ class BpfObjectLoadTest {
 
     @BeforeEach
     void needsRoot() {
-        assumeTrue(LibC.geteuid() == 0, "loading BPF objects needs root (CAP_BPF)");
+        assumeTrue(Host.isRoot(), "loading BPF objects needs root (CAP_BPF)");
     }
 
     @Test

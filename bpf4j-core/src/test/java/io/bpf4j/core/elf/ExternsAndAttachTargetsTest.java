@@ -11,7 +11,7 @@ import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.RawTracepoint;
-import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ class ExternsAndAttachTargetsTest {
 
     @BeforeEach
     void needsRootAndBtf() {
-        assumeTrue(LibC.geteuid() == 0, "loading BPF objects needs root (CAP_BPF)");
+        assumeTrue(Host.isRoot(), "loading BPF objects needs root (CAP_BPF)");
         assumeTrue(Files.exists(Path.of("/sys/kernel/btf/vmlinux")), "needs kernel BTF (CONFIG_DEBUG_INFO_BTF)");
     }
 

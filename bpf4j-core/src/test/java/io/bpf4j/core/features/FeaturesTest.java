@@ -3,7 +3,7 @@ package io.bpf4j.core.features;
 import io.bpf4j.core.MapType;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.kernel.LoadedBtf;
-import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class FeaturesTest {
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "the feature probe loads programs: needs root");
+        assumeTrue(Host.isRoot(), "the feature probe loads programs: needs root");
     }
 
     @Test

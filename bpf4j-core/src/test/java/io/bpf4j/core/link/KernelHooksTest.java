@@ -8,7 +8,7 @@ import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.features.Probe;
-import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class KernelHooksTest {
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "loading tracing programs needs root");
+        assumeTrue(Host.isRoot(), "loading tracing programs needs root");
     }
 
     private static Instructions returning0() {

@@ -9,7 +9,7 @@ import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.features.KernelBtfIds;
-import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class LinksTest {
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "loading programs needs root");
+        assumeTrue(Host.isRoot(), "loading programs needs root");
     }
 
     private static ProgramSpec returning(ProgramType type, int value) {

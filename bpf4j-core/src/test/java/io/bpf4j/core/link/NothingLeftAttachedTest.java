@@ -12,7 +12,7 @@ import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
-import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +42,7 @@ class NothingLeftAttachedTest {
 
     @BeforeAll
     static void tools() {
-        assumeTrue(LibC.geteuid() == 0, "attaching needs root");
+        assumeTrue(Host.isRoot(), "attaching needs root");
         assumeTrue(Commands.have("bpftool") && Commands.have("ip") && Commands.have("tc"),
                 "needs bpftool, ip and tc");
     }

@@ -17,7 +17,7 @@ import io.bpf4j.core.symbols.ElfSymbols;
 import io.bpf4j.core.symbols.Frame;
 import io.bpf4j.core.symbols.KernelSymbols;
 import io.bpf4j.core.symbols.Symbolizer;
-import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,7 @@ class PerfEventTest {
 
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "sampling perf events for all processes needs root");
+        assumeTrue(Host.isRoot(), "sampling perf events for all processes needs root");
     }
 
     /**

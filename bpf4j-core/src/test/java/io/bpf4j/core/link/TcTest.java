@@ -12,7 +12,7 @@ import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
-import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,7 +41,7 @@ class TcTest {
 
     @BeforeAll
     static void setUp() {
-        assumeTrue(LibC.geteuid() == 0, "tc and network namespaces need root");
+        assumeTrue(Host.isRoot(), "tc and network namespaces need root");
         assumeTrue(Commands.have("ip"), "iproute2 (ip) is not installed");
         assumeTrue(!Commands.check("ip", "-4", "addr").contains("198.51.100.")
                         && !Commands.check("ip", "-4", "route").contains("198.51.100."),
