@@ -83,6 +83,8 @@ class FeatureCommandTest {
     void jsonReport() {
         Run r = run("feature", "--json");
         assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).as("indented, one member per line").startsWith("{\n  \"kernel\": {\n")
+                .contains("\"name\": \"kprobe\"");
         @SuppressWarnings("unchecked")
         Map<String, Object> json = (Map<String, Object>) new MiniJson(r.out()).parse();
         assertThat(json).containsKeys("kernel", "programTypes", "mapTypes", "helpers", "attachHooks");

@@ -2,8 +2,10 @@ package io.bpf4j.core;
 
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Instructions;
-import io.bpf4j.core.features.KernelBtfIds;
+import io.bpf4j.core.btf.BtfKind;
+import io.bpf4j.core.btf.KernelBtf;
 import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.kernel.KernelInfo;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -178,7 +180,7 @@ class ProgramTest {
 
     @Test
     void fentryRefusedWithEpermSaysWhy() {
-        int target = KernelBtfIds.function("bpf_fentry_test1").orElseThrow();
+        int target = KernelBtf.vmlinux().typeId("bpf_fentry_test1", BtfKind.FUNC).orElseThrow();
         ProgramSpec spec = ProgramSpec.of("fentry_probe", ProgramType.TRACING, new Assembler().mov64(R0, 0).exit()
                         .build())
                 .withExpectedAttachType(AttachType.TRACE_FENTRY)
@@ -191,7 +193,7 @@ class ProgramTest {
                 .contains("fentry_probe")
                 .contains("EPERM")
                 .contains("fentry/fexit/LSM")
-                .contains("kernel lockdown is '" + io.bpf4j.core.internal.Bpf.lockdown() + "'");
+                .contains("kernel lockdown is '" + KernelInfo.current().lockdown() + "'");
     }
 
     @Test

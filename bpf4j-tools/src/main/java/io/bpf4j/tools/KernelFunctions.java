@@ -1,6 +1,6 @@
 package io.bpf4j.tools;
 
-import io.bpf4j.core.features.Probe;
+import io.bpf4j.core.kernel.Probe;
 import io.bpf4j.core.link.Kprobe;
 import io.bpf4j.core.link.Tracefs;
 

@@ -5,9 +5,8 @@ import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramSpec;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.asm.Instructions;
-import io.bpf4j.core.features.AttachHook;
-import io.bpf4j.core.features.Features;
-import io.bpf4j.core.features.Probe;
+import io.bpf4j.core.kernel.Probe;
+import io.bpf4j.core.kernel.Probes;
 
 /**
  * BPF LSM programs ({@link ProgramType#LSM}, expected attach type {@link AttachType#LSM_MAC}) on a security hook
@@ -42,6 +41,6 @@ public final class Lsm {
 
     /** Whether LSM programs load and run here, and if not, why. */
     public static Probe availability() {
-        return Features.attachHook(AttachHook.LSM);
+        return Probes.lsm();
     }
 }

@@ -5,8 +5,7 @@ import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Errno;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
-import io.bpf4j.core.features.AttachHook;
-import io.bpf4j.core.features.Features;
+import io.bpf4j.core.kernel.Probes;
 import io.bpf4j.core.internal.Bpf;
 import io.bpf4j.core.internal.Net;
 import io.bpf4j.core.internal.Netlink;
@@ -102,7 +101,7 @@ public final class Tc implements AutoCloseable {
                         "tcx " + dir + " '" + program.name() + "' on ifindex " + ifindex);
             } catch (BpfException e) {
                 // EINVAL: the kernel does not know the tcx attach types (before 6.6). Anything else is a real refusal.
-                if (!e.is(Errno.EINVAL) || Features.attachHook(AttachHook.TCX).available()) throw e;
+                if (!e.is(Errno.EINVAL) || Probes.tcx().available()) throw e;
             }
         }
         return attachNetlink(program, ifindex, direction);

@@ -7,8 +7,8 @@ import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.ObjectExtern;
 import io.bpf4j.core.ObjectSpec;
 import io.bpf4j.core.ProgramType;
-import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
+import io.bpf4j.core.kernel.Probes;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.RawTracepoint;
 import io.bpf4j.core.kernel.Host;
@@ -141,7 +141,7 @@ class ExternsAndAttachTargetsTest {
 
     @Test
     void fentryRefusalIsExplained() {
-        assumeTrue(!Features.attachHook(AttachHook.FENTRY).available(), "this kernel loads fentry programs");
+        assumeTrue(!Probes.fentry().available(), "this kernel loads fentry programs");
         ObjectSpec spec = ObjectSpecTest.spec("attach_targets").withAutoload("on_unlink", true);
         assertThatThrownBy(() -> BpfObject.load(spec)).isInstanceOf(BpfException.class)
                 .hasMessageContaining("on_unlink").hasMessageContaining("do_unlinkat")

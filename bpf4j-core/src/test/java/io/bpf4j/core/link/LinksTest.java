@@ -8,7 +8,8 @@ import io.bpf4j.core.ProgramSpec;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
-import io.bpf4j.core.features.KernelBtfIds;
+import io.bpf4j.core.btf.BtfKind;
+import io.bpf4j.core.btf.KernelBtf;
 import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +36,7 @@ class LinksTest {
 
     @Test
     void iteratorLinkNeedsNoTarget() {
-        int task = KernelBtfIds.function("bpf_iter_task").orElse(-1);
+        int task = KernelBtf.vmlinux().typeId("bpf_iter_task", BtfKind.FUNC).orElse(-1);
         assumeTrue(task > 0, "no bpf_iter_task in kernel BTF");
         try (Program iter = Program.load(returning(ProgramType.TRACING, 0)
                 .withExpectedAttachType(AttachType.TRACE_ITER).withAttachBtf(task, 0));

@@ -10,8 +10,7 @@ import io.bpf4j.core.ProgramSpec;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
-import io.bpf4j.core.features.AttachHook;
-import io.bpf4j.core.features.Features;
+import io.bpf4j.core.kernel.Probes;
 import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,7 +96,7 @@ class NothingLeftAttachedTest {
                 Link xdpLink = Xdp.attach(xdp, "lo", Xdp.Mode.GENERIC);
                 attachments.add(xdpLink);
                 linkIds.add(xdpLink.info().id());
-                if (Features.attachHook(AttachHook.TCX).available()) {
+                if (Probes.tcx().available()) {
                     for (Tc.Direction d : Tc.Direction.values()) {
                         Tc t = Tc.attach(tc, "lo", d);
                         attachments.add(t);

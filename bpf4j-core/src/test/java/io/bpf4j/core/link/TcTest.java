@@ -12,6 +12,7 @@ import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
+import io.bpf4j.core.kernel.Probes;
 import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.AfterAll;
@@ -99,7 +100,7 @@ class TcTest {
 
     @Test
     void tcxCountsBothDirectionsAndDetachesOnClose() throws Exception {
-        assumeTrue(Features.attachHook(AttachHook.TCX).available(), () -> Features.attachHook(AttachHook.TCX)
+        assumeTrue(Probes.tcx().available(), () -> Probes.tcx()
                 .toString());
         int linkId;
         try (BpfMap counts = counts(); Program prog = counter(counts, 0); Program prog2 = counter(counts, 1)) {
