@@ -2,10 +2,10 @@ package io.bpf4j.core;
 
 import io.bpf4j.core.asm.MapReference;
 import io.bpf4j.core.internal.Bpf;
-import io.bpf4j.core.internal.MapCreateAttr;
 import io.bpf4j.core.internal.BpfCommand;
-import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.internal.MapCreateAttr;
 import io.bpf4j.core.internal.ObjectPath;
+import io.bpf4j.core.kernel.Fd;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -1,5 +1,6 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.asm.HelperCall;
 import io.bpf4j.core.asm.Instruction;
 import io.bpf4j.core.asm.KfuncCall;
 import io.bpf4j.core.asm.LoadImm64;
@@ -7,7 +8,6 @@ import io.bpf4j.core.asm.LoadKernelVariable;
 import io.bpf4j.core.asm.LoadMapValue;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.SubprogramCall;
-import io.bpf4j.core.asm.HelperCall;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfException;
 import io.bpf4j.core.btf.BtfKind;

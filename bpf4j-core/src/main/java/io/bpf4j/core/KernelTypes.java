@@ -3,8 +3,8 @@ package io.bpf4j.core;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.core.btf.KernelBtf;
-import io.bpf4j.core.kernel.LoadedBtf;
 import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.kernel.LoadedBtf;
 
 import java.util.List;
 import java.util.Map;

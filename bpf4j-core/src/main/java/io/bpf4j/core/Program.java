@@ -3,9 +3,9 @@ package io.bpf4j.core;
 import io.bpf4j.core.btf.BtfExt;
 import io.bpf4j.core.internal.Bpf;
 import io.bpf4j.core.internal.BpfCommand;
-import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.internal.ObjectPath;
 import io.bpf4j.core.internal.ProgLoadAttr;
+import io.bpf4j.core.kernel.Fd;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,8 +3,8 @@ package io.bpf4j.core;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfExt;
-import io.bpf4j.core.kernel.LoadedBtf;
 import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.kernel.LoadedBtf;
 
 import java.util.ArrayList;
 import java.util.List;

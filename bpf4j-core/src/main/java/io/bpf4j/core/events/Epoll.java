@@ -2,8 +2,8 @@ package io.bpf4j.core.events;
 
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.internal.Bpf;
-import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Fd;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -4,8 +4,8 @@ import io.bpf4j.core.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.MapType;
 import io.bpf4j.core.internal.Bpf;
-import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Fd;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

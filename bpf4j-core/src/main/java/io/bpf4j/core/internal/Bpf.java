@@ -828,16 +828,18 @@ public final class Bpf {
     }
 
     /** BPF_ITER_CREATE: a readable fd that runs the iterator link {@code linkFd} once. */
-    public static int iterCreate(int linkFd, Supplier<String> subject) {
+    public static int iterCreate(int linkFd, String subject) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = attr(arena);
             attr.set(JAVA_INT, BpfAttr.IterCreate.LINK_FD, linkFd);
-            return call(BpfCommand.ITER_CREATE, attr, subject);
+            return call(BpfCommand.ITER_CREATE, attr, () -> subject);
         }
     }
 
-    /** Raises RLIMIT_MEMLOCK once per process before the first load, ignoring failure (kernels ≥ 5.11 account
-     * memory by cgroup). */
+    /**
+     * Raises RLIMIT_MEMLOCK once per process before the first map or program, ignoring failure (kernels ≥ 5.11
+     * account memory by cgroup instead).
+     */
     private static final class Memlock {
         private static volatile boolean done;
 

@@ -7,9 +7,9 @@ import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramSpec;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.asm.Instructions;
+import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.core.btf.KernelBtf;
-import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.kernel.Probe;
 import io.bpf4j.core.kernel.Probes;
 

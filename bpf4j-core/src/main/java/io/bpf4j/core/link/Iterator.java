@@ -4,8 +4,8 @@ import io.bpf4j.core.AttachType;
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.internal.Bpf;
-import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Fd;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
@@ -31,7 +31,7 @@ public final class Iterator {
     /** Runs the iterator once over every object and returns what the program wrote (BPF_ITER_CREATE, read). */
     public static String read(Link iterator) {
         try (Arena arena = Arena.ofConfined()) {
-            try (Fd fd = Fd.adopt(Bpf.iterCreate(iterator.fd(), iterator::description))) {
+            try (Fd fd = Fd.adopt(Bpf.iterCreate(iterator.fd(), iterator.description()))) {
                 MemorySegment buf = arena.allocate(64 * 1024);
                 ByteArrayOutputStream text = new ByteArrayOutputStream();
                 while (true) {

@@ -4,11 +4,11 @@ import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Errno;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.kernel.Probe;
 import io.bpf4j.core.kernel.Probes;
-import io.bpf4j.core.internal.Bpf;
-import io.bpf4j.core.kernel.Fd;
-import io.bpf4j.core.internal.PerfEventAttr;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

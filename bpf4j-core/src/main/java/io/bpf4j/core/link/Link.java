@@ -2,9 +2,9 @@ package io.bpf4j.core.link;
 
 import io.bpf4j.core.BpfException;
 import io.bpf4j.core.internal.Bpf;
-import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.internal.ObjectPath;
 import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Fd;
 
 import java.nio.file.Path;
 import java.util.List;

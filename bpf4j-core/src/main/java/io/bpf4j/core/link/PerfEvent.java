@@ -6,8 +6,8 @@ import io.bpf4j.core.Errno;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
 import io.bpf4j.core.internal.Bpf;
-import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Fd;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -6,8 +6,8 @@ import io.bpf4j.core.Errno;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.internal.Bpf;
 import io.bpf4j.core.internal.BpfCommand;
-import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Fd;
 
 import java.util.List;
 

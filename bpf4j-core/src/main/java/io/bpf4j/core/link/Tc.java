@@ -5,10 +5,10 @@ import io.bpf4j.core.BpfException;
 import io.bpf4j.core.Errno;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.ProgramType;
-import io.bpf4j.core.kernel.Probes;
 import io.bpf4j.core.internal.Bpf;
 import io.bpf4j.core.internal.Net;
 import io.bpf4j.core.internal.Netlink;
+import io.bpf4j.core.kernel.Probes;
 
 import java.util.Locale;
 import java.util.Optional;

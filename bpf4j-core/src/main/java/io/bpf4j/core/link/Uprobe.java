@@ -9,8 +9,8 @@ import io.bpf4j.core.elf.ElfFile;
 import io.bpf4j.core.elf.ElfSection;
 import io.bpf4j.core.elf.ElfSymbol;
 import io.bpf4j.core.internal.Bpf;
-import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Fd;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -11,8 +11,8 @@ import io.bpf4j.core.TestRun;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.elf.Fixtures;
 import io.bpf4j.core.kernel.Host;
-import org.junit.jupiter.api.BeforeAll;
 import io.bpf4j.testing.KernelTest;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
