@@ -1,14 +1,14 @@
 package io.bpf4j.bench;
 
 import io.bpf4j.core.BpfMap;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.events.PerfBuffer;
 import io.bpf4j.core.events.RingBuffer;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.Tracepoint;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramType;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -2,10 +2,8 @@ package io.bpf4j.bench;
 
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Codec;
-import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.TypedMap;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfCommand;
+import io.bpf4j.core.object.MapType;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -35,9 +33,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * operations take the keys in turn (0, 1, 2, …) as the C program does; batch operations move {@value #BATCH}
  * entries per call and are reported per element ({@code @OperationsPerInvocation}), like the C figures.
  *
- * <p>The {@code floor*} benchmarks are not bpf4j's API: they issue the same lookup through a bare FFM downcall
- * ({@link RawBpf}) and through bpf4j's internal syscall layer ({@link Bpf#tryCall}), with a prebuilt
- * {@code bpf_attr}; they show how much of a gap to libbpf is the downcall itself and how much is bpf4j's work.
+ * <p>The {@code floor*} benchmark is not bpf4j's API: it issues the same lookup through a bare FFM downcall
+ * ({@link RawBpf}) with a prebuilt {@code bpf_attr}; it shows how much of a gap to libbpf is the downcall itself
+ * and how much is bpf4j's work.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -159,14 +157,14 @@ public class MapBench {
         return map.updateBatch(keys, values, BATCH, BpfMap.ANY);
     }
 
-    // ---- floors: the same lookup without bpf4j's map API ----
+    // ---- floor: the same lookup without bpf4j's map API ----
 
     /** A map created with a raw bpf(2) call, and a prebuilt lookup attr pointing at {@link #key}/{@link #value}. */
     @State(Scope.Thread)
     public static class Floor {
         Arena arena;
         int fd;
-        MemorySegment key, value, attr, sysAttr;
+        MemorySegment key, value, attr;
         long attrAddress;
         int nextKey;
 
@@ -189,9 +187,6 @@ public class MapBench {
                 }
             }
             attrAddress = attr.address();
-            // bpf4j's map API keeps its attr in an automatic arena (Scratch): do the same here
-            sysAttr = Arena.ofAuto().allocate(RawBpf.ELEM_ATTR_SIZE, 8);
-            sysAttr.copyFrom(attr);
         }
 
         int nextKey() {
@@ -214,15 +209,6 @@ public class MapBench {
         if (RawBpf.bpf(RawBpf.BPF_MAP_LOOKUP_ELEM, f.attrAddress, RawBpf.ELEM_ATTR_SIZE) != 0) {
             throw new IllegalStateException("lookup failed");
         }
-        return f.value.get(JAVA_LONG, 0);
-    }
-
-    /** Lookup through bpf4j's syscall layer ({@code Bpf.tryCall}: errno capture), the same prebuilt 32-byte attr. */
-    @Benchmark
-    public long floorSysLookup(Floor f) {
-        f.key.set(JAVA_INT, 0, f.nextKey());
-        int r = Bpf.tryCall(BpfCommand.MAP_LOOKUP_ELEM, f.sysAttr);
-        if (r != 0) throw Bpf.failure(BpfCommand.MAP_LOOKUP_ELEM, -r, "bench map");
         return f.value.get(JAVA_LONG, 0);
     }
 }

@@ -1,17 +1,17 @@
 package io.bpf4j.bench;
 
 import io.bpf4j.core.BpfMap;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Size;
 import io.bpf4j.core.events.RingBuffer;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.Tracepoint;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,10 +1,11 @@
 package io.bpf4j.cli;
 
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.features.FeatureReport;
 import io.bpf4j.core.features.Features;
-import io.bpf4j.core.features.KernelInfo;
-import io.bpf4j.core.features.Probe;
+import io.bpf4j.core.kernel.KernelInfo;
+import io.bpf4j.core.kernel.Probe;
+import io.bpf4j.core.object.ProgramType;
+import io.bpf4j.output.Json;
 
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
@@ -62,7 +63,7 @@ public final class FeatureCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(report.toJson());
+            out.println(Json.writeIndented(json(report)));
         } else {
             boolean plain = ascii || !Charset.forName(System.getProperty("stdout.encoding", "UTF-8"),
                     Charset.defaultCharset()).newEncoder().canEncode("\u2714\u2718");
@@ -70,6 +71,40 @@ public final class FeatureCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The report as JSON: {@code {"kernel": {...}, "programTypes": [...], ..., "attachHooks": [...]}}. */
+    static Map<String, Object> json(FeatureReport r) {
+        KernelInfo k = r.kernel();
+        Map<String, Object> kernel = new LinkedHashMap<>();
+        kernel.put("release", k.release());
+        kernel.put("btf", k.btf());
+        kernel.put("lockdown", k.lockdown());
+        kernel.put("jit", k.jitEnabled());
+        kernel.put("unprivilegedBpfDisabled", k.unprivilegedBpfDisabled());
+        kernel.put("lsms", k.lsms());
+        Map<String, Object> helpers = new LinkedHashMap<>();
+        r.helpers().forEach((type, list) -> helpers.put(type, probes(list)));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("kernel", kernel);
+        out.put("programTypes", probes(r.programTypes()));
+        out.put("mapTypes", probes(r.mapTypes()));
+        out.put("helpers", helpers);
+        out.put("attachHooks", probes(r.attachHooks()));
+        out.put("elapsedMillis", r.elapsed().toMillis());
+        return out;
+    }
+
+    private static List<Map<String, Object>> probes(List<Probe> probes) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Probe p : probes) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", p.name());
+            m.put("available", p.available());
+            m.put("reason", p.reason());
+            out.add(m);
+        }
+        return out;
     }
 
     /** The human-readable report. */

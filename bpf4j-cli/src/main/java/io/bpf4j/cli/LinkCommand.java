@@ -1,8 +1,8 @@
 package io.bpf4j.cli;
 
+import io.bpf4j.core.KernelObjects;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.KernelObjects;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.LinkInfo;
 import io.bpf4j.output.Json;

@@ -1,14 +1,14 @@
 package io.bpf4j.cli;
 
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
-import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.KernelObjects;
 import io.bpf4j.core.MapInfo;
 import io.bpf4j.core.btf.Btf;
-import io.bpf4j.core.kernel.LoadedBtf;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.core.events.RecordDecoder;
+import io.bpf4j.core.kernel.LoadedBtf;
 import io.bpf4j.output.Json;
 import io.bpf4j.output.JsonLinesSink;
 import picocli.CommandLine.Command;

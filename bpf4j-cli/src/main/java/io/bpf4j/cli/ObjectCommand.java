@@ -1,16 +1,16 @@
 package io.bpf4j.cli;
 
-import io.bpf4j.output.Json;
 import io.bpf4j.core.BpfObject;
+import io.bpf4j.core.Program;
+import io.bpf4j.core.btf.Btf;
+import io.bpf4j.core.elf.ElfException;
 import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.core.object.MapSpec;
 import io.bpf4j.core.object.ObjectExtern;
 import io.bpf4j.core.object.ObjectMap;
 import io.bpf4j.core.object.ObjectProgram;
 import io.bpf4j.core.object.ObjectSpec;
-import io.bpf4j.core.Program;
-import io.bpf4j.core.btf.Btf;
-import io.bpf4j.core.elf.ElfException;
+import io.bpf4j.output.Json;
 
 import java.io.IOException;
 import java.io.PrintWriter;

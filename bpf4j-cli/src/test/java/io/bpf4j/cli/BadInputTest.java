@@ -2,7 +2,7 @@ package io.bpf4j.cli;
 
 import io.bpf4j.core.Cpus;
 import io.bpf4j.core.link.Kprobe;
-import io.bpf4j.core.sys.ObjectPath;
+import io.bpf4j.core.link.Tracefs;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -180,7 +180,7 @@ class BadInputTest {
     void permissionDeniedSaysSo() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root to become another user");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv (util-linux)");
-        ObjectPath.ensureTraceFs(); // mounted, so that the user meets its permissions, not a mount it may not do
+        Tracefs.root(); // mounted, so that the user meets its permissions, not a mount it may not do
         String java = ProcessHandle.current().info().command().orElseThrow();
         Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", java,
                 "--enable-native-access=ALL-UNNAMED", "-cp", classPathForAnyone(),

@@ -1,6 +1,6 @@
 package io.bpf4j.cli;
 
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,7 +26,7 @@ class FeatureCommandTest {
 
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "the feature probe loads programs: needs root");
+        assumeTrue(Host.isRoot(), "the feature probe loads programs: needs root");
         // The command prints yes/no instead of the check marks when stdout cannot encode them; the test's
         // writer can, whatever the build machine's locale.
         stdoutEncoding = System.setProperty("stdout.encoding", "UTF-8");
@@ -83,6 +83,8 @@ class FeatureCommandTest {
     void jsonReport() {
         Run r = run("feature", "--json");
         assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).as("indented, one member per line").startsWith("{\n  \"kernel\": {\n")
+                .contains("\"name\": \"kprobe\"");
         @SuppressWarnings("unchecked")
         Map<String, Object> json = (Map<String, Object>) new MiniJson(r.out()).parse();
         assertThat(json).containsKeys("kernel", "programTypes", "mapTypes", "helpers", "attachHooks");

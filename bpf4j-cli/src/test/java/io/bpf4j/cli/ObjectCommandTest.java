@@ -1,6 +1,6 @@
 package io.bpf4j.cli;
 
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +40,7 @@ class ObjectCommandTest {
 
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "loading objects needs root");
+        assumeTrue(Host.isRoot(), "loading objects needs root");
     }
 
     @Test

@@ -1,15 +1,14 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.btf.BtfException;
+import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.kernel.Probe;
+import io.bpf4j.core.kernel.Probes;
 import io.bpf4j.core.object.ObjectProgram;
 import io.bpf4j.core.object.ProgramSpec;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.btf.BtfException;
-import io.bpf4j.core.btf.BtfKind;
-import io.bpf4j.core.features.AttachHook;
-import io.bpf4j.core.features.Features;
-import io.bpf4j.core.features.Probe;
 
 import java.util.Optional;
 
@@ -120,22 +119,26 @@ final class AttachTargets {
             return Program.load(spec);
         } catch (BpfException e) {
             if (!e.is(Errno.EPERM) || e instanceof VerifierException) throw e;
-            AttachHook hook = p.expectedAttachType().map(t -> switch (t) {
-                case TRACE_FENTRY -> AttachHook.FENTRY;
-                case TRACE_FEXIT, MODIFY_RETURN -> AttachHook.FEXIT;
-                case LSM_MAC, LSM_CGROUP -> AttachHook.LSM;
+            String hook = p.expectedAttachType().map(t -> switch (t) {
+                case TRACE_FENTRY -> "fentry";
+                case TRACE_FEXIT, MODIFY_RETURN -> "fexit";
+                case LSM_MAC, LSM_CGROUP -> "lsm";
                 default -> null;
             }).orElse(null);
             if (hook == null) throw e;
             String kind = p.sectionName().replaceFirst("^\\?", "").replaceFirst("/.*", "");
             String reason;
             try {
-                Probe probe = Features.attachHook(hook);
-                reason = probe.available() ? "the feature probe loads " + hook.displayName() + " programs, so "
-                        + "this target is refused: " : "this kernel refuses " + hook.displayName() + " programs ("
+                Probe probe = switch (hook) {
+                    case "fentry" -> Probes.fentry();
+                    case "fexit" -> Probes.fexit();
+                    default -> Probes.lsm();
+                };
+                reason = probe.available() ? "the feature probe loads " + hook + " programs, so "
+                        + "this target is refused: " : "this kernel refuses " + hook + " programs ("
                         + probe.reason() + "): ";
             } catch (RuntimeException probeFailure) {
-                reason = "this kernel refuses " + hook.displayName() + " programs: ";
+                reason = "this kernel refuses " + hook + " programs: ";
             }
             BpfException explained = new BpfException(e.operation(), e.errnoCode(), "program '" + p.name()
                     + "' (" + kind + " on '" + p.attachTarget() + "'): " + reason + e.getMessage(), e);

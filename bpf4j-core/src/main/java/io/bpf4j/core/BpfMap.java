@@ -1,16 +1,16 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.asm.MapReference;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfCommand;
+import io.bpf4j.core.internal.MapCreateAttr;
+import io.bpf4j.core.internal.ObjectPath;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.core.object.MapSpec;
 import io.bpf4j.core.object.MapType;
-import io.bpf4j.core.asm.MapReference;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.LibC;
-import io.bpf4j.core.sys.ObjectPath;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -30,8 +30,6 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A map in the kernel, untyped: keys and values are bytes, as {@link MemorySegment}s or {@code byte[]}. For Java
@@ -127,54 +125,24 @@ public final class BpfMap implements MapReference, AutoCloseable {
         if (spec.type() == MapType.PERF_EVENT_ARRAY && spec.maxEntries() == 0) {
             spec = spec.withMaxEntries(Cpus.possible().getLast() + 1);
         }
-        List<String> problems = spec.problems(LibC.pageSize());
+        List<String> problems = spec.problems(Host.pageSize());
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("cannot create " + spec + ": " + String.join("; ", problems));
         }
-        Program.Memlock.raiseOnce();
-        try (BpfMap inner = spec.innerMap().map(BpfMap::create).orElse(null);
-             Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
+        try (BpfMap inner = spec.innerMap().map(BpfMap::create).orElse(null)) {
             int mapFlags = spec.flags() | (spec.numaNode() >= 0 ? MapSpec.F_NUMA_NODE : 0);
-            attr.set(JAVA_INT, BpfAttr.MapCreate.MAP_TYPE, spec.type().code());
-            attr.set(JAVA_INT, BpfAttr.MapCreate.KEY_SIZE, spec.keySize());
-            attr.set(JAVA_INT, BpfAttr.MapCreate.VALUE_SIZE, spec.valueSize());
-            attr.set(JAVA_INT, BpfAttr.MapCreate.MAX_ENTRIES, spec.maxEntries());
-            attr.set(JAVA_INT, BpfAttr.MapCreate.MAP_FLAGS, mapFlags);
-            if (inner != null) attr.set(JAVA_INT, BpfAttr.MapCreate.INNER_MAP_FD, inner.fd());
-            if (spec.numaNode() >= 0) attr.set(JAVA_INT, BpfAttr.MapCreate.NUMA_NODE, spec.numaNode());
-            Program.setName(attr, BpfAttr.MapCreate.MAP_NAME, spec.name());
-            if (spec.btfFd() >= 0) {
-                attr.set(JAVA_INT, BpfAttr.MapCreate.BTF_FD, spec.btfFd());
-                attr.set(JAVA_INT, BpfAttr.MapCreate.BTF_KEY_TYPE_ID, spec.btfKeyTypeId());
-                attr.set(JAVA_INT, BpfAttr.MapCreate.BTF_VALUE_TYPE_ID, spec.btfValueTypeId());
-            }
-            attr.set(JAVA_INT, BpfAttr.MapCreate.BTF_VMLINUX_VALUE_TYPE_ID, spec.btfVmlinuxValueTypeId());
-            attr.set(JAVA_LONG, BpfAttr.MapCreate.MAP_EXTRA, spec.mapExtra());
-            int r = Bpf.tryCall(BpfCommand.MAP_CREATE, attr);
-            if (r < 0) throw Bpf.failure(BpfCommand.MAP_CREATE, -r, spec.toString());
-            String kept = kernelName(spec.name());
-            return new BpfMap(Fd.adopt(r), spec.type(), kept, spec.keySize(), spec.valueSize(), spec.maxEntries(),
-                    mapFlags);
-        }
-    }
-
-    /** The name as the kernel keeps it (what {@link Program#setName} writes). */
-    private static String kernelName(String name) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(16);
-            Program.setName(buf, 0, name);
-            return ProgramInfo.cString(buf, 0, 16);
+            int fd = Bpf.mapCreate(new MapCreateAttr(spec.type().code(), spec.keySize(), spec.valueSize(),
+                    spec.maxEntries(), mapFlags, inner == null ? -1 : inner.fd(), spec.numaNode(), spec.name(),
+                    spec.btfFd(), spec.btfKeyTypeId(), spec.btfValueTypeId(), spec.btfVmlinuxValueTypeId(),
+                    spec.mapExtra()), spec.toString());
+            return new BpfMap(Fd.adopt(fd), spec.type(), Bpf.objectName(spec.name()), spec.keySize(),
+                    spec.valueSize(), spec.maxEntries(), mapFlags);
         }
     }
 
     /** Opens the map with kernel id {@code id} (BPF_MAP_GET_FD_BY_ID), e.g. one listed by bpftool. */
     public static BpfMap fromId(int id) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.GetId.ID, id);
-            return adopt(Bpf.call(BpfCommand.MAP_GET_FD_BY_ID, attr, () -> "map id " + id));
-        }
+        return adopt(Bpf.getFdById(Bpf.ObjType.MAP, id));
     }
 
     /** Opens the map pinned at {@code path} in bpffs; {@link #unpin()} then removes that pin. */
@@ -292,7 +260,7 @@ public final class BpfMap implements MapReference, AutoCloseable {
     /** As {@link #lookup(MemorySegment, MemorySegment)}, with flags (e.g. {@link #F_LOCK}). */
     public boolean lookup(MemorySegment key, MemorySegment value, long flags) {
         checkValue(value, valueBufferSize);
-        int r = elem(BpfCommand.MAP_LOOKUP_ELEM, keyAddress(key), value.address(), flags);
+        int r = Bpf.mapLookupElem(fd(), keyAddress(key), value.address(), flags);
         if (r == 0) return true;
         if (r == -ENOENT) return false;
         throw failure(BpfCommand.MAP_LOOKUP_ELEM, -r);
@@ -307,13 +275,13 @@ public final class BpfMap implements MapReference, AutoCloseable {
      */
     public void update(MemorySegment key, MemorySegment value, long flags) {
         checkValue(value, valueBufferSize);
-        int r = elem(BpfCommand.MAP_UPDATE_ELEM, keyAddress(key), value.address(), flags);
+        int r = Bpf.mapUpdateElem(fd(), keyAddress(key), value.address(), flags);
         if (r < 0) throw failure(BpfCommand.MAP_UPDATE_ELEM, -r);
     }
 
     /** Deletes {@code key} (BPF_MAP_DELETE_ELEM); returns false if it was not there. */
     public boolean delete(MemorySegment key) {
-        int r = elem(BpfCommand.MAP_DELETE_ELEM, keyAddress(key), 0, 0);
+        int r = Bpf.mapDeleteElem(fd(), keyAddress(key));
         if (r == 0) return true;
         if (r == -ENOENT) return false;
         throw failure(BpfCommand.MAP_DELETE_ELEM, -r);
@@ -327,7 +295,7 @@ public final class BpfMap implements MapReference, AutoCloseable {
      */
     public boolean lookupAndDelete(MemorySegment key, MemorySegment value) {
         checkValue(value, valueBufferSize);
-        int r = elem(BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM, keyAddress(key), value.address(), 0);
+        int r = Bpf.mapLookupAndDeleteElem(fd(), keyAddress(key), value.address());
         if (r == 0) return true;
         if (r == -ENOENT) return false;
         throw failure(BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM, -r);
@@ -340,19 +308,10 @@ public final class BpfMap implements MapReference, AutoCloseable {
     public boolean nextKey(MemorySegment key, MemorySegment next) {
         checkValue(next, keySize);
         long k = key.equals(MemorySegment.NULL) ? 0 : keyAddress(key);
-        int r = elem(BpfCommand.MAP_GET_NEXT_KEY, k, next.address(), 0);
+        int r = Bpf.mapGetNextKey(fd(), k, next.address());
         if (r == 0) return true;
         if (r == -ENOENT) return false;
         throw failure(BpfCommand.MAP_GET_NEXT_KEY, -r);
-    }
-
-    private int elem(BpfCommand cmd, long key, long value, long flags) {
-        MemorySegment attr = Scratch.get().attr;
-        attr.set(JAVA_LONG, BpfAttr.MapElem.MAP_FD, Integer.toUnsignedLong(fd())); // also zeroes the padding
-        attr.set(JAVA_LONG, BpfAttr.MapElem.KEY, key);
-        attr.set(JAVA_LONG, BpfAttr.MapElem.VALUE, value);
-        attr.set(JAVA_LONG, BpfAttr.MapElem.FLAGS, flags);
-        return Bpf.tryCall(cmd, attr);
     }
 
     private long keyAddress(MemorySegment key) {
@@ -548,7 +507,7 @@ public final class BpfMap implements MapReference, AutoCloseable {
             throw new UnsupportedOperationException("mightContain is for bloom filters; " + this + " is not one");
         }
         checkValue(value, valueSize);
-        int r = elem(BpfCommand.MAP_LOOKUP_ELEM, 0, value.address(), 0);
+        int r = Bpf.mapLookupElem(fd(), 0, value.address(), 0);
         if (r == 0) return true;
         if (r == -ENOENT) return false;
         throw failure(BpfCommand.MAP_LOOKUP_ELEM, -r);
@@ -724,17 +683,11 @@ public final class BpfMap implements MapReference, AutoCloseable {
             MemorySegment out = arena.allocate(cursorSize, 8);
             MemorySegment keys = arena.allocate((long) n * keySize, 8);
             MemorySegment values = arena.allocate((long) n * valueBufferSize, 8);
-            MemorySegment attr = Bpf.attr(arena);
             boolean first = true;
             while (true) {
-                attr.set(JAVA_LONG, BpfAttr.MapBatch.IN_BATCH, first ? 0 : in.address());
-                attr.set(JAVA_LONG, BpfAttr.MapBatch.OUT_BATCH, out.address());
-                attr.set(JAVA_LONG, BpfAttr.MapBatch.KEYS, keys.address());
-                attr.set(JAVA_LONG, BpfAttr.MapBatch.VALUES, values.address());
-                attr.set(JAVA_INT, BpfAttr.MapBatch.COUNT, n);
-                attr.set(JAVA_INT, BpfAttr.MapBatch.MAP_FD, fd());
-                int r = Bpf.tryCall(cmd, attr);
-                int got = attr.get(JAVA_INT, BpfAttr.MapBatch.COUNT);
+                Bpf.Batch b = Bpf.mapLookupBatch(fd(), cmd == BpfCommand.MAP_LOOKUP_AND_DELETE_BATCH,
+                        first ? 0 : in.address(), out.address(), keys.address(), values.address(), n);
+                int r = b.result(), got = b.count();
                 if (r == -Errno.ENOSPC.code() && got == 0) {
                     // A hash bucket holds more elements than fit: retry the same position with more room.
                     n *= 2;
@@ -763,22 +716,13 @@ public final class BpfMap implements MapReference, AutoCloseable {
         if (count == 0) return 0;
         checkSegment(keys, (long) count * keySize, "keys");
         checkSegment(values, (long) count * valueBufferSize, "values");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_LONG, BpfAttr.MapBatch.KEYS, keys.address());
-            attr.set(JAVA_LONG, BpfAttr.MapBatch.VALUES, values.address());
-            attr.set(JAVA_INT, BpfAttr.MapBatch.COUNT, count);
-            attr.set(JAVA_INT, BpfAttr.MapBatch.MAP_FD, fd());
-            attr.set(JAVA_LONG, BpfAttr.MapBatch.ELEM_FLAGS, elemFlags);
-            int r = Bpf.tryCall(BpfCommand.MAP_UPDATE_BATCH, attr);
-            if (r < 0) {
-                int done = attr.get(JAVA_INT, BpfAttr.MapBatch.COUNT);
-                BpfException e = failure(BpfCommand.MAP_UPDATE_BATCH, -r);
-                throw new BpfException(e.operation(), -r, e.getMessage() + " (after " + done + " of " + count
-                        + " elements were written)");
-            }
-            return count;
+        Bpf.Batch b = Bpf.mapUpdateBatch(fd(), keys.address(), values.address(), count, elemFlags);
+        if (b.result() < 0) {
+            BpfException e = failure(BpfCommand.MAP_UPDATE_BATCH, -b.result());
+            throw new BpfException(e.operation(), -b.result(), e.getMessage() + " (after " + b.count() + " of "
+                    + count + " elements were written)");
         }
+        return count;
     }
 
     /** As {@link #updateBatch(MemorySegment, MemorySegment, int, long)} for byte arrays, in chunks. */
@@ -816,20 +760,13 @@ public final class BpfMap implements MapReference, AutoCloseable {
         if (count == 0) return 0;
         checkSegment(keys, (long) count * keySize, "keys");
         int deleted = 0, done = 0;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            while (done < count) {
-                attr.set(JAVA_LONG, BpfAttr.MapBatch.KEYS, keys.address() + (long) done * keySize);
-                attr.set(JAVA_INT, BpfAttr.MapBatch.COUNT, count - done);
-                attr.set(JAVA_INT, BpfAttr.MapBatch.MAP_FD, fd());
-                int r = Bpf.tryCall(BpfCommand.MAP_DELETE_BATCH, attr);
-                int n = attr.get(JAVA_INT, BpfAttr.MapBatch.COUNT);
-                deleted += n;
-                done += n;
-                if (r == 0) break;
-                if (r != -ENOENT) throw failure(BpfCommand.MAP_DELETE_BATCH, -r);
-                done++; // skip the missing key
-            }
+        while (done < count) {
+            Bpf.Batch b = Bpf.mapDeleteBatch(fd(), keys.address() + (long) done * keySize, count - done);
+            deleted += b.count();
+            done += b.count();
+            if (b.result() == 0) break;
+            if (b.result() != -ENOENT) throw failure(BpfCommand.MAP_DELETE_BATCH, -b.result());
+            done++; // skip the missing key
         }
         return deleted;
     }
@@ -860,12 +797,8 @@ public final class BpfMap implements MapReference, AutoCloseable {
      * BPF programs still can unless the map was created with {@link MapSpec#F_RDONLY_PROG}. Cannot be undone.
      */
     public void freeze() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.MapElem.MAP_FD, fd());
-            int r = Bpf.tryCall(BpfCommand.MAP_FREEZE, attr);
-            if (r < 0) throw failure(BpfCommand.MAP_FREEZE, -r);
-        }
+        int r = Bpf.mapFreeze(fd());
+        if (r < 0) throw failure(BpfCommand.MAP_FREEZE, -r);
     }
 
     /** Whether the map is frozen ({@link #freeze()}, by this or any process), from /proc/self/fdinfo. */

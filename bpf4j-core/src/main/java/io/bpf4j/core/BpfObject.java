@@ -1,5 +1,9 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.asm.Instruction;
+import io.bpf4j.core.asm.Instructions;
+import io.bpf4j.core.asm.LoadMapFd;
+import io.bpf4j.core.asm.LoadMapValue;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.object.MapSpec;
 import io.bpf4j.core.object.ObjectMap;
@@ -7,10 +11,6 @@ import io.bpf4j.core.object.ObjectProgram;
 import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.object.ProgramSpec;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.asm.Instruction;
-import io.bpf4j.core.asm.Instructions;
-import io.bpf4j.core.asm.LoadMapFd;
-import io.bpf4j.core.asm.LoadMapValue;
 
 import java.util.ArrayList;
 import java.util.Collections;

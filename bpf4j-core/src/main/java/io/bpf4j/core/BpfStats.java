@@ -1,14 +1,7 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.kernel.Fd;
 
 /**
  * Run-time statistics of every BPF program (run count and time in {@link ProgramInfo}), counted while at least
@@ -16,8 +9,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * them off by default: enable them for as long as you measure, then close.
  */
 public final class BpfStats implements AutoCloseable {
-    private static final int BPF_STATS_RUN_TIME = 0;
-
     private final Fd fd;
 
     private BpfStats(int fd) {
@@ -26,11 +17,7 @@ public final class BpfStats implements AutoCloseable {
 
     /** Turns run-time statistics on until {@link #close()}. */
     public static BpfStats enable() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.EnableStats.TYPE, BPF_STATS_RUN_TIME);
-            return new BpfStats(Bpf.call(BpfCommand.ENABLE_STATS, attr, () -> "run time"));
-        }
+        return new BpfStats(Bpf.enableRunTimeStats());
     }
 
     /** Releases this hold; statistics stop when no holder (nor sysctl kernel.bpf_stats_enabled) remains. */

@@ -1,10 +1,10 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.object.ObjectProgram;
-import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfExt;
 import io.bpf4j.core.btf.CoreRelocator;
+import io.bpf4j.core.object.ObjectProgram;
+import io.bpf4j.core.object.ObjectSpec;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,6 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.error.BpfException;
-import io.bpf4j.core.format.IoErrors;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
-import io.bpf4j.core.object.ObjectExtern;
-import io.bpf4j.core.object.ObjectProgram;
-import io.bpf4j.core.object.ObjectSpec;
-import io.bpf4j.core.object.ProgramType;
+import io.bpf4j.core.asm.HelperCall;
 import io.bpf4j.core.asm.Instruction;
 import io.bpf4j.core.asm.KfuncCall;
 import io.bpf4j.core.asm.LoadImm64;
@@ -15,15 +8,21 @@ import io.bpf4j.core.asm.LoadKernelVariable;
 import io.bpf4j.core.asm.LoadMapValue;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.SubprogramCall;
-import io.bpf4j.core.asm.HelperCall;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfException;
 import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.core.btf.BtfType;
-import io.bpf4j.core.features.Features;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.format.IoErrors;
+import io.bpf4j.core.kernel.KernelConfig;
+import io.bpf4j.core.kernel.Probes;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ObjectExtern;
+import io.bpf4j.core.object.ObjectProgram;
+import io.bpf4j.core.object.ObjectSpec;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -38,7 +37,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Resolves a BPF object's externs the way libbpf does, so that objects written for libbpf load unchanged.
@@ -67,7 +65,6 @@ final class Externs {
     /** The name of the map holding {@code __kconfig} values, in {@link BpfObject#maps()}. */
     static final String KCONFIG_MAP = ".kconfig";
 
-    private static final Path CONFIG_GZ = Path.of("/proc/config.gz");
     private static final Path KALLSYMS = Path.of("/proc/kallsyms");
 
     /** What a {@code __kconfig} variable's C type is, as libbpf classifies it. */
@@ -299,58 +296,21 @@ final class Externs {
     /** The running kernel's configuration and libbpf's virtual values; read on first use. */
     static final class KernelFacts implements KconfigSource {
         static final KernelFacts INSTANCE = new KernelFacts();
-        private volatile Map<String, String> config;
-        private volatile String configSource;
 
         @Override
         public String option(String name) {
-            return config().get(name);
+            return KernelConfig.current().value(name);
         }
 
         @Override
         public String missing(String name) {
-            Map<String, String> c = config();
-            if (configSource == null) {
-                return "the kernel configuration is not available (no " + CONFIG_GZ + ", no /boot/config-"
+            KernelConfig c = KernelConfig.current();
+            if (c.source().isEmpty()) {
+                return "the kernel configuration is not available (no " + KernelConfig.CONFIG_GZ + ", no /boot/config-"
                         + release() + ") to read " + name + " from";
             }
-            return c.containsKey("# " + name) ? name + " is not set in " + configSource
-                    : name + " is not in " + configSource;
-        }
-
-        private Map<String, String> config() {
-            Map<String, String> c = config;
-            if (c != null) return c;
-            synchronized (this) {
-                if (config != null) return config;
-                String text = null;
-                try (InputStream in = new GZIPInputStream(Files.newInputStream(CONFIG_GZ))) {
-                    text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                    configSource = CONFIG_GZ.toString();
-                } catch (IOException | RuntimeException e) {
-                    Path boot = Path.of("/boot/config-" + release());
-                    try {
-                        text = Files.readString(boot);
-                        configSource = boot.toString();
-                    } catch (IOException | RuntimeException e2) {
-                        // unknown: every option is missing
-                    }
-                }
-                Map<String, String> options = new HashMap<>();
-                if (text != null) {
-                    for (String line : text.split("\n")) {
-                        if (line.startsWith("CONFIG_")) {
-                            int eq = line.indexOf('=');
-                            if (eq > 0) options.put(line.substring(0, eq), line.substring(eq + 1).strip());
-                        } else if (line.startsWith("# CONFIG_") && line.endsWith(" is not set")) {
-                            // libbpf ignores these (the option is missing); remember them for the message only
-                            options.put("# " + line.substring(2, line.length() - " is not set".length()), "");
-                        }
-                    }
-                }
-                // "# CONFIG_X" keys never collide with option names
-                return config = Map.copyOf(options);
-            }
+            String source = c.source().get().toString();
+            return c.listedUnset(name) ? name + " is not set in " + source : name + " is not in " + source;
         }
 
         @Override
@@ -358,7 +318,7 @@ final class Externs {
             return switch (name) {
                 case "LINUX_KERNEL_VERSION" -> (long) kernelVersion(release());
                 case "LINUX_HAS_BPF_COOKIE" ->
-                        Features.helper(ProgramType.TRACEPOINT, "bpf_get_attach_cookie").available() ? 1L : 0L;
+                        Probes.attachCookie().available() ? 1L : 0L;
                 case "LINUX_HAS_SYSCALL_WRAPPER" -> kallsyms("__x64_sys_bpf").isPresent()
                         || kallsyms("__arm64_sys_bpf").isPresent() || kallsyms("__s390x_sys_bpf").isPresent() ? 1L : 0L;
                 default -> null;

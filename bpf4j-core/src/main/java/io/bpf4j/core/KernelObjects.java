@@ -1,16 +1,9 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
+import io.bpf4j.core.internal.Bpf;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * The ids of every BPF object the kernel holds (BPF_*_GET_NEXT_ID), as {@code bpftool prog|map|link|btf list}
@@ -22,37 +15,27 @@ public final class KernelObjects {
 
     /** Ids of every loaded program, ascending. */
     public static List<Integer> programIds() {
-        return ids(BpfCommand.PROG_GET_NEXT_ID);
+        return ids(Bpf.ObjType.PROG);
     }
 
     /** Ids of every map, ascending. */
     public static List<Integer> mapIds() {
-        return ids(BpfCommand.MAP_GET_NEXT_ID);
+        return ids(Bpf.ObjType.MAP);
     }
 
     /** Ids of every link, ascending. */
     public static List<Integer> linkIds() {
-        return ids(BpfCommand.LINK_GET_NEXT_ID);
+        return ids(Bpf.ObjType.LINK);
     }
 
     /** Ids of every BTF object (vmlinux, modules, programs'), ascending. */
     public static List<Integer> btfIds() {
-        return ids(BpfCommand.BTF_GET_NEXT_ID);
+        return ids(Bpf.ObjType.BTF);
     }
 
-    private static List<Integer> ids(BpfCommand cmd) {
+    private static List<Integer> ids(Bpf.ObjType type) {
         List<Integer> ids = new ArrayList<>();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            int id = 0;
-            while (true) {
-                attr.set(JAVA_INT, BpfAttr.GetId.START_ID, id);
-                int r = Bpf.tryCall(cmd, attr);
-                if (r == -Errno.ENOENT.code()) return ids;
-                if (r < 0) throw Bpf.failure(cmd, -r, "after id " + id);
-                id = attr.get(JAVA_INT, BpfAttr.GetId.NEXT_ID);
-                ids.add(id);
-            }
-        }
+        for (int id = Bpf.getNextId(type, 0); id >= 0; id = Bpf.getNextId(type, id)) ids.add(id);
+        return ids;
     }
 }

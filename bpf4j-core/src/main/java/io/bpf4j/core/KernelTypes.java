@@ -1,24 +1,17 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.core.btf.KernelBtf;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.internal.Bpf;
 import io.bpf4j.core.kernel.LoadedBtf;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Finds named types in the running kernel's BTF as libbpf does for attach targets and {@code __ksym} externs:
@@ -97,14 +90,7 @@ final class KernelTypes {
     }
 
     private static boolean isKernelBtfNamed(int fd, String name) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(64);
-            MemorySegment info = arena.allocate(BpfAttr.BtfInfo.SIZE, 8);
-            info.set(JAVA_LONG, BpfAttr.BtfInfo.NAME, buf.address());
-            info.set(JAVA_INT, BpfAttr.BtfInfo.NAME_LEN, 64);
-            Bpf.objInfo(fd, info, arena);
-            return info.get(JAVA_INT, BpfAttr.BtfInfo.KERNEL_BTF) != 0
-                    && buf.getString(0, StandardCharsets.UTF_8).equals(name);
-        }
+        Bpf.BtfInfo info = Bpf.btfInfo(fd);
+        return info.kernelBtf() && info.name().equals(name);
     }
 }

@@ -1,13 +1,13 @@
 package io.bpf4j.core;
 
 import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.internal.BpfCommand;
 import io.bpf4j.core.object.MapSpec;
 import io.bpf4j.core.object.MapType;
-import io.bpf4j.core.sys.BpfCommand;
 
 /**
  * What a failed map operation most likely means for this map, in words a person can act on; null when the
- * generic hint of {@link io.bpf4j.core.sys.Bpf#hint} says it as well.
+ * generic hint of {@link io.bpf4j.core.internal.Bpf#hint} says it as well.
  */
 final class MapErrors {
     private MapErrors() {

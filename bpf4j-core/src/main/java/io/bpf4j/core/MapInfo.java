@@ -1,14 +1,7 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.internal.Bpf;
 import io.bpf4j.core.object.MapType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * What the kernel reports about a map (BPF_OBJ_GET_INFO_BY_FD into {@code struct bpf_map_info}), as
@@ -32,22 +25,8 @@ public record MapInfo(int id, MapType type, String name, int keySize, int valueS
 
     /** Reads the info of the map behind {@code fd}. */
     public static MapInfo of(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(BpfAttr.MapInfo.SIZE, 8);
-            Bpf.objInfo(fd, info, arena);
-            return new MapInfo(
-                    info.get(JAVA_INT, BpfAttr.MapInfo.ID),
-                    MapType.of(info.get(JAVA_INT, BpfAttr.MapInfo.TYPE)),
-                    ProgramInfo.cString(info, BpfAttr.MapInfo.NAME, 16),
-                    info.get(JAVA_INT, BpfAttr.MapInfo.KEY_SIZE),
-                    info.get(JAVA_INT, BpfAttr.MapInfo.VALUE_SIZE),
-                    info.get(JAVA_INT, BpfAttr.MapInfo.MAX_ENTRIES),
-                    info.get(JAVA_INT, BpfAttr.MapInfo.MAP_FLAGS),
-                    info.get(JAVA_INT, BpfAttr.MapInfo.IFINDEX),
-                    info.get(JAVA_INT, BpfAttr.MapInfo.BTF_ID),
-                    info.get(JAVA_INT, BpfAttr.MapInfo.BTF_KEY_TYPE_ID),
-                    info.get(JAVA_INT, BpfAttr.MapInfo.BTF_VALUE_TYPE_ID),
-                    info.get(JAVA_LONG, BpfAttr.MapInfo.MAP_EXTRA));
-        }
+        Bpf.MapInfo i = Bpf.mapInfo(fd);
+        return new MapInfo(i.id(), MapType.of(i.type()), i.name(), i.keySize(), i.valueSize(), i.maxEntries(),
+                i.flags(), i.ifindex(), i.btfId(), i.btfKeyTypeId(), i.btfValueTypeId(), i.mapExtra());
     }
 }

@@ -1,11 +1,11 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.object.ObjectMap;
-import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfException;
 import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.core.btf.BtfType;
+import io.bpf4j.core.object.ObjectMap;
+import io.bpf4j.core.object.ObjectSpec;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

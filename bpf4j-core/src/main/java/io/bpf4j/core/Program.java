@@ -1,37 +1,26 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.btf.BtfExt;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfCommand;
+import io.bpf4j.core.internal.ObjectPath;
+import io.bpf4j.core.internal.ProgLoadAttr;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.object.AttachType;
 import io.bpf4j.core.object.ProgramSpec;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.btf.BtfExt;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.LibC;
-import io.bpf4j.core.sys.ObjectPath;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A program loaded into the kernel. Owns its file descriptor: {@link #close()} releases it (the kernel frees
  * the program once nothing else — a link, a pin, a prog array — holds it).
  */
 public final class Program implements AutoCloseable {
-    /** Log buffer for the first verbose attempt; grown (up to {@link #MAX_LOG}) when the kernel says ENOSPC. */
-    private static final int FIRST_LOG = 256 * 1024;
-    /** The kernel refuses log buffers above UINT_MAX >> 2 bytes with EINVAL. */
-    private static final int MAX_LOG = (int) (0xFFFF_FFFFL >>> 2);
     /** How many of the verifier's last lines the exception message shows. */
     private static final int DECISIVE_LINES = 4;
 
@@ -63,99 +52,39 @@ public final class Program implements AutoCloseable {
      * 4 = statistics; flags may be combined as the kernel allows) kept even on success in {@link #verifierLog()}.
      */
     public static Program load(ProgramSpec spec, int logLevel) {
-        Memlock.raiseOnce();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = loadAttr(spec, arena);
-            if (logLevel == 0) {
-                int fd = Bpf.tryCall(BpfCommand.PROG_LOAD, attr);
-                if (fd >= 0) return new Program(Fd.adopt(fd), spec.name(), spec.type(), "");
-                if (-fd == Errno.EPERM.code()) throw loadFailure(spec, -fd, "");
-            }
-            return loadWithLog(spec, attr, Math.max(logLevel, 1), logLevel != 0, arena);
+        ProgLoadAttr attr = loadAttr(spec);
+        if (logLevel == 0) {
+            int fd = Bpf.progLoad(attr);
+            if (fd >= 0) return new Program(Fd.adopt(fd), spec.name(), spec.type(), "");
+            if (-fd == Errno.EPERM.code()) throw loadFailure(spec, -fd, "");
         }
+        Bpf.Loaded loaded = Bpf.progLoad(attr, Math.max(logLevel, 1));
+        if (loaded.fd() >= 0) {
+            return new Program(Fd.adopt(loaded.fd()), spec.name(), spec.type(), logLevel != 0 ? loaded.log() : "");
+        }
+        throw loadFailure(spec, -loaded.fd(), loaded.log());
     }
 
-    private static Program loadWithLog(ProgramSpec spec, MemorySegment attr, int logLevel, boolean keepLog,
-                                       Arena arena) {
-        int size = FIRST_LOG;
-        while (true) {
-            MemorySegment log = arena.allocate(size);
-            attr.set(JAVA_INT, BpfAttr.ProgLoad.LOG_LEVEL, logLevel);
-            attr.set(JAVA_INT, BpfAttr.ProgLoad.LOG_SIZE, size);
-            attr.set(JAVA_LONG, BpfAttr.ProgLoad.LOG_BUF, log.address());
-            attr.set(JAVA_INT, BpfAttr.ProgLoad.LOG_TRUE_SIZE, 0);
-            int fd = Bpf.tryCall(BpfCommand.PROG_LOAD, attr);
-            // Kernels from 6.4 report the size the whole log needs; older ones only say ENOSPC.
-            int trueSize = attr.get(JAVA_INT, BpfAttr.ProgLoad.LOG_TRUE_SIZE);
-            boolean truncated = fd == -Errno.ENOSPC.code() || trueSize > size;
-            if (truncated && size < MAX_LOG) {
-                if (fd >= 0) LibC.close(fd); // loaded, but the log asked for is incomplete: load again
-                size = (int) Math.min(MAX_LOG, trueSize > size ? trueSize : size * 4L);
-                continue;
-            }
-            String text = log.getString(0, StandardCharsets.UTF_8);
-            if (fd >= 0) return new Program(Fd.adopt(fd), spec.name(), spec.type(), keepLog ? text : "");
-            throw loadFailure(spec, -fd, text);
+    private static ProgLoadAttr loadAttr(ProgramSpec spec) {
+        List<ProgramSpec.FuncInfo> funcs = spec.funcInfo();
+        int[] funcInfo = new int[2 * funcs.size()];
+        for (int i = 0; i < funcs.size(); i++) {
+            funcInfo[2 * i] = funcs.get(i).insnOffset();
+            funcInfo[2 * i + 1] = funcs.get(i).typeId();
         }
-    }
-
-    private static MemorySegment loadAttr(ProgramSpec spec, Arena arena) {
-        byte[] code = spec.instructions().toBytes();
-        MemorySegment insns = arena.allocate(code.length, 8);
-        MemorySegment.copy(code, 0, insns, JAVA_BYTE, 0, code.length);
-        MemorySegment attr = Bpf.attr(arena);
-        attr.set(JAVA_INT, BpfAttr.ProgLoad.PROG_TYPE, spec.type().code());
-        attr.set(JAVA_INT, BpfAttr.ProgLoad.INSN_CNT, code.length / 8);
-        attr.set(JAVA_LONG, BpfAttr.ProgLoad.INSNS, insns.address());
-        attr.set(JAVA_LONG, BpfAttr.ProgLoad.LICENSE, arena.allocateFrom(spec.license()).address());
-        attr.set(JAVA_INT, BpfAttr.ProgLoad.KERN_VERSION, spec.kernVersion());
-        attr.set(JAVA_INT, BpfAttr.ProgLoad.PROG_FLAGS, spec.flags());
-        setName(attr, BpfAttr.ProgLoad.PROG_NAME, spec.name());
-        spec.expectedAttachType().ifPresent(t -> attr.set(JAVA_INT, BpfAttr.ProgLoad.EXPECTED_ATTACH_TYPE, t.code()));
-        if (spec.btfFd() >= 0) attr.set(JAVA_INT, BpfAttr.ProgLoad.PROG_BTF_FD, spec.btfFd());
-        if (!spec.funcInfo().isEmpty()) {
-            List<ProgramSpec.FuncInfo> funcs = spec.funcInfo();
-            MemorySegment records = arena.allocate((long) ProgramSpec.FuncInfo.SIZE * funcs.size(), 4);
-            for (int i = 0; i < funcs.size(); i++) {
-                records.set(JAVA_INT, (long) ProgramSpec.FuncInfo.SIZE * i, funcs.get(i).insnOffset());
-                records.set(JAVA_INT, (long) ProgramSpec.FuncInfo.SIZE * i + 4, funcs.get(i).typeId());
-            }
-            attr.set(JAVA_INT, BpfAttr.ProgLoad.FUNC_INFO_REC_SIZE, ProgramSpec.FuncInfo.SIZE);
-            attr.set(JAVA_LONG, BpfAttr.ProgLoad.FUNC_INFO, records.address());
-            attr.set(JAVA_INT, BpfAttr.ProgLoad.FUNC_INFO_CNT, funcs.size());
+        List<BtfExt.LineInfo> lines = spec.lineInfo();
+        int[] lineInfo = new int[4 * lines.size()];
+        for (int i = 0; i < lines.size(); i++) {
+            BtfExt.LineInfo l = lines.get(i);
+            lineInfo[4 * i] = l.insnOffset();
+            lineInfo[4 * i + 1] = l.fileNameOff();
+            lineInfo[4 * i + 2] = l.lineOff();
+            lineInfo[4 * i + 3] = l.lineCol();
         }
-        if (!spec.lineInfo().isEmpty()) {
-            List<BtfExt.LineInfo> lines = spec.lineInfo();
-            int size = ProgramSpec.LINE_INFO_SIZE;
-            MemorySegment records = arena.allocate((long) size * lines.size(), 4);
-            for (int i = 0; i < lines.size(); i++) {
-                BtfExt.LineInfo l = lines.get(i);
-                records.set(JAVA_INT, (long) size * i, l.insnOffset());
-                records.set(JAVA_INT, (long) size * i + 4, l.fileNameOff());
-                records.set(JAVA_INT, (long) size * i + 8, l.lineOff());
-                records.set(JAVA_INT, (long) size * i + 12, l.lineCol());
-            }
-            attr.set(JAVA_INT, BpfAttr.ProgLoad.LINE_INFO_REC_SIZE, size);
-            attr.set(JAVA_LONG, BpfAttr.ProgLoad.LINE_INFO, records.address());
-            attr.set(JAVA_INT, BpfAttr.ProgLoad.LINE_INFO_CNT, lines.size());
-        }
-        attr.set(JAVA_INT, BpfAttr.ProgLoad.ATTACH_BTF_ID, spec.attachBtfId());
-        attr.set(JAVA_INT, BpfAttr.ProgLoad.ATTACH_BTF_OBJ_FD, spec.attachBtfObjFd());
-        return attr;
-    }
-
-    /**
-     * Writes an object name the kernel accepts: at most 15 bytes of [A-Za-z0-9_.] (the kernel rejects names
-     * with other characters), NUL-terminated.
-     */
-    static void setName(MemorySegment attr, long offset, String name) {
-        int n = 0;
-        for (int i = 0; i < name.length() && n < 15; i++) {
-            char c = name.charAt(i);
-            if (c < 128 && (Character.isLetterOrDigit(c) || c == '_' || c == '.')) {
-                attr.set(JAVA_BYTE, offset + n++, (byte) c);
-            }
-        }
+        return new ProgLoadAttr(spec.type().code(), spec.instructions().toBytes(), spec.license(),
+                spec.kernVersion(), spec.flags(), spec.name(),
+                spec.expectedAttachType().map(AttachType::code).orElse(0), spec.btfFd(), funcInfo, lineInfo,
+                spec.attachBtfId(), spec.attachBtfObjFd());
     }
 
     private static BpfException loadFailure(ProgramSpec spec, int errno, String log) {
@@ -221,12 +150,7 @@ public final class Program implements AutoCloseable {
 
     /** Opens the program with kernel id {@code id} (BPF_PROG_GET_FD_BY_ID), e.g. one listed by bpftool. */
     public static Program fromId(int id) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.GetId.ID, id);
-            int fd = Bpf.call(BpfCommand.PROG_GET_FD_BY_ID, attr, () -> "program id " + id);
-            return adopt(fd);
-        }
+        return adopt(Bpf.getFdById(Bpf.ObjType.PROG, id));
     }
 
     /** Opens the program pinned at {@code path}. */
@@ -280,53 +204,20 @@ public final class Program implements AutoCloseable {
      * (BPF_PROG_TEST_RUN): packet programs get a packet, tracing programs a context.
      */
     public TestRunResult testRun(TestRun run) {
-        try (Arena arena = Arena.ofConfined()) {
-            int dataOutSize = run.dataOutSize();
-            while (true) {
-                MemorySegment attr = Bpf.attr(arena);
-                attr.set(JAVA_INT, BpfAttr.TestRun.PROG_FD, fd.value());
-                MemorySegment dataOut = MemorySegment.NULL;
-                if (run.data().length > 0) {
-                    attr.set(JAVA_INT, BpfAttr.TestRun.DATA_SIZE_IN, run.data().length);
-                    attr.set(JAVA_LONG, BpfAttr.TestRun.DATA_IN, arena.allocateFrom(JAVA_BYTE, run.data()).address());
-                    // With data_out set, a data_size_out of 0 means "no limit" to the kernel, which would then
-                    // write the whole packet into a 0-byte buffer: no room asked for means no data_out at all.
-                    if (dataOutSize > 0) {
-                        dataOut = arena.allocate(dataOutSize);
-                        attr.set(JAVA_INT, BpfAttr.TestRun.DATA_SIZE_OUT, dataOutSize);
-                        attr.set(JAVA_LONG, BpfAttr.TestRun.DATA_OUT, dataOut.address());
-                    }
-                }
-                MemorySegment ctxOut = MemorySegment.NULL;
-                if (run.context().length > 0) {
-                    attr.set(JAVA_INT, BpfAttr.TestRun.CTX_SIZE_IN, run.context().length);
-                    attr.set(JAVA_LONG, BpfAttr.TestRun.CTX_IN,
-                            arena.allocateFrom(JAVA_BYTE, run.context()).address());
-                }
-                if (run.contextOutSize() > 0) {
-                    ctxOut = arena.allocate(run.contextOutSize());
-                    attr.set(JAVA_INT, BpfAttr.TestRun.CTX_SIZE_OUT, run.contextOutSize());
-                    attr.set(JAVA_LONG, BpfAttr.TestRun.CTX_OUT, ctxOut.address());
-                }
-                attr.set(JAVA_INT, BpfAttr.TestRun.REPEAT, run.repeat());
-                attr.set(JAVA_INT, BpfAttr.TestRun.FLAGS, run.flags());
-                attr.set(JAVA_INT, BpfAttr.TestRun.CPU, run.cpu());
-                attr.set(JAVA_INT, BpfAttr.TestRun.BATCH_SIZE, run.batchSize());
-                int r = Bpf.tryCall(BpfCommand.PROG_TEST_RUN, attr);
-                int needed = attr.get(JAVA_INT, BpfAttr.TestRun.DATA_SIZE_OUT);
-                if (r == -Errno.ENOSPC.code() && needed > dataOutSize) {
-                    dataOutSize = needed; // the program grew the packet: run again with room for all of it
-                    continue;
-                }
-                if (r < 0) throw Bpf.failure(BpfCommand.PROG_TEST_RUN, -r, "program '" + name + "'");
-                byte[] data = dataOut.equals(MemorySegment.NULL) ? new byte[0]
-                        : dataOut.asSlice(0, Math.min(needed, dataOutSize)).toArray(JAVA_BYTE);
-                int ctxSize = attr.get(JAVA_INT, BpfAttr.TestRun.CTX_SIZE_OUT);
-                byte[] ctx = ctxOut.equals(MemorySegment.NULL) ? new byte[0]
-                        : ctxOut.asSlice(0, Math.min(ctxSize, run.contextOutSize())).toArray(JAVA_BYTE);
-                return new TestRunResult(attr.get(JAVA_INT, BpfAttr.TestRun.RETVAL), data, ctx,
-                        Duration.ofNanos(Integer.toUnsignedLong(attr.get(JAVA_INT, BpfAttr.TestRun.DURATION))));
+        int dataOutSize = run.dataOutSize();
+        while (true) {
+            Bpf.TestRunOut out = Bpf.progTestRun(fd.value(), run.data(), dataOutSize, run.context(),
+                    run.contextOutSize(), run.repeat(), run.flags(), run.cpu(), run.batchSize());
+            if (out.result() == -Errno.ENOSPC.code() && out.dataSizeOut() > dataOutSize) {
+                dataOutSize = out.dataSizeOut(); // the program grew the packet: run again with room for all of it
+                continue;
             }
+            if (out.result() < 0) {
+                throw Bpf.failure(BpfCommand.PROG_TEST_RUN, -out.result(), "program '" + name + "'");
+            }
+            return new TestRunResult(out.retval(), out.dataOut() == null ? new byte[0] : out.dataOut(),
+                    out.ctxOut() == null ? new byte[0] : out.ctxOut(),
+                    Duration.ofNanos(Integer.toUnsignedLong(out.duration())));
         }
     }
 
@@ -339,20 +230,5 @@ public final class Program implements AutoCloseable {
     @Override
     public String toString() {
         return "Program[" + name + ", " + type.displayName() + ", " + fd + "]";
-    }
-
-    /** Raises RLIMIT_MEMLOCK once per process, ignoring failure (kernels ≥ 5.11 account memory by cgroup). */
-    static final class Memlock {
-        private static volatile boolean done;
-
-        private Memlock() {
-        }
-
-        static void raiseOnce() {
-            if (!done) {
-                LibC.raiseMemlockLimit();
-                done = true;
-            }
-        }
     }
 }

@@ -1,16 +1,16 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfException;
+import io.bpf4j.core.btf.BtfExt;
+import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.kernel.LoadedBtf;
 import io.bpf4j.core.object.MapSpec;
 import io.bpf4j.core.object.ObjectMap;
 import io.bpf4j.core.object.ObjectProgram;
 import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.btf.Btf;
-import io.bpf4j.core.btf.BtfExt;
-import io.bpf4j.core.btf.BtfKind;
-import io.bpf4j.core.kernel.LoadedBtf;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,17 +1,10 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.internal.Bpf;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr.ProgInfo;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.HexFormat;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * What the kernel reports about a loaded program (BPF_OBJ_GET_INFO_BY_FD), as {@code bpftool prog show} does.
@@ -37,31 +30,9 @@ public record ProgramInfo(int id, ProgramType type, String name, String tag, int
 
     /** Reads the info of the program behind {@code fd}. */
     public static ProgramInfo of(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(ProgInfo.SIZE, 8);
-            Bpf.objInfo(fd, info, arena);
-            return new ProgramInfo(
-                    info.get(JAVA_INT, ProgInfo.ID),
-                    ProgramType.of(info.get(JAVA_INT, ProgInfo.TYPE)),
-                    cString(info, ProgInfo.NAME, 16),
-                    HexFormat.of().formatHex(info.asSlice(ProgInfo.TAG, 8).toArray(JAVA_BYTE)),
-                    info.get(JAVA_INT, ProgInfo.XLATED_PROG_LEN),
-                    info.get(JAVA_INT, ProgInfo.JITED_PROG_LEN),
-                    info.get(JAVA_INT, ProgInfo.VERIFIED_INSNS),
-                    info.get(JAVA_INT, ProgInfo.NR_MAP_IDS),
-                    info.get(JAVA_INT, ProgInfo.BTF_ID),
-                    info.get(JAVA_LONG, ProgInfo.RUN_CNT),
-                    Duration.ofNanos(info.get(JAVA_LONG, ProgInfo.RUN_TIME_NS)),
-                    info.get(JAVA_LONG, ProgInfo.RECURSION_MISSES),
-                    info.get(JAVA_INT, ProgInfo.NR_FUNC_INFO),
-                    info.get(JAVA_INT, ProgInfo.NR_LINE_INFO));
-        }
-    }
-
-    /** A NUL-terminated string of at most {@code max} bytes inside {@code seg}. */
-    static String cString(MemorySegment seg, long offset, int max) {
-        int n = 0;
-        while (n < max && seg.get(JAVA_BYTE, offset + n) != 0) n++;
-        return new String(seg.asSlice(offset, n).toArray(JAVA_BYTE), java.nio.charset.StandardCharsets.UTF_8);
+        Bpf.ProgInfo i = Bpf.progInfo(fd);
+        return new ProgramInfo(i.id(), ProgramType.of(i.type()), i.name(), HexFormat.of().formatHex(i.tag()),
+                i.xlatedProgLen(), i.jitedProgLen(), i.verifiedInsns(), i.nrMapIds(), i.btfId(), i.runCnt(),
+                Duration.ofNanos(i.runTimeNs()), i.recursionMisses(), i.nrFuncInfo(), i.nrLineInfo());
     }
 }

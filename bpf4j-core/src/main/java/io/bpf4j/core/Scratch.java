@@ -1,28 +1,20 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.sys.BpfAttr;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Per-thread native memory for map element operations, so the hot path allocates nothing: a {@code bpf_attr}
- * for the element commands and a buffer for keys and values copied from Java arrays or encoded by codecs.
- * Valid only until the same thread's next map operation.
+ * Per-thread native memory for map element operations, so the hot path allocates nothing: a buffer for keys and
+ * values copied from Java arrays or encoded by codecs (the element commands' {@code bpf_attr} is the syscall
+ * layer's, also per thread). Valid only until the same thread's next map operation.
  */
 final class Scratch {
-    /** The element commands use {@code bpf_attr} up to {@code flags} (as libbpf passes it): 32 bytes. */
-    static final int ELEM_ATTR_SIZE = BpfAttr.MapElem.FLAGS + 8;
-
     private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
 
-    /** The element-command attr: map_fd(+pad), key, value/next_key, flags; every call writes all four. */
-    final MemorySegment attr;
     private MemorySegment buffer;
 
     private Scratch() {
         Arena arena = Arena.ofAuto();
-        attr = arena.allocate(ELEM_ATTR_SIZE, 8);
         buffer = arena.allocate(4096, 8);
     }
 

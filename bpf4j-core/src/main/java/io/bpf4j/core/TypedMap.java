@@ -1,8 +1,8 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.asm.MapReference;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.asm.MapReference;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

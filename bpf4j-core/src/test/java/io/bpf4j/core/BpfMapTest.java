@@ -1,18 +1,19 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.error.BpfException;
-import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.asm.MapReference;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
@@ -357,7 +358,7 @@ class BpfMapTest {
 
     @Test
     void ringBufferIsCreatedWithAPageMultiple() {
-        int page = (int) LibC.pageSize();
+        int page = (int) Host.pageSize();
         try (BpfMap rb = BpfMap.create(MapSpec.ringBuffer("rt_ringbuf", 16 * page))) {
             MapInfo info = rb.info();
             assertThat(info.type()).isEqualTo(MapType.RINGBUF);

@@ -1,8 +1,8 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfType;
+import io.bpf4j.core.object.MapType;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemoryLayout;

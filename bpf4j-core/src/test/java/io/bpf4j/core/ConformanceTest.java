@@ -1,12 +1,12 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.btf.LibbpfHarness;
+import io.bpf4j.core.elf.Fixtures;
+import io.bpf4j.core.elf.RealWorldObjectsTest;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.object.ObjectProgram;
 import io.bpf4j.core.object.ObjectSpec;
-import io.bpf4j.core.btf.LibbpfHarness;
-import io.bpf4j.core.elf.Fixtures;
-import io.bpf4j.core.elf.RealWorldObjectsTest;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,8 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.elf.Fixtures;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.object.ObjectSpec;
-import io.bpf4j.core.elf.Fixtures;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

@@ -1,9 +1,9 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

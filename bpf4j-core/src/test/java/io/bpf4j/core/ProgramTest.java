@@ -1,14 +1,16 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.asm.Assembler;
+import io.bpf4j.core.asm.Instructions;
+import io.bpf4j.core.btf.BtfKind;
+import io.bpf4j.core.btf.KernelBtf;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.kernel.KernelInfo;
 import io.bpf4j.core.object.AttachType;
 import io.bpf4j.core.object.ProgramSpec;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.asm.Assembler;
-import io.bpf4j.core.asm.Instructions;
-import io.bpf4j.core.features.KernelBtfIds;
-import io.bpf4j.core.sys.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +41,7 @@ class ProgramTest {
 
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "loading programs needs root");
+        assumeTrue(Host.isRoot(), "loading programs needs root");
     }
 
     /** {@code r0 = 40; r0 += 2; exit}. */
@@ -183,7 +185,7 @@ class ProgramTest {
 
     @Test
     void fentryRefusedWithEpermSaysWhy() {
-        int target = KernelBtfIds.function("bpf_fentry_test1").orElseThrow();
+        int target = KernelBtf.vmlinux().typeId("bpf_fentry_test1", BtfKind.FUNC).orElseThrow();
         ProgramSpec spec = ProgramSpec.of("fentry_probe", ProgramType.TRACING, new Assembler().mov64(R0, 0).exit()
                         .build())
                 .withExpectedAttachType(AttachType.TRACE_FENTRY)
@@ -196,7 +198,7 @@ class ProgramTest {
                 .contains("fentry_probe")
                 .contains("EPERM")
                 .contains("fentry/fexit/LSM")
-                .contains("kernel lockdown is '" + io.bpf4j.core.sys.Bpf.lockdown() + "'");
+                .contains("kernel lockdown is '" + KernelInfo.current().lockdown() + "'");
     }
 
     @Test

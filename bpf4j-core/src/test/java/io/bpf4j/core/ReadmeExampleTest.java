@@ -1,12 +1,12 @@
 package io.bpf4j.core;
 
-import io.bpf4j.core.object.MapType;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 

@@ -2,10 +2,10 @@ package io.bpf4j.tools;
 
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Codec;
-import io.bpf4j.core.object.ObjectMap;
 import io.bpf4j.core.StructCodec;
 import io.bpf4j.core.TypedMap;
 import io.bpf4j.core.btf.BtfKind;
+import io.bpf4j.core.object.ObjectMap;
 import io.bpf4j.output.Histogram;
 
 import java.lang.foreign.MemorySegment;

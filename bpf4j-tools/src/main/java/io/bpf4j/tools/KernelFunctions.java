@@ -1,8 +1,8 @@
 package io.bpf4j.tools;
 
-import io.bpf4j.core.features.Probe;
+import io.bpf4j.core.kernel.Probe;
 import io.bpf4j.core.link.Kprobe;
-import io.bpf4j.core.sys.ObjectPath;
+import io.bpf4j.core.link.Tracefs;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +38,7 @@ public final class KernelFunctions {
 
     /** When FUNC is also the name of a tracepoint (as sched_process_fork), suggests tracing that instead. */
     private static String tracepointHint(String name) {
-        try (var cats = Files.list(ObjectPath.ensureTraceFs().resolve("events"))) {
+        try (var cats = Files.list(Tracefs.events())) {
             for (Path c : cats.toList()) {
                 if (Files.isDirectory(c.resolve(name))) {
                     return "; the tracepoint t:" + c.getFileName() + ":" + name + " exists: trace it instead";

@@ -1,11 +1,11 @@
 package io.bpf4j.core.events;
 
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.object.MapType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.LibC;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

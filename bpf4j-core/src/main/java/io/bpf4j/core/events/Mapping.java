@@ -1,8 +1,8 @@
 package io.bpf4j.core.events;
 
 import io.bpf4j.core.error.BpfException;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.LibC;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

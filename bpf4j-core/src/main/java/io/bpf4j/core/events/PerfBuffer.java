@@ -1,13 +1,13 @@
 package io.bpf4j.core.events;
 
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Cpus;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.object.MapType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.LibC;
-import io.bpf4j.core.sys.PerfEventAttr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

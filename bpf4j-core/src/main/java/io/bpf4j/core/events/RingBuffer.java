@@ -1,8 +1,8 @@
 package io.bpf4j.core.events;
 
 import io.bpf4j.core.BpfMap;
+import io.bpf4j.core.internal.LibC;
 import io.bpf4j.core.object.MapType;
-import io.bpf4j.core.sys.LibC;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
@@ -96,7 +96,7 @@ public final class RingBuffer implements AutoCloseable {
      * {@link #poll} or {@link #consume}.
      *
      * @throws IllegalArgumentException when the map is not a ring buffer
-     * @throws io.bpf4j.core.error.BpfException when the kernel refuses the mapping
+     * @throws io.bpf4j.core.BpfException when the kernel refuses the mapping
      */
     public static RingBuffer open(BpfMap map, RecordHandler handler) {
         return new RingBuffer(map, handler);

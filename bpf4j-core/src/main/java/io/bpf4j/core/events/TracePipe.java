@@ -2,10 +2,10 @@ package io.bpf4j.core.events;
 
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.LibC;
-import io.bpf4j.core.sys.ObjectPath;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.internal.ObjectPath;
+import io.bpf4j.core.kernel.Fd;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,5 +1,8 @@
 package io.bpf4j.core.features;
 
+import io.bpf4j.core.kernel.KernelInfo;
+import io.bpf4j.core.kernel.Probe;
+
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,36 +53,5 @@ public record FeatureReport(KernelInfo kernel, List<Probe> programTypes, List<Pr
 
     private static Optional<Probe> find(List<Probe> probes, String name) {
         return probes.stream().filter(p -> p.name().equals(name)).findFirst();
-    }
-
-    /** The report as JSON: {@code {"kernel": {...}, "programTypes": [...], ..., "attachHooks": [...]}}. */
-    public String toJson() {
-        Json j = new Json().beginObject();
-        j.name("kernel").beginObject()
-                .field("release", kernel.release())
-                .field("btf", kernel.btf())
-                .field("lockdown", kernel.lockdown())
-                .field("jit", kernel.jitEnabled())
-                .field("unprivilegedBpfDisabled", kernel.unprivilegedBpfDisabled());
-        j.name("lsms").beginArray();
-        kernel.lsms().forEach(j::value);
-        j.endArray().endObject();
-        probes(j, "programTypes", programTypes);
-        probes(j, "mapTypes", mapTypes);
-        j.name("helpers").beginObject();
-        helpers.forEach((type, list) -> probes(j, type, list));
-        j.endObject();
-        probes(j, "attachHooks", attachHooks);
-        j.field("elapsedMillis", elapsed.toMillis());
-        return j.endObject().toString();
-    }
-
-    private static void probes(Json j, String name, List<Probe> probes) {
-        j.name(name).beginArray();
-        for (Probe p : probes) {
-            j.beginObject().field("name", p.name()).field("available", p.available()).field("reason", p.reason())
-                    .endObject();
-        }
-        j.endArray();
     }
 }

@@ -1,25 +1,33 @@
 package io.bpf4j.core.features;
 
-import io.bpf4j.core.object.AttachType;
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
-import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.VerifierException;
 import io.bpf4j.core.asm.Assembler;
+import io.bpf4j.core.btf.Btf;
+import io.bpf4j.core.btf.BtfKind;
+import io.bpf4j.core.btf.BtfType;
+import io.bpf4j.core.btf.KernelBtf;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.internal.ObjectPath;
+import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.kernel.KernelConfig;
+import io.bpf4j.core.kernel.KernelInfo;
 import io.bpf4j.core.kernel.LoadedBtf;
+import io.bpf4j.core.kernel.Probe;
+import io.bpf4j.core.kernel.Probes;
 import io.bpf4j.core.link.KprobeMulti;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.Links;
 import io.bpf4j.core.link.RawTracepoint;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.LibC;
-import io.bpf4j.core.sys.ObjectPath;
-import io.bpf4j.core.sys.PerfEventAttr;
+import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -28,7 +36,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +81,7 @@ public final class Features {
 
     /** The kernel's release, BTF, lockdown, JIT and unprivileged-BPF state. */
     public static KernelInfo kernel() {
-        return cached("kernel", Features::readKernel);
+        return KernelInfo.current();
     }
 
     /** Whether programs of type {@code type} load here, and if not, why. */
@@ -189,23 +196,6 @@ public final class Features {
     // ---------------------------------------------------------------------------------------------------------
     // Kernel
 
-    private static KernelInfo readKernel() {
-        String release = read(Path.of("/proc/sys/kernel/osrelease"), "unknown");
-        boolean btf = Files.isReadable(KernelBtf.VMLINUX);
-        String lockdown = Bpf.lockdown(); // mounts securityfs when needed
-        String jit = read(Path.of("/proc/sys/net/core/bpf_jit_enable"), "");
-        int unpriv;
-        try {
-            unpriv = Integer.parseInt(read(Path.of("/proc/sys/kernel/unprivileged_bpf_disabled"), "-1"));
-        } catch (NumberFormatException e) {
-            unpriv = -1;
-        }
-        String lsm = read(ObjectPath.SECURITYFS.resolve("lsm"), "");
-        List<String> lsms = lsm.isEmpty() ? List.of() : Arrays.asList(lsm.split(","));
-        return new KernelInfo(release, btf, lockdown == null ? "unknown" : lockdown, !jit.isEmpty() && !jit.equals("0"),
-                unpriv, lsms);
-    }
-
     private static String read(Path p, String otherwise) {
         try {
             return Files.readString(p).strip();
@@ -215,13 +205,7 @@ public final class Features {
     }
 
     private static KernelConfig config() {
-        return KernelConfig.of(kernel().release());
-    }
-
-    /** " (lockdown: integrity)" when the kernel is locked down, else "". */
-    private static String lockdownNote() {
-        KernelInfo k = kernel();
-        return k.lockedDown() ? " (lockdown: " + k.lockdown() + ")" : "";
+        return KernelConfig.current();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -265,32 +249,9 @@ public final class Features {
         return e instanceof VerifierException v ? v.log() : "";
     }
 
-    /** Why a load was refused, in a few words: EPERM and lockdown, an unknown type, or the verifier's reason. */
+    /** Why a load was refused, in a few words (see {@link Probe#explainLoad}). */
     private static String explainLoad(BpfException e) {
-        int errno = e.errnoCode();
-        if (errno == Errno.EPERM.code()) {
-            if (LibC.geteuid() != 0) return "program load refused with EPERM: not root (needs CAP_BPF)";
-            return "program load refused with EPERM" + lockdownNote();
-        }
-        String last = lastLine(log(e));
-        return errnoName(errno) + (last.isEmpty() ? "" : ": " + last);
-    }
-
-    /** The verifier's decisive line: the last one that is not a statistic. */
-    private static String lastLine(String log) {
-        String last = "";
-        for (String l : log.split("\n")) {
-            String s = l.strip();
-            if (s.isEmpty() || s.startsWith("processed ") || s.startsWith("verification time")
-                    || s.startsWith("stack depth") || s.startsWith("-- END PROG LOAD LOG --")) continue;
-            last = s;
-        }
-        return last;
-    }
-
-    private static String errnoName(int errno) {
-        Errno e = Errno.of(errno);
-        return e == Errno.UNKNOWN ? "errno " + errno : e.name();
+        return Probe.explainLoad(e.errnoCode(), log(e));
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -330,7 +291,7 @@ public final class Features {
         String name = t.displayName();
         return switch (t) {
             case TRACING -> probeTracing(name);
-            case LSM -> probeLsm(name);
+            case LSM -> Probes.lsm();
             case EXT -> probeExt(name);
             case STRUCT_OPS -> probeStructOps(name);
             // Syscall programs must be sleepable.
@@ -354,11 +315,20 @@ public final class Features {
         return Probe.no(name, explainLoad(e));
     }
 
-    private static OptionalInt btfId(int kind, String... names) {
-        KernelBtf btf = KernelBtf.vmlinux();
+    /** The kernel's BTF, or null when it has none (or it cannot be read). */
+    private static Btf vmlinux() {
+        try {
+            return KernelBtf.vmlinux();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static OptionalInt btfId(BtfKind kind, String... names) {
+        Btf btf = vmlinux();
         if (btf == null) return OptionalInt.empty();
         for (String n : names) {
-            OptionalInt id = btf.find(kind, n);
+            OptionalInt id = btf.typeId(n, kind);
             if (id.isPresent()) return id;
         }
         return OptionalInt.empty();
@@ -367,22 +337,21 @@ public final class Features {
     private static final String NO_BTF = "the kernel has no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF)";
 
     /** A tracing program of attach type {@code at} on the first of the kernel functions/types found, or null. */
-    private static ProgramSpec tracingSpec(AttachType at, int kind, String... targets) {
+    private static ProgramSpec tracingSpec(AttachType at, BtfKind kind, String... targets) {
         OptionalInt id = btfId(kind, targets);
         return id.isEmpty() ? null : returning(ProgramType.TRACING, 0).withExpectedAttachType(at)
                 .withAttachBtf(id.getAsInt(), 0);
     }
 
-    private static final String[] FENTRY_TARGETS = {"bpf_fentry_test1", "do_unlinkat"};
     private static final String[] TP_BTF_TARGETS = {"btf_trace_sys_enter", "btf_trace_sched_switch"};
     private static final String[] ITER_TARGETS = {"bpf_iter_task", "bpf_iter_bpf_map"};
 
     /** Loads a tracing program of attach type {@code at} on the first kernel function/type found; cached. */
-    private static Probe tracingLoad(String name, AttachType at, int kind, String... targets) {
+    private static Probe tracingLoad(String name, AttachType at, BtfKind kind, String... targets) {
         return cached(List.of("tracing", at), () -> {
             ProgramSpec spec = tracingSpec(at, kind, targets);
             if (spec == null) {
-                return Probe.no(name, KernelBtf.vmlinux() == null ? NO_BTF
+                return Probe.no(name, vmlinux() == null ? NO_BTF
                         : "no attach target in kernel BTF (looked for " + String.join(", ", targets) + ")");
             }
             BpfException e = refusal(spec);
@@ -390,24 +359,16 @@ public final class Features {
         });
     }
 
-    private static Probe fentryLoad() {
-        return tracingLoad("fentry", AttachType.TRACE_FENTRY, KernelBtf.KIND_FUNC, FENTRY_TARGETS);
-    }
-
-    private static Probe fexitLoad() {
-        return tracingLoad("fexit", AttachType.TRACE_FEXIT, KernelBtf.KIND_FUNC, FENTRY_TARGETS);
-    }
-
     private static Probe tpBtfLoad() {
-        return tracingLoad("tp_btf", AttachType.TRACE_RAW_TP, KernelBtf.KIND_TYPEDEF, TP_BTF_TARGETS);
+        return tracingLoad("tp_btf", AttachType.TRACE_RAW_TP, BtfKind.TYPEDEF, TP_BTF_TARGETS);
     }
 
     private static Probe iterLoad() {
-        return tracingLoad("iter", AttachType.TRACE_ITER, KernelBtf.KIND_FUNC, ITER_TARGETS);
+        return tracingLoad("iter", AttachType.TRACE_ITER, BtfKind.FUNC, ITER_TARGETS);
     }
 
     private static Probe probeTracing(String name) {
-        Probe fentry = fentryLoad();
+        Probe fentry = Probes.fentry();
         if (fentry.available()) return Probe.yes(name);
         Probe tpBtf = tpBtfLoad();
         Probe iter = iterLoad();
@@ -420,33 +381,13 @@ public final class Features {
         return Probe.no(name, fentry.reason());
     }
 
-    private static Probe probeLsm(String name) {
-        OptionalInt id = btfId(KernelBtf.KIND_FUNC, "bpf_lsm_file_open", "bpf_lsm_bprm_check_security");
-        if (id.isEmpty()) {
-            if (KernelBtf.vmlinux() == null) return Probe.no(name, NO_BTF);
-            return Probe.no(name, config().knownUnset("CONFIG_BPF_LSM") ? "CONFIG_BPF_LSM is not set"
-                    : "the kernel has no BPF LSM hooks (bpf_lsm_* functions; needs CONFIG_BPF_LSM)");
-        }
-        BpfException e = refusal(returning(ProgramType.LSM, 0).withExpectedAttachType(AttachType.LSM_MAC)
-                .withAttachBtf(id.getAsInt(), 0));
-        KernelInfo k = kernel();
-        String inactive = !k.lsms().isEmpty() && !k.bpfLsmActive()
-                ? "the BPF LSM is not active (lsm= boot parameter lacks 'bpf'; active: " + String.join(",", k.lsms())
-                + ")" : null;
-        if (e == null) {
-            return inactive == null ? Probe.yes(name) : Probe.no(name, "programs load but never run: " + inactive);
-        }
-        String reason = explainLoad(e);
-        return Probe.no(name, inactive == null ? reason : reason + "; " + inactive);
-    }
-
     /** An extension program replacing the only function of an XDP program; both described by {@link ProbeBtf}. */
     private static Probe probeExt(String name) {
         LoadedBtf btf;
         try {
             btf = LoadedBtf.load(ProbeBtf.bytes());
         } catch (BpfException e) {
-            return Probe.no(name, "could not load the probe's BTF: " + errnoName(e.errnoCode()));
+            return Probe.no(name, "could not load the probe's BTF: " + Probe.errnoName(e.errnoCode()));
         }
         try (btf) {
             List<ProgramSpec.FuncInfo> func = List.of(new ProgramSpec.FuncInfo(0, ProbeBtf.FUNC));
@@ -459,14 +400,21 @@ public final class Features {
 
     /** A struct_ops program for tcp_congestion_ops.ssthresh (a member every kernel with BPF TCP CC has). */
     private static Probe probeStructOps(String name) {
-        KernelBtf btf = KernelBtf.vmlinux();
+        Btf btf = vmlinux();
         if (btf == null) return Probe.no(name, NO_BTF);
-        OptionalInt st = btf.find(KernelBtf.KIND_STRUCT, "tcp_congestion_ops");
-        int member = st.isPresent() ? btf.memberIndex(st.getAsInt(), "ssthresh") : -1;
+        OptionalInt st = btf.typeId("tcp_congestion_ops", BtfKind.STRUCT);
+        int member = st.isPresent() ? memberIndex(btf.type(st.getAsInt(), BtfType.Struct.class), "ssthresh") : -1;
         if (member < 0) return Probe.no(name, "no struct tcp_congestion_ops in kernel BTF to implement");
         // For struct_ops programs, the expected attach type is the index of the member they implement.
         return fromLoad(name, returning(ProgramType.STRUCT_OPS, 0).withAttachBtf(st.getAsInt(), 0)
                 .withExpectedAttachType(AttachType.values()[member]));
+    }
+
+    private static int memberIndex(BtfType.Struct struct, String name) {
+        for (int i = 0; i < struct.members().size(); i++) {
+            if (struct.members().get(i).name().equals(name)) return i;
+        }
+        return -1;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -494,17 +442,17 @@ public final class Features {
                 needsBtf = true;
             }
             case STRUCT_OPS -> {
-                KernelBtf btf = KernelBtf.vmlinux();
+                Btf btf = vmlinux();
                 if (btf == null) return Probe.no(name, NO_BTF);
-                OptionalInt vt = btf.find(KernelBtf.KIND_STRUCT, "bpf_struct_ops_tcp_congestion_ops");
+                OptionalInt vt = btf.typeId("bpf_struct_ops_tcp_congestion_ops", BtfKind.STRUCT);
                 if (vt.isEmpty()) return Probe.no(name, "no struct_ops type (bpf_struct_ops_tcp_congestion_ops) "
                         + "in kernel BTF");
                 // The kernel wants a valid btf_fd even though the value type is the kernel's own.
-                spec.keySize(4).valueSize(btf.size(vt.getAsInt())).maxEntries(1).btf(-1, 0, 0)
+                spec.keySize(4).valueSize((int) btf.sizeOf(vt.getAsInt())).maxEntries(1).btf(-1, 0, 0)
                         .btfVmlinuxValueTypeId(vt.getAsInt());
                 needsBtf = true;
             }
-            case RINGBUF, USER_RINGBUF -> spec.maxEntries((int) LibC.pageSize());
+            case RINGBUF, USER_RINGBUF -> spec.maxEntries((int) Host.pageSize());
             case ARENA -> spec.maxEntries(1).flags(MapSpec.F_MMAPABLE);
             default -> spec.keySize(4).valueSize(4).maxEntries(1); // fd arrays, devmaps, sockmaps, cpumap, xskmap
         }
@@ -513,7 +461,7 @@ public final class Features {
             try {
                 btf = LoadedBtf.load(ProbeBtf.bytes());
             } catch (BpfException e) {
-                return Probe.no(name, "needs BTF, and loading BTF failed: " + errnoName(e.errnoCode()));
+                return Probe.no(name, "needs BTF, and loading BTF failed: " + Probe.errnoName(e.errnoCode()));
             }
             MapSpec s = spec.build();
             spec.btf(btf.fd(), s.btfKeyTypeId(), s.btfValueTypeId());
@@ -522,11 +470,11 @@ public final class Features {
             return Probe.yes(name);
         } catch (BpfException e) {
             if (e.is(Errno.EPERM)) {
-                return Probe.no(name, "map creation refused with EPERM" + (LibC.geteuid() != 0
-                        ? ": not root (needs CAP_BPF)" : lockdownNote()));
+                return Probe.no(name, "map creation refused with EPERM" + (!Host.isRoot()
+                        ? ": not root (needs CAP_BPF)" : Probe.lockdownNote()));
             }
             if (e.is(Errno.EINVAL)) return Probe.no(name, "this kernel does not support the map type (EINVAL)");
-            return Probe.no(name, "map creation failed: " + errnoName(e.errnoCode()));
+            return Probe.no(name, "map creation failed: " + Probe.errnoName(e.errnoCode()));
         }
     }
 
@@ -556,7 +504,7 @@ public final class Features {
                 tryMap(MapSpec.builder(MapType.PROG_ARRAY).maxEntries(1)),
                 tryMap(MapSpec.builder(MapType.PERF_EVENT_ARRAY).maxEntries(1)),
                 tryMap(MapSpec.builder(MapType.STACK_TRACE).stackDepth(16).maxEntries(1)),
-                tryMap(MapSpec.builder(MapType.RINGBUF).maxEntries((int) LibC.pageSize())));
+                tryMap(MapSpec.builder(MapType.RINGBUF).maxEntries((int) Host.pageSize())));
         try {
             for (Helpers.HelperProbe h : Helpers.ALL.values()) out.add(probeHelper(type, h, maps));
         } finally {
@@ -625,16 +573,16 @@ public final class Features {
             case TRACEPOINT -> probeTracepoint();
             case RAW_TRACEPOINT -> probeRawTracepoint();
             case TP_BTF -> probeTpBtf();
-            case KPROBE -> probeKprobe();
+            case KPROBE -> Probes.kprobe();
             case KPROBE_MULTI -> probeKprobeMulti();
             case UPROBE -> probeUprobe();
-            case FENTRY -> fentryLoad();
-            case FEXIT -> fexitLoad();
+            case FENTRY -> Probes.fentry();
+            case FEXIT -> Probes.fexit();
             case LSM -> programType(ProgramType.LSM);
             case ITER -> probeIter();
             case XDP -> programType(ProgramType.XDP);
             case TC -> probeTc();
-            case TCX -> probeTcx();
+            case TCX -> Probes.tcx();
             case CGROUP -> cgroupLink();
             case PERF_EVENT -> probePerfEvent();
             case PERF_EVENT_HW -> probePerfEventHw();
@@ -647,12 +595,12 @@ public final class Features {
     private static String setBpf(MemorySegment attr, String event, Program prog) {
         int pfd = PerfEventAttr.open(attr, -1, 0, -1, 0);
         if (pfd < 0) {
-            return "perf_event_open(" + event + ") failed: " + errnoName(-pfd)
+            return "perf_event_open(" + event + ") failed: " + Probe.errnoName(-pfd)
                     + (-pfd == Errno.EACCES.code() ? " (kernel.perf_event_paranoid; needs CAP_PERFMON)" : "");
         }
         try {
             int r = PerfEventAttr.setBpf(pfd, prog.fd());
-            return r < 0 ? "PERF_EVENT_IOC_SET_BPF failed: " + errnoName(-r) : null;
+            return r < 0 ? "PERF_EVENT_IOC_SET_BPF failed: " + Probe.errnoName(-r) : null;
         } finally {
             LibC.close(pfd);
         }
@@ -695,7 +643,7 @@ public final class Features {
                         return Probe.yes(name);
                     } catch (BpfException e) {
                         return Probe.no(name, "BPF_RAW_TRACEPOINT_OPEN(sys_enter) failed: "
-                                + errnoName(e.errnoCode()));
+                                + Probe.errnoName(e.errnoCode()));
                     }
                 });
     }
@@ -704,12 +652,12 @@ public final class Features {
         String name = "tp_btf";
         Probe load = tpBtfLoad();
         if (!load.available()) return load;
-        return withProgram(name, "", tracingSpec(AttachType.TRACE_RAW_TP, KernelBtf.KIND_TYPEDEF, TP_BTF_TARGETS),
+        return withProgram(name, "", tracingSpec(AttachType.TRACE_RAW_TP, BtfKind.TYPEDEF, TP_BTF_TARGETS),
                 prog -> {
                     try (Link link = RawTracepoint.attach(prog)) {
                         return Probe.yes(name);
                     } catch (BpfException e) {
-                        return Probe.no(name, "loads, but attaching failed: " + errnoName(e.errnoCode()));
+                        return Probe.no(name, "loads, but attaching failed: " + Probe.errnoName(e.errnoCode()));
                     }
                 });
     }
@@ -720,19 +668,6 @@ public final class Features {
         } catch (RuntimeException e) {
             return false;
         }
-    }
-
-    private static Probe probeKprobe() {
-        String name = "kprobe";
-        boolean pmu = Files.exists(EVENT_SOURCES.resolve("kprobe"));
-        boolean events = tracefsHas("kprobe_events");
-        if (!pmu && !events) {
-            KernelConfig c = config();
-            if (c.knownUnset("CONFIG_KPROBES") || !c.known()) return Probe.no(name, "CONFIG_KPROBES is not set");
-            return Probe.no(name, "no kprobe PMU and no kprobe_events in tracefs: CONFIG_KPROBE_EVENTS is not set");
-        }
-        if (!pmu) return Probe.yes(name, "through tracefs kprobe_events only (no kprobe PMU)");
-        return Probe.yes(name);
     }
 
     private static Probe probeKprobeMulti() {
@@ -746,11 +681,11 @@ public final class Features {
                             KernelConfig c = config();
                             if (c.knownUnset("CONFIG_KPROBES")) return Probe.no(name, "CONFIG_KPROBES is not set");
                             if (c.knownUnset("CONFIG_FPROBE")) return Probe.no(name, "CONFIG_FPROBE is not set");
-                            return Probe.no(name, "the kernel does not support it (" + errnoName(e.errnoCode())
+                            return Probe.no(name, "the kernel does not support it (" + Probe.errnoName(e.errnoCode())
                                     + "; needs CONFIG_FPROBE)");
                         }
-                        if (e.is(Errno.EPERM)) return Probe.no(name, "attach refused with EPERM" + lockdownNote());
-                        return Probe.no(name, "BPF_LINK_CREATE(kprobe_multi) failed: " + errnoName(e.errnoCode()));
+                        if (e.is(Errno.EPERM)) return Probe.no(name, "attach refused with EPERM" + Probe.lockdownNote());
+                        return Probe.no(name, "BPF_LINK_CREATE(kprobe_multi) failed: " + Probe.errnoName(e.errnoCode()));
                     }
                 });
     }
@@ -768,11 +703,11 @@ public final class Features {
         String name = "iter";
         Probe load = iterLoad();
         if (!load.available()) return load;
-        return withProgram(name, "", tracingSpec(AttachType.TRACE_ITER, KernelBtf.KIND_FUNC, ITER_TARGETS), prog -> {
+        return withProgram(name, "", tracingSpec(AttachType.TRACE_ITER, BtfKind.FUNC, ITER_TARGETS), prog -> {
             try (Link link = Links.create(prog, 0, AttachType.TRACE_ITER, 0)) {
                 return Probe.yes(name);
             } catch (BpfException e) {
-                return Probe.no(name, "loads, but BPF_LINK_CREATE failed: " + errnoName(e.errnoCode()));
+                return Probe.no(name, "loads, but BPF_LINK_CREATE failed: " + Probe.errnoName(e.errnoCode()));
             }
         });
     }
@@ -787,20 +722,6 @@ public final class Features {
             return Probe.no(name, "CONFIG_NET_SCH_INGRESS is not set (no clsact qdisc)");
         }
         return Probe.yes(name);
-    }
-
-    /** tcx: LINK_CREATE(TCX_INGRESS) on ifindex 0 answers ENODEV where tcx exists, EINVAL where it does not. */
-    private static Probe probeTcx() {
-        String name = "tcx";
-        return withProgram(name, "sched_cls programs do not load: ", returning(ProgramType.SCHED_CLS, -1), prog -> {
-            try (Link link = Links.create(prog, 0, AttachType.TCX_INGRESS, 0)) {
-                return Probe.yes(name);
-            } catch (BpfException e) {
-                if (e.is(Errno.ENODEV)) return Probe.yes(name);
-                if (e.is(Errno.EINVAL)) return Probe.no(name, "this kernel has no tcx (Linux 6.6+)");
-                return Probe.no(name, "BPF_LINK_CREATE(tcx_ingress) failed: " + errnoName(e.errnoCode()));
-            }
-        });
     }
 
     /** The cgroup v2 mount point, or null. */
@@ -839,12 +760,12 @@ public final class Features {
                         try {
                             Files.createDirectory(dir);
                             int cg = openDir(dir);
-                            if (cg < 0) return Probe.no(name, "could not open " + dir + ": " + errnoName(-cg));
+                            if (cg < 0) return Probe.no(name, "could not open " + dir + ": " + Probe.errnoName(-cg));
                             try (Link link = Links.create(prog, cg, AttachType.CGROUP_INET_INGRESS, 0)) {
                                 return Probe.yes(name);
                             } catch (BpfException e) {
                                 return Probe.no(name, "BPF_LINK_CREATE(cgroup_inet_ingress) failed: "
-                                        + errnoName(e.errnoCode()));
+                                        + Probe.errnoName(e.errnoCode()));
                             } finally {
                                 LibC.close(cg);
                             }
@@ -895,10 +816,10 @@ public final class Features {
             }
             int errno = -pfd;
             if (errno == Errno.ENOENT.code() || errno == Errno.EOPNOTSUPP.code() || errno == Errno.ENODEV.code()) {
-                return Probe.no(name, "no hardware PMU (" + errnoName(errno)
+                return Probe.no(name, "no hardware PMU (" + Probe.errnoName(errno)
                         + "; a VM without PMU passthrough?): only software events");
             }
-            return Probe.no(name, "perf_event_open(cycles) failed: " + errnoName(errno));
+            return Probe.no(name, "perf_event_open(cycles) failed: " + Probe.errnoName(errno));
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.bpf4j.core.features;
 
+import io.bpf4j.core.btf.BtfKind;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -26,16 +28,16 @@ final class ProbeBtf {
         int nameInt = 1, nameXdpMd = 5, nameCtx = 12, nameA = 16;
         ByteBuffer types = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN);
         // [1] INT int: size 4, encoding SIGNED (1 << 24), offset 0, 32 bits
-        types.putInt(nameInt).putInt(KernelBtf.KIND_INT << 24).putInt(4).putInt((1 << 24) | 32);
+        types.putInt(nameInt).putInt(BtfKind.INT.code() << 24).putInt(4).putInt((1 << 24) | 32);
         // [2] STRUCT xdp_md, no members
-        types.putInt(nameXdpMd).putInt(KernelBtf.KIND_STRUCT << 24).putInt(0);
+        types.putInt(nameXdpMd).putInt(BtfKind.STRUCT.code() << 24).putInt(0);
         // [3] PTR -> 2
-        types.putInt(0).putInt(KernelBtf.KIND_PTR << 24).putInt(2);
+        types.putInt(0).putInt(BtfKind.PTR.code() << 24).putInt(2);
         // [4] FUNC_PROTO returning int, one parameter ctx: struct xdp_md *
-        types.putInt(0).putInt((KernelBtf.KIND_FUNC_PROTO << 24) | 1).putInt(1);
+        types.putInt(0).putInt((BtfKind.FUNC_PROTO.code() << 24) | 1).putInt(1);
         types.putInt(nameCtx).putInt(3);
         // [5] FUNC a, linkage global (1) in vlen
-        types.putInt(nameA).putInt((KernelBtf.KIND_FUNC << 24) | 1).putInt(4);
+        types.putInt(nameA).putInt((BtfKind.FUNC.code() << 24) | 1).putInt(4);
         int typeLen = types.position();
         ByteBuffer out = ByteBuffer.allocate(24 + typeLen + strings.length).order(ByteOrder.LITTLE_ENDIAN);
         out.putShort((short) 0xeb9f).put((byte) 1).put((byte) 0).putInt(24)

@@ -1,8 +1,8 @@
 package io.bpf4j.core.link;
 
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.object.ObjectProgram;
 import io.bpf4j.core.Program;
+import io.bpf4j.core.object.ObjectProgram;
 import io.bpf4j.core.object.ProgramType;
 
 import java.util.Optional;

@@ -1,24 +1,18 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.Program;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.Program;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.object.AttachType;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Locale;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Attaches cgroup programs (cgroup_skb, cgroup_sock, cgroup_sock_addr, sock_ops, cgroup_device, cgroup_sysctl,
@@ -48,13 +42,7 @@ public final class Cgroup {
         try {
             String what = attachType.name().toLowerCase(Locale.ROOT) + " '" + program.name() + "' on cgroup "
                     + cgroupDir;
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment attr = Bpf.attr(arena);
-                attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
-                attr.set(JAVA_INT, BpfAttr.LinkCreate.TARGET_FD, fd);
-                attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, attachType.code());
-                return new Link(Bpf.call(BpfCommand.LINK_CREATE, attr, () -> what), what);
-            }
+            return new Link(Bpf.linkCreate(program.fd(), fd, attachType.code(), 0, what), what);
         } catch (BpfException e) {
             if (e.is(Errno.EBADF) || e.is(Errno.EINVAL)) {
                 Optional<Path> v2 = mountPoint();

@@ -1,18 +1,17 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
-import io.bpf4j.core.error.BpfException;
-import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Instructions;
+import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.core.btf.KernelBtf;
-import io.bpf4j.core.btf.Btf;
-import io.bpf4j.core.features.AttachHook;
-import io.bpf4j.core.features.Features;
-import io.bpf4j.core.features.Probe;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.kernel.Probe;
+import io.bpf4j.core.kernel.Probes;
+import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 
 import java.util.OptionalInt;
 
@@ -42,7 +41,7 @@ public final class Fentry {
      */
     public static Program load(ProgramSpec spec) {
         boolean exit = spec.expectedAttachType().orElse(null) == AttachType.TRACE_FEXIT;
-        return loadExplained(spec, Features.attachHook(exit ? AttachHook.FEXIT : AttachHook.FENTRY));
+        return loadExplained(spec, exit ? Probes.fexit() : Probes.fentry());
     }
 
     /** Attaches a loaded fentry/fexit program to the function it was loaded for. */
@@ -56,7 +55,7 @@ public final class Fentry {
 
     /** Whether fentry programs load here, and if not, why. */
     public static Probe availability() {
-        return Features.attachHook(AttachHook.FENTRY);
+        return Probes.fentry();
     }
 
     static int kernelFunction(String function, String kind) {

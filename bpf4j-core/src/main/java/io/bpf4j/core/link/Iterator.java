@@ -1,12 +1,11 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.LibC;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.object.AttachType;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
@@ -14,7 +13,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * BPF iterators ({@code SEC("iter/task")}, {@code iter/bpf_map}…): the program runs once per kernel object when
@@ -22,8 +20,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * as {@code cat} on a pinned iterator shows it.
  */
 public final class Iterator {
-    private static final int ITER_CREATE_LINK_FD = 0;
-
     private Iterator() {
     }
 
@@ -35,9 +31,7 @@ public final class Iterator {
     /** Runs the iterator once over every object and returns what the program wrote (BPF_ITER_CREATE, read). */
     public static String read(Link iterator) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, ITER_CREATE_LINK_FD, iterator.fd());
-            try (Fd fd = Fd.adopt(Bpf.call(BpfCommand.ITER_CREATE, attr, iterator::description))) {
+            try (Fd fd = Fd.adopt(Bpf.iterCreate(iterator.fd(), iterator.description()))) {
                 MemorySegment buf = arena.allocate(64 * 1024);
                 ByteArrayOutputStream text = new ByteArrayOutputStream();
                 while (true) {

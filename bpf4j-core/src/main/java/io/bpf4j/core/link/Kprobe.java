@@ -1,15 +1,14 @@
 package io.bpf4j.core.link;
 
+import io.bpf4j.core.Program;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.Program;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.kernel.Probe;
+import io.bpf4j.core.kernel.Probes;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.features.AttachHook;
-import io.bpf4j.core.features.Features;
-import io.bpf4j.core.features.Probe;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.PerfEventAttr;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -76,9 +75,9 @@ public final class Kprobe {
         }
     }
 
-    /** Whether this kernel has the kprobe PMU, and if not, why (from {@link Features}). */
+    /** Whether this kernel has the kprobe PMU, and if not, why (from {@link Probes}). */
     public static Probe availability() {
-        return Features.attachHook(AttachHook.KPROBE);
+        return Probes.kprobe();
     }
 
     private static int pmuType(String what) {

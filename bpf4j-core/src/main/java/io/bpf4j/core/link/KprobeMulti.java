@@ -1,17 +1,10 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.object.AttachType;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.List;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Attaches a kprobe program to many kernel functions through one BPF link (BPF_TRACE_KPROBE_MULTI, Linux 5.18+;
@@ -40,18 +33,7 @@ public final class KprobeMulti {
         if (symbols.isEmpty()) throw new IllegalArgumentException("kprobe_multi needs at least one function");
         String what = "kprobe_multi '" + program.name() + "' on " + (symbols.size() == 1 ? symbols.getFirst()
                 : symbols.size() + " functions (" + symbols.getFirst() + ", …)");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment syms = arena.allocate(8L * symbols.size(), 8);
-            for (int i = 0; i < symbols.size(); i++) {
-                syms.setAtIndex(JAVA_LONG, i, arena.allocateFrom(symbols.get(i)).address());
-            }
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, AttachType.TRACE_KPROBE_MULTI.code());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.KPROBE_MULTI_FLAGS, flags);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.KPROBE_MULTI_CNT, symbols.size());
-            attr.set(JAVA_LONG, BpfAttr.LinkCreate.KPROBE_MULTI_SYMS, syms.address());
-            return new Link(Bpf.call(BpfCommand.LINK_CREATE, attr, () -> what), what);
-        }
+        return new Link(Bpf.linkCreateKprobeMulti(program.fd(), AttachType.TRACE_KPROBE_MULTI.code(), flags,
+                symbols, what), what);
     }
 }

@@ -1,19 +1,13 @@
 package io.bpf4j.core.link;
 
 import io.bpf4j.core.error.BpfException;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.ObjectPath;
-import io.bpf4j.core.sys.PerfEventAttr;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.ObjectPath;
+import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Fd;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * A program attached to a hook through a BPF link. Closing the link detaches the program (unless the link is
@@ -49,11 +43,7 @@ public final class Link implements AutoCloseable {
 
     /** Opens the link with kernel id {@code id} (BPF_LINK_GET_FD_BY_ID), e.g. one {@code bpftool link} lists. */
     public static Link fromId(int id) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.GetId.ID, id);
-            return new Link(Bpf.call(BpfCommand.LINK_GET_FD_BY_ID, attr, () -> "link id " + id), "link id " + id);
-        }
+        return new Link(Bpf.getFdById(Bpf.ObjType.LINK, id), "link id " + id);
     }
 
     /**
@@ -93,11 +83,7 @@ public final class Link implements AutoCloseable {
                     "disabling " + description, -r, null));
             return;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.LinkDetach.LINK_FD, fd.value());
-            Bpf.call(BpfCommand.LINK_DETACH, attr, () -> description);
-        }
+        Bpf.linkDetach(fd.value(), description);
     }
 
     /** Closes this process's hold on the link; the program is detached once no pin or other holder remains. */

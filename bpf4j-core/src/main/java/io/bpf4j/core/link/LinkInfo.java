@@ -1,12 +1,6 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
+import io.bpf4j.core.internal.Bpf;
 
 /**
  * What the kernel reports about a link.
@@ -25,11 +19,7 @@ public record LinkInfo(int id, int type, int programId) {
 
     /** Reads the info of the link behind {@code fd}. */
     public static LinkInfo of(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(BpfAttr.LinkInfo.SIZE, 8);
-            Bpf.objInfo(fd, info, arena);
-            return new LinkInfo(info.get(JAVA_INT, BpfAttr.LinkInfo.ID), info.get(JAVA_INT, BpfAttr.LinkInfo.TYPE),
-                    info.get(JAVA_INT, BpfAttr.LinkInfo.PROG_ID));
-        }
+        Bpf.LinkInfo info = Bpf.linkInfo(fd);
+        return new LinkInfo(info.id(), info.type(), info.progId());
     }
 }

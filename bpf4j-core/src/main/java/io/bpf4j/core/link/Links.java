@@ -1,16 +1,10 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.object.AttachType;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Locale;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * BPF_LINK_CREATE for attach types that need nothing beyond a target: cgroup hooks (a cgroup directory fd),
@@ -33,13 +27,6 @@ public final class Links {
     public static Link create(Program program, int target, AttachType attachType, int flags) {
         String what = attachType.name().toLowerCase(Locale.ROOT) + " '" + program.name() + "'"
                 + (target == 0 ? "" : " on target " + target);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.TARGET_FD, target);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, attachType.code());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.FLAGS, flags);
-            return new Link(Bpf.call(BpfCommand.LINK_CREATE, attr, () -> what), what);
-        }
+        return new Link(Bpf.linkCreate(program.fd(), target, attachType.code(), flags, what), what);
     }
 }

@@ -1,13 +1,12 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
 import io.bpf4j.core.Program;
+import io.bpf4j.core.asm.Instructions;
+import io.bpf4j.core.kernel.Probe;
+import io.bpf4j.core.kernel.Probes;
+import io.bpf4j.core.object.AttachType;
 import io.bpf4j.core.object.ProgramSpec;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.asm.Instructions;
-import io.bpf4j.core.features.AttachHook;
-import io.bpf4j.core.features.Features;
-import io.bpf4j.core.features.Probe;
 
 /**
  * BPF LSM programs ({@link ProgramType#LSM}, expected attach type {@link AttachType#LSM_MAC}) on a security hook
@@ -42,6 +41,6 @@ public final class Lsm {
 
     /** Whether LSM programs load and run here, and if not, why. */
     public static Probe availability() {
-        return Features.attachHook(AttachHook.LSM);
+        return Probes.lsm();
     }
 }

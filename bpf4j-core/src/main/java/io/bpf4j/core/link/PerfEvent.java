@@ -1,13 +1,13 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.Cpus;
-import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.Program;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.PerfEventAttr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

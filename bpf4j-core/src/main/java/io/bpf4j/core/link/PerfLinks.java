@@ -1,21 +1,15 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.Program;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.Program;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.PerfEventAttr;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.BpfCommand;
+import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.object.AttachType;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.List;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Attaching a program to an open perf event — a tracepoint, kprobe, uprobe or sampling event: through a
@@ -58,14 +52,7 @@ final class PerfLinks {
     }
 
     private static int create(Program program, Fd perf, long cookie) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.TARGET_FD, perf.value());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, AttachType.PERF_EVENT.code());
-            attr.set(JAVA_LONG, BpfAttr.LinkCreate.PERF_EVENT_BPF_COOKIE, cookie);
-            return Bpf.tryCall(BpfCommand.LINK_CREATE, attr);
-        }
+        return Bpf.linkCreatePerfEvent(program.fd(), perf.value(), AttachType.PERF_EVENT.code(), cookie);
     }
 
     private static void enable(Fd perf, String what) {

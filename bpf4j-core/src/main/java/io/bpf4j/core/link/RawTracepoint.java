@@ -1,15 +1,7 @@
 package io.bpf4j.core.link;
 
 import io.bpf4j.core.Program;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import io.bpf4j.core.internal.Bpf;
 
 /**
  * Attaches raw tracepoint programs (BPF_RAW_TRACEPOINT_OPEN): the program sees the tracepoint's raw
@@ -25,21 +17,12 @@ public final class RawTracepoint {
      */
     public static Link attach(Program program) {
         String what = program.type().displayName() + " '" + program.name() + "'";
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.RawTracepoint.PROG_FD, program.fd());
-            return new Link(Bpf.call(BpfCommand.RAW_TRACEPOINT_OPEN, attr, () -> what), what);
-        }
+        return new Link(Bpf.rawTracepointOpen(program.fd(), null, what), what);
     }
 
     /** Attaches {@code program} (type raw_tracepoint) to the tracepoint {@code name}, e.g. "sys_enter". */
     public static Link attach(Program program, String name) {
         String what = "raw_tp '" + program.name() + "' on " + name;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_LONG, BpfAttr.RawTracepoint.NAME, arena.allocateFrom(name).address());
-            attr.set(JAVA_INT, BpfAttr.RawTracepoint.PROG_FD, program.fd());
-            return new Link(Bpf.call(BpfCommand.RAW_TRACEPOINT_OPEN, attr, () -> what), what);
-        }
+        return new Link(Bpf.rawTracepointOpen(program.fd(), name, what), what);
     }
 }

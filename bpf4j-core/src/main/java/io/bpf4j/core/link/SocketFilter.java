@@ -1,12 +1,12 @@
 package io.bpf4j.core.link;
 
+import io.bpf4j.core.Program;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.Program;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.Net;
+import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.Net;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

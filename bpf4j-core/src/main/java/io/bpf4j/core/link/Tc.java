@@ -1,15 +1,14 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.Program;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.Program;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.Net;
+import io.bpf4j.core.internal.Netlink;
+import io.bpf4j.core.kernel.Probes;
+import io.bpf4j.core.object.AttachType;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.features.AttachHook;
-import io.bpf4j.core.features.Features;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Net;
-import io.bpf4j.core.sys.Netlink;
 
 import java.util.Locale;
 import java.util.Optional;
@@ -102,7 +101,7 @@ public final class Tc implements AutoCloseable {
                         "tcx " + dir + " '" + program.name() + "' on ifindex " + ifindex);
             } catch (BpfException e) {
                 // EINVAL: the kernel does not know the tcx attach types (before 6.6). Anything else is a real refusal.
-                if (!e.is(Errno.EINVAL) || Features.attachHook(AttachHook.TCX).available()) throw e;
+                if (!e.is(Errno.EINVAL) || Probes.tcx().available()) throw e;
             }
         }
         return attachNetlink(program, ifindex, direction);

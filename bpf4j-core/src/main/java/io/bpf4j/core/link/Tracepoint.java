@@ -1,13 +1,12 @@
 package io.bpf4j.core.link;
 
+import io.bpf4j.core.Program;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.Program;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Fd;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.ObjectPath;
-import io.bpf4j.core.sys.PerfEventAttr;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -75,7 +74,7 @@ public final class Tracepoint {
                 || category.startsWith(".") || name.startsWith(".")) {
             throw new IllegalArgumentException("not a tracepoint name: '" + category + ":" + name + "'");
         }
-        Path events = ObjectPath.ensureTraceFs().resolve("events");
+        Path events = Tracefs.events();
         Path file = events.resolve(category).resolve(name).resolve("id");
         try {
             return Integer.parseInt(Files.readString(file).strip());

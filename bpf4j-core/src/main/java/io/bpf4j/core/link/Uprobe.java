@@ -1,18 +1,16 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
-import io.bpf4j.core.error.BpfException;
-import io.bpf4j.core.error.Errno;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.elf.ElfFile;
 import io.bpf4j.core.elf.ElfSection;
 import io.bpf4j.core.elf.ElfSymbol;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
-import io.bpf4j.core.sys.Fd;
-import io.bpf4j.core.sys.PerfEventAttr;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.error.Errno;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.PerfEventAttr;
+import io.bpf4j.core.kernel.Fd;
+import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.object.ProgramType;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -133,38 +131,20 @@ public final class Uprobe {
         Path file = resolve(binary.toString());
         String what = (retprobe ? "uretprobe_multi '" : "uprobe_multi '") + program.name() + "' on " + file + " ("
                 + offsets.length + " offsets" + (pid < 0 ? "" : ", pid " + pid) + ")";
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            MemorySegment path = arena.allocateFrom(file.toString());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, AttachType.TRACE_UPROBE_MULTI.code());
-            attr.set(JAVA_LONG, BpfAttr.LinkCreate.UPROBE_MULTI_PATH, path.address());
-            attr.set(JAVA_LONG, BpfAttr.LinkCreate.UPROBE_MULTI_OFFSETS, arena.allocateFrom(JAVA_LONG, offsets).address());
-            if (refCtrOffsets != null) {
-                attr.set(JAVA_LONG, BpfAttr.LinkCreate.UPROBE_MULTI_REF_CTR_OFFSETS,
-                        arena.allocateFrom(JAVA_LONG, refCtrOffsets).address());
-            }
-            if (cookies != null) {
-                attr.set(JAVA_LONG, BpfAttr.LinkCreate.UPROBE_MULTI_COOKIES,
-                        arena.allocateFrom(JAVA_LONG, cookies).address());
-            }
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.UPROBE_MULTI_CNT, offsets.length);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.UPROBE_MULTI_FLAGS, retprobe ? MULTI_RETURN : 0);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.UPROBE_MULTI_PID, Math.max(pid, 0));
-            int link = Bpf.tryCall(BpfCommand.LINK_CREATE, attr);
-            if (link < 0) {
-                Errno e = Errno.of(-link);
-                String hint = switch (e) {
-                    case EINVAL -> "uprobe_multi needs Linux 6.6+ and a program loaded with expected attach type "
-                            + "TRACE_UPROBE_MULTI (ProgramSpec.withExpectedAttachType); use attach() per offset otherwise";
-                    case ESRCH -> "no process " + pid;
-                    case ENOENT -> "the binary does not exist";
-                    default -> null;
-                };
-                throw new BpfException("BPF_LINK_CREATE", -link, Bpf.message("BPF_LINK_CREATE (" + what + ")", -link, hint));
-            }
-            return new Link(Fd.adopt(link), true, what, List.of());
+        int link = Bpf.linkCreateUprobeMulti(program.fd(), AttachType.TRACE_UPROBE_MULTI.code(), file.toString(),
+                offsets, refCtrOffsets, cookies, retprobe ? MULTI_RETURN : 0, Math.max(pid, 0));
+        if (link < 0) {
+            Errno e = Errno.of(-link);
+            String hint = switch (e) {
+                case EINVAL -> "uprobe_multi needs Linux 6.6+ and a program loaded with expected attach type "
+                        + "TRACE_UPROBE_MULTI (ProgramSpec.withExpectedAttachType); use attach() per offset otherwise";
+                case ESRCH -> "no process " + pid;
+                case ENOENT -> "the binary does not exist";
+                default -> null;
+            };
+            throw new BpfException("BPF_LINK_CREATE", -link, Bpf.message("BPF_LINK_CREATE (" + what + ")", -link, hint));
         }
+        return new Link(Fd.adopt(link), true, what, List.of());
     }
 
     /** True when this kernel should have uprobe_multi links: a uprobe PMU and Linux 6.6 or later. */

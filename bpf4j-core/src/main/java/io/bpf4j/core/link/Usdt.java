@@ -6,7 +6,7 @@ import io.bpf4j.core.Program;
 import io.bpf4j.core.elf.ElfFile;
 import io.bpf4j.core.elf.ElfNote;
 import io.bpf4j.core.elf.ElfSection;
-import io.bpf4j.core.sys.Fd;
+import io.bpf4j.core.kernel.Fd;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

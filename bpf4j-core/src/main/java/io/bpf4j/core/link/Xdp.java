@@ -1,20 +1,14 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.Program;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.object.AttachType;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.sys.Bpf;
-import io.bpf4j.core.sys.BpfAttr;
-import io.bpf4j.core.sys.BpfCommand;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /** Attaches XDP programs to network interfaces through BPF links (BPF_LINK_CREATE, kernel 5.9+). */
 public final class Xdp {
@@ -51,14 +45,7 @@ public final class Xdp {
                     + ", not xdp");
         }
         String what = "xdp '" + program.name() + "' on ifindex " + ifindex + " (" + mode.name().toLowerCase() + ")";
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, program.fd());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.TARGET_IFINDEX, ifindex);
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, AttachType.XDP.code());
-            attr.set(JAVA_INT, BpfAttr.LinkCreate.FLAGS, mode.flags);
-            return new Link(Bpf.call(BpfCommand.LINK_CREATE, attr, () -> what), what);
-        }
+        return new Link(Bpf.linkCreate(program.fd(), ifindex, AttachType.XDP.code(), mode.flags, what), what);
     }
 
     /** The index of the interface named {@code ifname}, from /sys/class/net. */

@@ -1,10 +1,10 @@
 package io.bpf4j.core.symbols;
 
-import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.core.elf.ElfFile;
 import io.bpf4j.core.elf.ElfNote;
 import io.bpf4j.core.elf.ElfSection;
 import io.bpf4j.core.elf.ElfSymbol;
+import io.bpf4j.core.format.IoErrors;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

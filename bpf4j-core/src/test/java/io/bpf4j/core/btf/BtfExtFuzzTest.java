@@ -1,7 +1,7 @@
 package io.bpf4j.core.btf;
 
-import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.elf.Fixtures;
+import io.bpf4j.core.object.ObjectSpec;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;

@@ -1,7 +1,7 @@
 package io.bpf4j.core.btf;
 
-import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.elf.Fixtures;
+import io.bpf4j.core.object.ObjectSpec;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package io.bpf4j.core.btf;
 
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.object.ObjectProgram;
-import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.VerifierException;
 import io.bpf4j.core.btf.BtfExt.CoreReloKind;
+import io.bpf4j.core.object.ObjectProgram;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 

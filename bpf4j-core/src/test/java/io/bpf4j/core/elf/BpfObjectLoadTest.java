@@ -1,14 +1,14 @@
 package io.bpf4j.core.elf;
 
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
+import io.bpf4j.core.Program;
+import io.bpf4j.core.TestRun;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.kernel.Host;
 import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.object.ObjectSpec;
-import io.bpf4j.core.Program;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.TestRun;
-import io.bpf4j.core.sys.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +26,7 @@ class BpfObjectLoadTest {
 
     @BeforeEach
     void needsRoot() {
-        assumeTrue(LibC.geteuid() == 0, "loading BPF objects needs root (CAP_BPF)");
+        assumeTrue(Host.isRoot(), "loading BPF objects needs root (CAP_BPF)");
     }
 
     @Test

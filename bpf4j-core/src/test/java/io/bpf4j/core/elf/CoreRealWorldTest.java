@@ -1,12 +1,12 @@
 package io.bpf4j.core.elf;
 
-import io.bpf4j.core.object.ObjectProgram;
-import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfException;
 import io.bpf4j.core.btf.BtfExt;
 import io.bpf4j.core.btf.CoreRelocator;
 import io.bpf4j.core.btf.KernelBtf;
+import io.bpf4j.core.object.ObjectProgram;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 

@@ -1,17 +1,17 @@
 package io.bpf4j.core.elf;
 
 import io.bpf4j.core.Await;
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.features.Features;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.kernel.Probes;
+import io.bpf4j.core.link.Link;
+import io.bpf4j.core.link.RawTracepoint;
 import io.bpf4j.core.object.ObjectExtern;
 import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.features.AttachHook;
-import io.bpf4j.core.features.Features;
-import io.bpf4j.core.link.Link;
-import io.bpf4j.core.link.RawTracepoint;
-import io.bpf4j.core.sys.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ class ExternsAndAttachTargetsTest {
 
     @BeforeEach
     void needsRootAndBtf() {
-        assumeTrue(LibC.geteuid() == 0, "loading BPF objects needs root (CAP_BPF)");
+        assumeTrue(Host.isRoot(), "loading BPF objects needs root (CAP_BPF)");
         assumeTrue(Files.exists(Path.of("/sys/kernel/btf/vmlinux")), "needs kernel BTF (CONFIG_DEBUG_INFO_BTF)");
     }
 
@@ -141,7 +141,7 @@ class ExternsAndAttachTargetsTest {
 
     @Test
     void fentryRefusalIsExplained() {
-        assumeTrue(!Features.attachHook(AttachHook.FENTRY).available(), "this kernel loads fentry programs");
+        assumeTrue(!Probes.fentry().available(), "this kernel loads fentry programs");
         ObjectSpec spec = ObjectSpecTest.spec("attach_targets").withAutoload("on_unlink", true);
         assertThatThrownBy(() -> BpfObject.load(spec)).isInstanceOf(BpfException.class)
                 .hasMessageContaining("on_unlink").hasMessageContaining("do_unlinkat")

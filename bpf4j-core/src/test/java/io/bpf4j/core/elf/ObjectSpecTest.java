@@ -1,6 +1,10 @@
 package io.bpf4j.core.elf;
 
-import io.bpf4j.core.object.ProgramSection;
+import io.bpf4j.core.asm.Instruction;
+import io.bpf4j.core.asm.LoadFunction;
+import io.bpf4j.core.asm.LoadMapFd;
+import io.bpf4j.core.asm.LoadMapValue;
+import io.bpf4j.core.asm.SubprogramCall;
 import io.bpf4j.core.object.AttachType;
 import io.bpf4j.core.object.MapSpec;
 import io.bpf4j.core.object.MapType;
@@ -8,12 +12,8 @@ import io.bpf4j.core.object.ObjectExtern;
 import io.bpf4j.core.object.ObjectMap;
 import io.bpf4j.core.object.ObjectProgram;
 import io.bpf4j.core.object.ObjectSpec;
+import io.bpf4j.core.object.ProgramSection;
 import io.bpf4j.core.object.ProgramType;
-import io.bpf4j.core.asm.Instruction;
-import io.bpf4j.core.asm.LoadFunction;
-import io.bpf4j.core.asm.LoadMapFd;
-import io.bpf4j.core.asm.LoadMapValue;
-import io.bpf4j.core.asm.SubprogramCall;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

@@ -2,11 +2,11 @@ package io.bpf4j.core.elf;
 
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.MapInfo;
-import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.ProgramInfo;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.VerifierException;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class ProgramBtfLoadTest {
 
     @BeforeEach
     void needsRoot() {
-        assumeTrue(LibC.geteuid() == 0, "loading BPF objects needs root (CAP_BPF)");
+        assumeTrue(Host.isRoot(), "loading BPF objects needs root (CAP_BPF)");
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.bpf4j.core.elf;
 
-import io.bpf4j.core.object.ProgramSection;
 import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.object.ProgramSection;
 import io.bpf4j.core.object.ProgramType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -3,16 +3,16 @@ package io.bpf4j.core.events;
 import io.bpf4j.core.Await;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
-import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.elf.Fixtures;
-import io.bpf4j.core.sys.LibC;
-import org.junit.jupiter.api.BeforeAll;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.testing.KernelTest;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -38,7 +38,7 @@ class EventStreamTest {
     static final int MAGIC = 0x0bf4_face;
     /** One event in the one-page ring buffer: 8-byte header and the 16-byte struct. */
     static final int RING_RECORD = 24;
-    static final int PAGE = (int) LibC.pageSize();
+    static final int PAGE = (int) Host.pageSize();
 
     record Event(long seq, int cpu, int magic) {
     }
@@ -48,7 +48,7 @@ class EventStreamTest {
 
     @BeforeAll
     static void read() {
-        assumeTrue(LibC.geteuid() == 0, "loading programs needs root");
+        assumeTrue(Host.isRoot(), "loading programs needs root");
         ObjectSpec read = ObjectSpec.read(Fixtures.object("event_stream"));
         spec = read.withMap(read.map("ring").orElseThrow().withMaxEntries(PAGE));
         btf = Btf.parse(spec.btf());

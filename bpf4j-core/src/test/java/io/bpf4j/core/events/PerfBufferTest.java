@@ -3,14 +3,14 @@ package io.bpf4j.core.events;
 import io.bpf4j.core.Await;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Cpus;
-import io.bpf4j.core.object.MapSpec;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,7 +49,7 @@ class PerfBufferTest {
 
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "loading programs needs root");
+        assumeTrue(Host.isRoot(), "loading programs needs root");
     }
 
     static Program outputProgram(ProgramType type, BpfMap seq, BpfMap events) {
@@ -164,7 +164,7 @@ class PerfBufferTest {
              PerfBuffer perf = PerfBuffer.open(events, PerfBuffer.Options.defaults().pagesPerCpu(1), handler)) {
             for (int i = 0; i < 1000; i++) p.testRun(onCpu0); // 24 KB into a 4 KB ring nobody reads
             int first = perf.consume();
-            assertThat(first).isBetween(1, (int) LibC.pageSize() / 24);
+            assertThat(first).isBetween(1, (int) Host.pageSize() / 24);
             p.testRun(onCpu0);
             perf.consume();
             assertThat(perf.lostCount()).isEqualTo(1001 - perf.sampleCount()).isPositive();

@@ -1,10 +1,10 @@
 package io.bpf4j.core.events;
 
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.elf.Fixtures;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -2,16 +2,16 @@ package io.bpf4j.core.events;
 
 import io.bpf4j.core.Await;
 import io.bpf4j.core.BpfMap;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.TestRun;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Size;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,11 +45,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class RingBufferTest {
     static final int MAGIC = 0x0bf4_face;
     static final int RECORD = 12;
-    static final int PAGE = (int) LibC.pageSize();
+    static final int PAGE = (int) Host.pageSize();
 
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "loading programs needs root");
+        assumeTrue(Host.isRoot(), "loading programs needs root");
     }
 
     static BpfMap sequence() {

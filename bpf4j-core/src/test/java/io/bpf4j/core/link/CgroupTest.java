@@ -1,17 +1,17 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.KernelObjects;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class CgroupTest {
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "cgroup programs need root");
+        assumeTrue(Host.isRoot(), "cgroup programs need root");
         assumeTrue(Cgroup.mountPoint().isPresent(), "no cgroup v2 file system is mounted");
         assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "the child process needs bash (/dev/udp)");
     }

@@ -1,8 +1,8 @@
 package io.bpf4j.core.link;
 
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.elf.Fixtures;
+import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 

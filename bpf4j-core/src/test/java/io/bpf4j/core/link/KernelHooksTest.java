@@ -1,14 +1,15 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.asm.Register;
-import io.bpf4j.core.features.Probe;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.kernel.Probe;
+import io.bpf4j.core.kernel.Probes;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * kprobe, fentry/fexit and LSM attachments. Each test asks {@link io.bpf4j.core.features.Features} whether the hook
+ * kprobe, fentry/fexit and LSM attachments. Each test asks {@link Probes} whether the hook
  * works on this kernel: where it does, the program is attached for real (and the link checked); where it does not —
  * on the 6.18 VMs this project runs on, kprobes are compiled out (CONFIG_KPROBES is not set) and fentry/fexit/LSM
  * loads are refused with EPERM under lockdown=integrity — the test asserts that the error says exactly why, in the
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class KernelHooksTest {
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "loading tracing programs needs root");
+        assumeTrue(Host.isRoot(), "loading tracing programs needs root");
     }
 
     private static Instructions returning0() {
@@ -73,8 +74,7 @@ class KernelHooksTest {
         for (boolean exit : new boolean[]{false, true}) {
             ProgramSpec spec = Fentry.spec(exit ? "fexit_test" : "fentry_test", "bpf_fentry_test1", exit,
                     returning0());
-            Probe probe = io.bpf4j.core.features.Features.attachHook(exit
-                    ? io.bpf4j.core.features.AttachHook.FEXIT : io.bpf4j.core.features.AttachHook.FENTRY);
+            Probe probe = exit ? Probes.fexit() : Probes.fentry();
             if (probe.available()) {
                 try (Program prog = Fentry.load(spec); Link link = Fentry.attach(prog)) {
                     assertThat(link.info().programId()).isEqualTo(prog.info().id());

@@ -1,15 +1,16 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.KernelObjects;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
-import io.bpf4j.core.features.KernelBtfIds;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.btf.BtfKind;
+import io.bpf4j.core.btf.KernelBtf;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class LinksTest {
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "loading programs needs root");
+        assumeTrue(Host.isRoot(), "loading programs needs root");
     }
 
     private static ProgramSpec returning(ProgramType type, int value) {
@@ -35,7 +36,7 @@ class LinksTest {
 
     @Test
     void iteratorLinkNeedsNoTarget() {
-        int task = KernelBtfIds.function("bpf_iter_task").orElse(-1);
+        int task = KernelBtf.vmlinux().typeId("bpf_iter_task", BtfKind.FUNC).orElse(-1);
         assumeTrue(task > 0, "no bpf_iter_task in kernel BTF");
         try (Program iter = Program.load(returning(ProgramType.TRACING, 0)
                 .withExpectedAttachType(AttachType.TRACE_ITER).withAttachBtf(task, 0));

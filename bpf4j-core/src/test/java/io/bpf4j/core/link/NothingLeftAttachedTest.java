@@ -1,18 +1,17 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.KernelObjects;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
-import io.bpf4j.core.features.AttachHook;
-import io.bpf4j.core.features.Features;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.kernel.Probes;
+import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +41,7 @@ class NothingLeftAttachedTest {
 
     @BeforeAll
     static void tools() {
-        assumeTrue(LibC.geteuid() == 0, "attaching needs root");
+        assumeTrue(Host.isRoot(), "attaching needs root");
         assumeTrue(Commands.have("bpftool") && Commands.have("ip") && Commands.have("tc"),
                 "needs bpftool, ip and tc");
     }
@@ -97,7 +96,7 @@ class NothingLeftAttachedTest {
                 Link xdpLink = Xdp.attach(xdp, "lo", Xdp.Mode.GENERIC);
                 attachments.add(xdpLink);
                 linkIds.add(xdpLink.info().id());
-                if (Features.attachHook(AttachHook.TCX).available()) {
+                if (Probes.tcx().available()) {
                     for (Tc.Direction d : Tc.Direction.values()) {
                         Tc t = Tc.attach(tc, "lo", d);
                         attachments.add(t);

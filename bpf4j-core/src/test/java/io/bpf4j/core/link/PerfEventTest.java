@@ -1,23 +1,23 @@
 package io.bpf4j.core.link;
 
 import io.bpf4j.core.Await;
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Cpus;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.symbols.ElfSymbols;
 import io.bpf4j.core.symbols.Frame;
 import io.bpf4j.core.symbols.KernelSymbols;
 import io.bpf4j.core.symbols.Symbolizer;
-import io.bpf4j.core.sys.LibC;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,7 @@ class PerfEventTest {
 
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "sampling perf events for all processes needs root");
+        assumeTrue(Host.isRoot(), "sampling perf events for all processes needs root");
     }
 
     /**

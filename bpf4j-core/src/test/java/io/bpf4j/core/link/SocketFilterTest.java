@@ -1,16 +1,16 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfMap;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class SocketFilterTest {
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "packet sockets need CAP_NET_RAW");
+        assumeTrue(Host.isRoot(), "packet sockets need CAP_NET_RAW");
     }
 
     /** Keeps IPv4/UDP frames to {@code port} (whole) and counts them; drops everything else (returns 0). */

@@ -3,16 +3,17 @@ package io.bpf4j.core.link;
 import io.bpf4j.core.Await;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.KernelObjects;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.features.AttachHook;
 import io.bpf4j.core.features.Features;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.kernel.Probes;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,7 +42,7 @@ class TcTest {
 
     @BeforeAll
     static void setUp() {
-        assumeTrue(LibC.geteuid() == 0, "tc and network namespaces need root");
+        assumeTrue(Host.isRoot(), "tc and network namespaces need root");
         assumeTrue(Commands.have("ip"), "iproute2 (ip) is not installed");
         assumeTrue(!Commands.check("ip", "-4", "addr").contains("198.51.100.")
                         && !Commands.check("ip", "-4", "route").contains("198.51.100."),
@@ -99,7 +100,7 @@ class TcTest {
 
     @Test
     void tcxCountsBothDirectionsAndDetachesOnClose() throws Exception {
-        assumeTrue(Features.attachHook(AttachHook.TCX).available(), () -> Features.attachHook(AttachHook.TCX)
+        assumeTrue(Probes.tcx().available(), () -> Probes.tcx()
                 .toString());
         int linkId;
         try (BpfMap counts = counts(); Program prog = counter(counts, 0); Program prog2 = counter(counts, 1)) {

@@ -1,16 +1,16 @@
 package io.bpf4j.core.link;
 
 import io.bpf4j.core.BpfMap;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class TracepointTest {
     @BeforeAll
     static void root() {
-        assumeTrue(LibC.geteuid() == 0, "attaching tracepoints needs root");
+        assumeTrue(Host.isRoot(), "attaching tracepoints needs root");
     }
 
     /** A tracepoint program adding 1 to element 0 of {@code counts} when the current process is {@code pid}. */

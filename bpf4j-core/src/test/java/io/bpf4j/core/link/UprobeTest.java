@@ -1,19 +1,19 @@
 package io.bpf4j.core.link;
 
-import io.bpf4j.core.object.AttachType;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
-import io.bpf4j.core.object.MapSpec;
-import io.bpf4j.core.object.MapType;
-import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.Program;
-import io.bpf4j.core.object.ProgramSpec;
-import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.asm.Size;
-import io.bpf4j.core.sys.LibC;
+import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.object.AttachType;
+import io.bpf4j.core.object.MapSpec;
+import io.bpf4j.core.object.MapType;
+import io.bpf4j.core.object.ObjectSpec;
+import io.bpf4j.core.object.ProgramSpec;
+import io.bpf4j.core.object.ProgramType;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +47,7 @@ class UprobeTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        assumeTrue(LibC.geteuid() == 0, "uprobes need root");
+        assumeTrue(Host.isRoot(), "uprobes need root");
         assumeTrue(Files.exists(Path.of("/sys/bus/event_source/devices/uprobe/type")), "no uprobe PMU");
         assumeTrue(Files.exists(Path.of("/usr/include/sys/sdt.h"))
                 || Files.exists(Path.of("/usr/include/x86_64-linux-gnu/sys/sdt.h")), "sys/sdt.h missing: apt-get install "

@@ -1,12 +1,12 @@
 package io.bpf4j.core.object;
 
+import io.bpf4j.core.btf.Btf;
+import io.bpf4j.core.btf.BtfType;
 import io.bpf4j.core.elf.ElfException;
 import io.bpf4j.core.elf.ElfFile;
 import io.bpf4j.core.elf.ElfRelocation;
 import io.bpf4j.core.elf.ElfSection;
 import io.bpf4j.core.elf.ElfSymbol;
-import io.bpf4j.core.btf.Btf;
-import io.bpf4j.core.btf.BtfType;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

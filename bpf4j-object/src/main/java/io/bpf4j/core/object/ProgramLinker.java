@@ -1,11 +1,11 @@
 package io.bpf4j.core.object;
 
+import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.elf.ElfException;
 import io.bpf4j.core.elf.ElfFile;
 import io.bpf4j.core.elf.ElfRelocation;
 import io.bpf4j.core.elf.ElfSection;
 import io.bpf4j.core.elf.ElfSymbol;
-import io.bpf4j.core.asm.Instructions;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

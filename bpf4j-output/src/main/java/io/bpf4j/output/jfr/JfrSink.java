@@ -1,9 +1,9 @@
 package io.bpf4j.output.jfr;
 
-import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfType;
 import io.bpf4j.core.events.BtfRecord;
+import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.Sink;
 import io.bpf4j.output.TraceEvent;

@@ -1,7 +1,7 @@
 package io.bpf4j.tools.cpu;
 
-import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.BpfObject;
+import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.link.Kprobe;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.RawTracepoint;

@@ -1,9 +1,9 @@
 package io.bpf4j.tools.packet;
 
 import io.bpf4j.core.Codec;
-import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.core.LpmKey;
 import io.bpf4j.core.TypedMap;
+import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.core.link.Xdp;
 import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.OptionTypes;

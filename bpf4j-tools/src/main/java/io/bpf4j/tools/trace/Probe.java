@@ -1,8 +1,8 @@
 package io.bpf4j.tools.trace;
 
 import io.bpf4j.core.format.IoErrors;
+import io.bpf4j.core.link.Tracefs;
 import io.bpf4j.core.link.Usdt;
-import io.bpf4j.core.sys.ObjectPath;
 import io.bpf4j.tools.KernelFunctions;
 import io.bpf4j.tools.UsageError;
 
@@ -168,7 +168,7 @@ final class Probe {
 
     /** The fields of tracepoint {@code category:name}, from its tracefs format file. */
     static Map<String, Field> format(String category, String name) {
-        Path file = ObjectPath.ensureTraceFs().resolve("events").resolve(category).resolve(name).resolve("format");
+        Path file = Tracefs.event(category, name).resolve("format");
         try {
             Map<String, Field> out = new LinkedHashMap<>();
             Matcher m = FIELD.matcher(Files.readString(file));

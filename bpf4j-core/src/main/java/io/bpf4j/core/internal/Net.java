@@ -1,4 +1,4 @@
-package io.bpf4j.core.sys;
+package io.bpf4j.core.internal;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,5 +1,13 @@
-package io.bpf4j.core.features;
+package io.bpf4j.core.kernel;
 
+import io.bpf4j.core.btf.KernelBtf;
+import io.bpf4j.core.internal.Bpf;
+import io.bpf4j.core.internal.ObjectPath;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -21,6 +29,40 @@ public record KernelInfo(String release, boolean btf, String lockdown, boolean j
                          int unprivilegedBpfDisabled, List<String> lsms) {
     public KernelInfo {
         lsms = List.copyOf(lsms);
+    }
+
+    /** The running kernel's facts, read once per process on first use (mounting securityfs when needed). */
+    public static KernelInfo current() {
+        return Holder.INFO;
+    }
+
+    private static final class Holder {
+        static final KernelInfo INFO = read();
+    }
+
+    private static KernelInfo read() {
+        String release = read(Path.of("/proc/sys/kernel/osrelease"), "unknown");
+        boolean btf = Files.isReadable(KernelBtf.SYSFS.resolve("vmlinux"));
+        String lockdown = Bpf.lockdown(); // mounts securityfs when needed
+        String jit = read(Path.of("/proc/sys/net/core/bpf_jit_enable"), "");
+        int unpriv;
+        try {
+            unpriv = Integer.parseInt(read(Path.of("/proc/sys/kernel/unprivileged_bpf_disabled"), "-1"));
+        } catch (NumberFormatException e) {
+            unpriv = -1;
+        }
+        String lsm = read(ObjectPath.SECURITYFS.resolve("lsm"), "");
+        List<String> lsms = lsm.isEmpty() ? List.of() : Arrays.asList(lsm.split(","));
+        return new KernelInfo(release, btf, lockdown == null ? "unknown" : lockdown, !jit.isEmpty() && !jit.equals("0"),
+                unpriv, lsms);
+    }
+
+    private static String read(Path p, String otherwise) {
+        try {
+            return Files.readString(p).strip();
+        } catch (IOException | RuntimeException e) {
+            return otherwise;
+        }
     }
 
     /** Whether kernel lockdown is active (mode other than none or unknown). */

@@ -1,4 +1,4 @@
-package io.bpf4j.core.sys;
+package io.bpf4j.core.internal;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,10 +19,12 @@ public final class Netlink implements AutoCloseable {
     public static final short NLM_F_REQUEST = 1, NLM_F_ACK = 4, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400;
     private static final short NLMSG_ERROR = 2;
 
-    private final Fd fd;
+    /** The socket; a plain int, not a kernel.Fd, because this layer sits below kernel (always try-with-resources). */
+    private final int fd;
+    private boolean closed;
     private int seq = (int) (System.nanoTime() & 0x7fffffff);
 
-    private Netlink(Fd fd) {
+    private Netlink(int fd) {
         this.fd = fd;
     }
 
@@ -30,7 +32,7 @@ public final class Netlink implements AutoCloseable {
     public static Netlink open() {
         int s = Net.socket(Net.AF_NETLINK, Net.SOCK_RAW | Net.SOCK_CLOEXEC, Net.NETLINK_ROUTE);
         if (s < 0) throw new IllegalStateException("socket(AF_NETLINK, NETLINK_ROUTE) failed: errno " + -s);
-        Netlink n = new Netlink(Fd.adopt(s));
+        Netlink n = new Netlink(s);
         try (Arena arena = Arena.ofConfined()) {
             Net.setsockopt(s, Net.SOL_SOCKET, Net.SO_RCVTIMEO, Net.timeval(arena, 5000));
             int r = Net.bind(s, Net.sockaddrNl(arena));
@@ -105,11 +107,11 @@ public final class Netlink implements AutoCloseable {
             msg.set(JAVA_INT, 8, mySeq);
             msg.set(JAVA_INT, 12, 0);
             MemorySegment.copy(payload, 0, msg, JAVA_BYTE, 16, payload.length);
-            long sent = Net.sendto(fd.value(), msg, Net.sockaddrNl(arena));
+            long sent = Net.sendto(fd, msg, Net.sockaddrNl(arena));
             if (sent < 0) return (int) sent;
             MemorySegment in = arena.allocate(8192, 4);
             while (true) {
-                long n = Net.recv(fd.value(), in, 0);
+                long n = Net.recv(fd, in, 0);
                 if (n < 0) return (int) n;
                 long off = 0;
                 while (off + 16 <= n) {
@@ -126,6 +128,8 @@ public final class Netlink implements AutoCloseable {
 
     @Override
     public void close() {
-        fd.close();
+        if (closed) return;
+        closed = true;
+        LibC.close(fd);
     }
 }

@@ -1,14 +1,19 @@
-package io.bpf4j.core.btf;
+package io.bpf4j.core.kernel;
 
-import io.bpf4j.core.kernel.LoadedBtf;
+import io.bpf4j.core.KernelObjects;
+import io.bpf4j.core.btf.Btf;
+import io.bpf4j.core.btf.BtfType;
+import io.bpf4j.core.btf.BtfType.Member;
+import io.bpf4j.core.btf.Linkage;
 import io.bpf4j.core.error.BpfException;
 import io.bpf4j.core.error.Errno;
-import io.bpf4j.core.KernelObjects;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -47,5 +52,27 @@ class LoadedBtfTest {
                 .isInstanceOfSatisfying(BpfException.class, e -> assertThat(e.is(Errno.EINVAL)).isTrue())
                 .hasMessageContaining("BTF")
                 .hasMessageContaining("nr_bits");
+    }
+
+    @Test
+    void builtBtfLoadsIntoTheKernel() {
+        List<BtfType> types = new ArrayList<>();
+        types.add(BtfType.Int.of("int", 4, true)); // [1]
+        types.add(BtfType.Int.of("unsigned int", 4, false)); // [2]
+        types.add(new BtfType.Ptr(4)); // [3]
+        types.add(new BtfType.Struct("pair", 16, List.of(Member.of("a", 1, 0), new Member("bits", 2, 32, 3),
+                Member.of("next", 3, 64)))); // [4]
+        types.add(new BtfType.Typedef("pair_t", 4)); // [5]
+        types.add(new BtfType.Enum64("e", 8, false, List.of(new BtfType.Enum64Value("X", -1L)))); // [6]
+        types.add(new BtfType.FuncProto(1, List.of(new BtfType.Param("p", 3)), false)); // [7]
+        types.add(new BtfType.Func("f", 7, Linkage.GLOBAL)); // [8]
+        types.add(new BtfType.Array(1, 1, 4)); // [9]
+        Btf btf = Btf.of(types);
+        assertThat(btf.types()).isEqualTo(types);
+        assertThat(btf.sizeOf(5)).isEqualTo(16);
+        assertThat(btf.sizeOf(9)).isEqualTo(16);
+        try (LoadedBtf loaded = LoadedBtf.load(btf.encode())) {
+            assertThat(loaded.fd()).isPositive();
+        }
     }
 }

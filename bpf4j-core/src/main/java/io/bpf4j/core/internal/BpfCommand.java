@@ -1,6 +1,10 @@
-package io.bpf4j.core.sys;
+package io.bpf4j.core.internal;
 
-/** The commands of bpf(2), numbered as in {@code enum bpf_cmd} of include/uapi/linux/bpf.h. */
+/**
+ * The commands of bpf(2), numbered as in {@code enum bpf_cmd} of include/uapi/linux/bpf.h. Public (unlike the
+ * attribute layouts) because callers name the command of a failure whose message they build themselves: a map's
+ * hint for its type, a verifier log, a retry on ENOSPC.
+ */
 public enum BpfCommand {
     MAP_CREATE, MAP_LOOKUP_ELEM, MAP_UPDATE_ELEM, MAP_DELETE_ELEM, MAP_GET_NEXT_KEY, PROG_LOAD, OBJ_PIN, OBJ_GET,
     PROG_ATTACH, PROG_DETACH, PROG_TEST_RUN, PROG_GET_NEXT_ID, MAP_GET_NEXT_ID, PROG_GET_FD_BY_ID,

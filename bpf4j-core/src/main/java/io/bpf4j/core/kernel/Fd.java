@@ -1,4 +1,6 @@
-package io.bpf4j.core.sys;
+package io.bpf4j.core.kernel;
+
+import io.bpf4j.core.internal.LibC;
 
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicInteger;

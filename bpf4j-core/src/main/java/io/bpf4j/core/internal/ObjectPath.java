@@ -1,4 +1,4 @@
-package io.bpf4j.core.sys;
+package io.bpf4j.core.internal;
 
 import io.bpf4j.core.error.BpfException;
 
