@@ -11,4 +11,5 @@ module io.bpf4j.output {
     exports io.bpf4j.output.flame;
     exports io.bpf4j.output.jfr;
     exports io.bpf4j.output.perfetto;
+    exports io.bpf4j.output.recorder;
 }

@@ -17,6 +17,7 @@ module io.bpf4j.tools {
     exports io.bpf4j.tools.net;
     exports io.bpf4j.tools.packet;
     exports io.bpf4j.tools.proc;
+    exports io.bpf4j.tools.registry;
     exports io.bpf4j.tools.sched;
     exports io.bpf4j.tools.stack;
     exports io.bpf4j.tools.syscall;

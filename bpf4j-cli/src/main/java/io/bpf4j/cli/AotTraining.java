@@ -1,7 +1,7 @@
 package io.bpf4j.cli;
 
 import io.bpf4j.tools.Tool;
-import io.bpf4j.tools.Tools;
+import io.bpf4j.tools.registry.Tools;
 
 import java.io.PrintWriter;
 import java.io.Writer;

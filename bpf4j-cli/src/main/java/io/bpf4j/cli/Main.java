@@ -2,7 +2,7 @@ package io.bpf4j.cli;
 
 import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.tools.Tool;
-import io.bpf4j.tools.Tools;
+import io.bpf4j.tools.registry.Tools;
 
 import java.io.BufferedWriter;
 import java.io.FileDescriptor;

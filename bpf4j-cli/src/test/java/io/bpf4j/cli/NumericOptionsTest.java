@@ -1,7 +1,7 @@
 package io.bpf4j.cli;
 
 import io.bpf4j.tools.Tool;
-import io.bpf4j.tools.Tools;
+import io.bpf4j.tools.registry.Tools;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;

@@ -1,7 +1,7 @@
 package io.bpf4j.tools;
 
 import io.bpf4j.core.Cpus;
-import io.bpf4j.output.Outputs;
+import io.bpf4j.output.recorder.Outputs;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 

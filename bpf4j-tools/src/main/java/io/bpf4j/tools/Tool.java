@@ -1,6 +1,6 @@
 package io.bpf4j.tools;
 
-import io.bpf4j.output.Recorder;
+import io.bpf4j.output.recorder.Recorder;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;

@@ -16,10 +16,10 @@ import io.bpf4j.output.EventType;
 import io.bpf4j.output.Histogram;
 import io.bpf4j.output.Json;
 import io.bpf4j.output.JsonLinesSink;
-import io.bpf4j.output.Recorder;
 import io.bpf4j.output.StackCounts;
 import io.bpf4j.output.TraceEvent;
 import io.bpf4j.output.TraceInfo;
+import io.bpf4j.output.recorder.Recorder;
 
 import java.io.IOException;
 import java.io.InputStream;

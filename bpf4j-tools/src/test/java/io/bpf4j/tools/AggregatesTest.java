@@ -1,6 +1,6 @@
 package io.bpf4j.tools;
 
-import io.bpf4j.output.Recorder;
+import io.bpf4j.output.recorder.Recorder;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 

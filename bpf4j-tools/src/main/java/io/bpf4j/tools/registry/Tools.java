@@ -1,5 +1,6 @@
-package io.bpf4j.tools;
+package io.bpf4j.tools.registry;
 
+import io.bpf4j.tools.Tool;
 import io.bpf4j.tools.block.Biolatency;
 import io.bpf4j.tools.cpu.Offcputime;
 import io.bpf4j.tools.cpu.Profile;

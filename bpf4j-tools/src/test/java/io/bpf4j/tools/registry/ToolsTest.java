@@ -1,4 +1,4 @@
-package io.bpf4j.tools;
+package io.bpf4j.tools.registry;
 
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.Command;

@@ -1,6 +1,8 @@
-package io.bpf4j.output;
+package io.bpf4j.output.recorder;
 
 import io.bpf4j.core.format.IoErrors;
+import io.bpf4j.output.JsonLinesSink;
+import io.bpf4j.output.Sink;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,6 +1,11 @@
-package io.bpf4j.output;
+package io.bpf4j.output.recorder;
 
 import io.bpf4j.core.format.IoErrors;
+import io.bpf4j.output.Histogram;
+import io.bpf4j.output.Sink;
+import io.bpf4j.output.StackCounts;
+import io.bpf4j.output.TraceEvent;
+import io.bpf4j.output.TraceInfo;
 
 import java.io.IOException;
 import java.io.PrintWriter;
