@@ -1,6 +1,6 @@
 /**
  * The bpf4j library: programs, maps, links, event streams, symbols and what this kernel can do, on the kernel's
- * own interface through the Foreign Function &amp; Memory API. The system-call layer ({@code io.bpf4j.core.sys})
+ * own interface through the Foreign Function &amp; Memory API. The system-call layer ({@code io.bpf4j.core.internal})
  * is not exported. Needs {@code --enable-native-access=io.bpf4j.core} (or {@code ALL-UNNAMED} on the class path).
  */
 module io.bpf4j.core {

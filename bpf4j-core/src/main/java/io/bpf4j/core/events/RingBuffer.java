@@ -96,7 +96,7 @@ public final class RingBuffer implements AutoCloseable {
      * {@link #poll} or {@link #consume}.
      *
      * @throws IllegalArgumentException when the map is not a ring buffer
-     * @throws io.bpf4j.core.BpfException when the kernel refuses the mapping
+     * @throws io.bpf4j.core.error.BpfException when the kernel refuses the mapping
      */
     public static RingBuffer open(BpfMap map, RecordHandler handler) {
         return new RingBuffer(map, handler);

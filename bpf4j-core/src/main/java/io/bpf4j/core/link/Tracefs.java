@@ -16,7 +16,7 @@ public final class Tracefs {
      * The tracefs mount point, {@code /sys/kernel/tracing}; mounts tracefs there first when nothing is mounted
      * (many minimal systems do not mount it at boot; mounting needs root).
      *
-     * @throws io.bpf4j.core.BpfException when it is not mounted and cannot be
+     * @throws io.bpf4j.core.error.BpfException when it is not mounted and cannot be
      */
     public static Path root() {
         return ObjectPath.ensureTraceFs();
