@@ -260,7 +260,7 @@ public final class BpfMap implements MapReference, AutoCloseable {
     /** As {@link #lookup(MemorySegment, MemorySegment)}, with flags (e.g. {@link #F_LOCK}). */
     public boolean lookup(MemorySegment key, MemorySegment value, long flags) {
         checkValue(value, valueBufferSize);
-        int r = Bpf.mapLookupElem(fd(), keyAddress(key), value.address(), flags);
+        int r = elem(BpfCommand.MAP_LOOKUP_ELEM, keyAddress(key), value.address(), flags);
         if (r == 0) return true;
         if (r == -ENOENT) return false;
         throw failure(BpfCommand.MAP_LOOKUP_ELEM, -r);
@@ -275,13 +275,13 @@ public final class BpfMap implements MapReference, AutoCloseable {
      */
     public void update(MemorySegment key, MemorySegment value, long flags) {
         checkValue(value, valueBufferSize);
-        int r = Bpf.mapUpdateElem(fd(), keyAddress(key), value.address(), flags);
+        int r = elem(BpfCommand.MAP_UPDATE_ELEM, keyAddress(key), value.address(), flags);
         if (r < 0) throw failure(BpfCommand.MAP_UPDATE_ELEM, -r);
     }
 
     /** Deletes {@code key} (BPF_MAP_DELETE_ELEM); returns false if it was not there. */
     public boolean delete(MemorySegment key) {
-        int r = Bpf.mapDeleteElem(fd(), keyAddress(key));
+        int r = elem(BpfCommand.MAP_DELETE_ELEM, keyAddress(key), 0, 0);
         if (r == 0) return true;
         if (r == -ENOENT) return false;
         throw failure(BpfCommand.MAP_DELETE_ELEM, -r);
@@ -295,7 +295,7 @@ public final class BpfMap implements MapReference, AutoCloseable {
      */
     public boolean lookupAndDelete(MemorySegment key, MemorySegment value) {
         checkValue(value, valueBufferSize);
-        int r = Bpf.mapLookupAndDeleteElem(fd(), keyAddress(key), value.address());
+        int r = elem(BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM, keyAddress(key), value.address(), 0);
         if (r == 0) return true;
         if (r == -ENOENT) return false;
         throw failure(BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM, -r);
@@ -308,10 +308,15 @@ public final class BpfMap implements MapReference, AutoCloseable {
     public boolean nextKey(MemorySegment key, MemorySegment next) {
         checkValue(next, keySize);
         long k = key.equals(MemorySegment.NULL) ? 0 : keyAddress(key);
-        int r = Bpf.mapGetNextKey(fd(), k, next.address());
+        int r = elem(BpfCommand.MAP_GET_NEXT_KEY, k, next.address(), 0);
         if (r == 0) return true;
         if (r == -ENOENT) return false;
         throw failure(BpfCommand.MAP_GET_NEXT_KEY, -r);
+    }
+
+    /** Every element command goes through here: the hot path's one compiled unit (see {@link Bpf#mapElem}). */
+    private int elem(BpfCommand cmd, long key, long value, long flags) {
+        return Bpf.mapElem(Scratch.get().attr, cmd, fd(), key, value, flags);
     }
 
     private long keyAddress(MemorySegment key) {
@@ -507,7 +512,7 @@ public final class BpfMap implements MapReference, AutoCloseable {
             throw new UnsupportedOperationException("mightContain is for bloom filters; " + this + " is not one");
         }
         checkValue(value, valueSize);
-        int r = Bpf.mapLookupElem(fd(), 0, value.address(), 0);
+        int r = elem(BpfCommand.MAP_LOOKUP_ELEM, 0, value.address(), 0);
         if (r == 0) return true;
         if (r == -ENOENT) return false;
         throw failure(BpfCommand.MAP_LOOKUP_ELEM, -r);

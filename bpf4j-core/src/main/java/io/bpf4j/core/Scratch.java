@@ -1,20 +1,25 @@
 package io.bpf4j.core;
 
+import io.bpf4j.core.internal.Bpf;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Per-thread native memory for map element operations, so the hot path allocates nothing: a buffer for keys and
- * values copied from Java arrays or encoded by codecs (the element commands' {@code bpf_attr} is the syscall
- * layer's, also per thread). Valid only until the same thread's next map operation.
+ * Per-thread native memory for map element operations, so the hot path allocates nothing: a {@code bpf_attr}
+ * for the element commands and a buffer for keys and values copied from Java arrays or encoded by codecs.
+ * Valid only until the same thread's next map operation.
  */
 final class Scratch {
     private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
 
+    /** The element commands' attr. */
+    final Bpf.ElemAttr attr;
     private MemorySegment buffer;
 
     private Scratch() {
         Arena arena = Arena.ofAuto();
+        attr = new Bpf.ElemAttr(arena);
         buffer = arena.allocate(4096, 8);
     }
 

@@ -684,8 +684,11 @@ public final class Features {
                             return Probe.no(name, "the kernel does not support it (" + Probe.errnoName(e.errnoCode())
                                     + "; needs CONFIG_FPROBE)");
                         }
-                        if (e.is(Errno.EPERM)) return Probe.no(name, "attach refused with EPERM" + Probe.lockdownNote());
-                        return Probe.no(name, "BPF_LINK_CREATE(kprobe_multi) failed: " + Probe.errnoName(e.errnoCode()));
+                        if (e.is(Errno.EPERM)) {
+                            return Probe.no(name, "attach refused with EPERM" + Probe.lockdownNote());
+                        }
+                        return Probe.no(name, "BPF_LINK_CREATE(kprobe_multi) failed: "
+                                + Probe.errnoName(e.errnoCode()));
                     }
                 });
     }

@@ -221,44 +221,36 @@ public final class Bpf {
     }
 
     /**
-     * The element commands use {@code bpf_attr} up to {@code flags} (as libbpf passes it): 32 bytes, one per
-     * thread, so that the hot path allocates nothing. Every call writes all four fields.
+     * The {@code bpf_attr} of the element commands, up to {@code flags} as libbpf passes it (32 bytes). The caller
+     * keeps one per thread with its other scratch memory, so that the hot path allocates nothing and looks up a
+     * single thread-local; every {@link #mapElem} writes all four fields.
      */
-    private static final ThreadLocal<MemorySegment> ELEM_ATTR =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(BpfAttr.MapElem.FLAGS + 8, 8));
+    public static final class ElemAttr {
+        private final MemorySegment segment;
 
-    private static int elem(BpfCommand cmd, int mapFd, long key, long value, long flags) {
-        MemorySegment attr = ELEM_ATTR.get();
-        attr.set(JAVA_LONG, BpfAttr.MapElem.MAP_FD, Integer.toUnsignedLong(mapFd)); // also zeroes the padding
-        attr.set(JAVA_LONG, BpfAttr.MapElem.KEY, key);
-        attr.set(JAVA_LONG, BpfAttr.MapElem.VALUE, value);
-        attr.set(JAVA_LONG, BpfAttr.MapElem.FLAGS, flags);
-        return tryCall(cmd, attr);
+        /** An attr in {@code arena}, for one thread's element commands. */
+        public ElemAttr(Arena arena) {
+            segment = arena.allocate(BpfAttr.MapElem.FLAGS + 8, 8);
+        }
+
+        private MemorySegment set(int mapFd, long key, long value, long flags) {
+            segment.set(JAVA_LONG, BpfAttr.MapElem.MAP_FD, Integer.toUnsignedLong(mapFd)); // also zeroes the padding
+            segment.set(JAVA_LONG, BpfAttr.MapElem.KEY, key);
+            segment.set(JAVA_LONG, BpfAttr.MapElem.VALUE, value);
+            segment.set(JAVA_LONG, BpfAttr.MapElem.FLAGS, flags);
+            return segment;
+        }
     }
 
-    /** BPF_MAP_LOOKUP_ELEM: copies the value of {@code key} (0 for keyless maps) to {@code value}; 0 or -errno. */
-    public static int mapLookupElem(int mapFd, long key, long value, long flags) {
-        return elem(BpfCommand.MAP_LOOKUP_ELEM, mapFd, key, value, flags);
-    }
-
-    /** BPF_MAP_UPDATE_ELEM; 0 or -errno. */
-    public static int mapUpdateElem(int mapFd, long key, long value, long flags) {
-        return elem(BpfCommand.MAP_UPDATE_ELEM, mapFd, key, value, flags);
-    }
-
-    /** BPF_MAP_DELETE_ELEM; 0 or -errno. */
-    public static int mapDeleteElem(int mapFd, long key) {
-        return elem(BpfCommand.MAP_DELETE_ELEM, mapFd, key, 0, 0);
-    }
-
-    /** BPF_MAP_LOOKUP_AND_DELETE_ELEM (pop for queues and stacks, whose key is 0); 0 or -errno. */
-    public static int mapLookupAndDeleteElem(int mapFd, long key, long value) {
-        return elem(BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM, mapFd, key, value, 0);
-    }
-
-    /** BPF_MAP_GET_NEXT_KEY: the key after {@code key} (0: the first) into {@code nextKey}; 0 or -errno. */
-    public static int mapGetNextKey(int mapFd, long key, long nextKey) {
-        return elem(BpfCommand.MAP_GET_NEXT_KEY, mapFd, key, nextKey, 0);
+    /**
+     * One of the element commands — BPF_MAP_LOOKUP_ELEM, _UPDATE_ELEM, _DELETE_ELEM, _LOOKUP_AND_DELETE_ELEM,
+     * _GET_NEXT_KEY — on {@code mapFd}: {@code key} (0 for keyless maps and for the first key), {@code value} (the
+     * value buffer, or the next key's), {@code flags}; 0 or -errno. One method for all of them, not one each: the
+     * map API calls it from one place, so the JIT compiles that place once, early, as the hot path's own unit, and
+     * keeps the callers small enough to inline (their Optionals and boxed values then cost nothing).
+     */
+    public static int mapElem(ElemAttr attr, BpfCommand cmd, int mapFd, long key, long value, long flags) {
+        return tryCall(cmd, attr.set(mapFd, key, value, flags));
     }
 
     /** BPF_MAP_FREEZE; 0 or -errno. */

@@ -142,7 +142,8 @@ public final class Uprobe {
                 case ENOENT -> "the binary does not exist";
                 default -> null;
             };
-            throw new BpfException("BPF_LINK_CREATE", -link, Bpf.message("BPF_LINK_CREATE (" + what + ")", -link, hint));
+            throw new BpfException("BPF_LINK_CREATE", -link,
+                    Bpf.message("BPF_LINK_CREATE (" + what + ")", -link, hint));
         }
         return new Link(Fd.adopt(link), true, what, List.of());
     }

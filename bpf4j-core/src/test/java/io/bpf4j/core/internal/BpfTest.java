@@ -28,19 +28,21 @@ class BpfTest {
         int fd = Bpf.mapCreate(new MapCreateAttr(1 /* hash */, 4, 8, 4, 0, -1, -1, "bpf_test", -1, 0, 0, 0, 0),
                 "hash map 'bpf_test'");
         try (Arena arena = Arena.ofConfined()) {
+            Bpf.ElemAttr attr = new Bpf.ElemAttr(arena);
             MemorySegment key = arena.allocate(JAVA_INT), value = arena.allocate(JAVA_LONG);
             key.set(JAVA_INT, 0, 7);
             value.set(JAVA_LONG, 0, 42);
-            assertThat(Bpf.mapLookupElem(fd, key.address(), value.address(), 0)).isEqualTo(-Errno.ENOENT.code());
-            assertThat(Bpf.mapUpdateElem(fd, key.address(), value.address(), 0)).isZero();
+            long k = key.address(), v = value.address();
+            assertThat(Bpf.mapElem(attr, BpfCommand.MAP_LOOKUP_ELEM, fd, k, v, 0)).isEqualTo(-Errno.ENOENT.code());
+            assertThat(Bpf.mapElem(attr, BpfCommand.MAP_UPDATE_ELEM, fd, k, v, 0)).isZero();
             value.set(JAVA_LONG, 0, 0);
-            assertThat(Bpf.mapLookupElem(fd, key.address(), value.address(), 0)).isZero();
+            assertThat(Bpf.mapElem(attr, BpfCommand.MAP_LOOKUP_ELEM, fd, k, v, 0)).isZero();
             assertThat(value.get(JAVA_LONG, 0)).isEqualTo(42);
             MemorySegment next = arena.allocate(JAVA_INT);
-            assertThat(Bpf.mapGetNextKey(fd, 0, next.address())).isZero();
+            assertThat(Bpf.mapElem(attr, BpfCommand.MAP_GET_NEXT_KEY, fd, 0, next.address(), 0)).isZero();
             assertThat(next.get(JAVA_INT, 0)).isEqualTo(7);
-            assertThat(Bpf.mapDeleteElem(fd, key.address())).isZero();
-            assertThat(Bpf.mapDeleteElem(fd, key.address())).isEqualTo(-Errno.ENOENT.code());
+            assertThat(Bpf.mapElem(attr, BpfCommand.MAP_DELETE_ELEM, fd, k, 0, 0)).isZero();
+            assertThat(Bpf.mapElem(attr, BpfCommand.MAP_DELETE_ELEM, fd, k, 0, 0)).isEqualTo(-Errno.ENOENT.code());
 
             Bpf.MapInfo info = Bpf.mapInfo(fd);
             assertThat(info.name()).isEqualTo("bpf_test");
