@@ -391,10 +391,10 @@ public class RuntimeSuite {
       Process p = pb.start();
       info = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       int rc = p.waitFor();
-      featureSource = "`bpftrace --info` of " + tracerDir + (rc == 0 ? "" : " (exit " + rc + ")");
+      featureSource = "`" + tracer + " --info`" + (rc == 0 ? "" : " (exit " + rc + ")");
     } catch (IOException | InterruptedException e) {
       info = "";
-      featureSource = "`bpftrace --info` of " + tracerDir + " (" + e.getMessage() + ")";
+      featureSource = "`" + tracer + " --info` (" + e.getMessage() + ")";
     }
     Map<String, String> says = new LinkedHashMap<>();
     says.put("loop", "Loop support: yes");
@@ -771,11 +771,13 @@ public class RuntimeSuite {
   }
 
   /** A directory holding `bpftrace`, a script that runs the tracer: what REQUIRES and `bpftrace --info` find first
-   *  on PATH, as with the engine the bpftrace of the build under test. */
+   *  on PATH, as with the engine the bpftrace of the build under test. (RUN and PROG get the command itself.) */
   static Path shim(String tracer) throws IOException {
     Path d = Files.createTempDirectory("bpftrace-suite-tracer");
     Path s = d.resolve("bpftrace");
-    Files.writeString(s, "#!/bin/sh\nexec " + tracer + " \"$@\"\n");
+    // the runner's PATH again, without this directory: a tracer that runs `bpftrace` itself must not find the shim
+    String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+    Files.writeString(s, "#!/bin/sh\nPATH='" + path.replace("'", "'\\''") + "'\nexport PATH\nexec " + tracer + " \"$@\"\n");
     s.toFile().setExecutable(true, false);
     d.toFile().deleteOnExit();
     s.toFile().deleteOnExit();
