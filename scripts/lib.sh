@@ -18,6 +18,10 @@ BPF4J_TEST_PACKAGES=(
   gcc make pkg-config libelf-dev zlib1g-dev systemtap-sdt-dev chromium
 )
 
+# What scripts/bpftrace-suite/run needs: the reference tracer, a C toolchain and USDT headers for the suite's test
+# programs, curl for its source, and the commands its cases call (pidof, setsid, bpftool, strace, python).
+BPF4J_BTSUITE_PACKAGES=(bpftrace gcc libc6-dev systemtap-sdt-dev curl sysvinit-utils util-linux bpftool strace python-is-python3)
+
 BPF4J_MIN_JAVA=25
 BPF4J_JDK=''
 
