@@ -17,8 +17,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The bpf(2) system call, one typed method per command: the {@code union bpf_attr} layouts stay in this package
- * ({@link BpfAttr}). Methods that take a {@code subject} throw a {@link BpfException} that names the command, the
+ * The bpf(2) system call, one typed method per command (the element commands of the map hot path share
+ * {@link #mapElem}): the {@code union bpf_attr} layouts stay in this package ({@link BpfAttr}). Methods that take a {@code subject} throw a {@link BpfException} that names the command, the
  * subject, the errno and what to do; the others return {@code -errno} (or a result carrying it) for callers for
  * whom an error is an answer (ENOENT at the end of an iteration, a verifier log to show, a feature probe).
  * Memory passed as {@code long} is a native address the caller keeps alive for the call.
@@ -158,7 +158,7 @@ public final class Bpf {
         }
     }
 
-    /** {@code fd} or the exception for {@code cmd} on {@code subject} when {@code r} is {@code -errno}. */
+    /** {@code r}, or the exception for {@code cmd} on {@code subject} when {@code r} is {@code -errno}. */
     private static int check(int r, BpfCommand cmd, String subject) {
         if (r < 0) throw failure(cmd, -r, subject);
         return r;
