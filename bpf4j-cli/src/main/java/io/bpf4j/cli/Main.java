@@ -69,6 +69,7 @@ import picocli.CommandLine.Spec;
                 MapCommand.class,
                 LinkCommand.class,
                 TracelogCommand.class,
+                BtCommand.class,
         })
 public final class Main implements Runnable {
 

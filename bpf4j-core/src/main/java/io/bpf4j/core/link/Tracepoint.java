@@ -69,13 +69,21 @@ public final class Tracepoint {
         }
     }
 
+    /**
+     * The tracefs {@code events} directory (one directory per category, one per tracepoint below it, each with
+     * its {@code id} and {@code format}), mounting tracefs at /sys/kernel/tracing if it is not mounted.
+     */
+    public static Path eventsDirectory() {
+        return ObjectPath.ensureTraceFs().resolve("events");
+    }
+
     /** The tracepoint's id from tracefs events/CATEGORY/NAME/id. */
     public static int id(String category, String name) {
         if (category.isEmpty() || name.isEmpty() || category.contains("/") || name.contains("/")
                 || category.startsWith(".") || name.startsWith(".")) {
             throw new IllegalArgumentException("not a tracepoint name: '" + category + ":" + name + "'");
         }
-        Path events = ObjectPath.ensureTraceFs().resolve("events");
+        Path events = eventsDirectory();
         Path file = events.resolve(category).resolve(name).resolve("id");
         try {
             return Integer.parseInt(Files.readString(file).strip());

@@ -1,0 +1,636 @@
+package io.bpf4j.bpftrace.check;
+
+import io.bpf4j.bpftrace.ast.AttachPoint;
+import io.bpf4j.bpftrace.ast.Expr;
+import io.bpf4j.bpftrace.ast.Position;
+import io.bpf4j.bpftrace.ast.Probe;
+import io.bpf4j.bpftrace.ast.Script;
+import io.bpf4j.bpftrace.ast.SourceException;
+import io.bpf4j.bpftrace.ast.Stmt;
+import io.bpf4j.core.link.Uprobe;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Semantic analysis: resolves attach points against the kernel ({@link ProbeCatalog}), gives every expression a
+ * type, infers each map's key and value types from all its uses, and rejects what cannot be compiled with a
+ * message at the offending position.
+ */
+public final class Checker {
+    /** Builtins whose value is a 64-bit unsigned integer. */
+    private static final Set<String> INT_BUILTINS = Set.of("pid", "tid", "uid", "gid", "nsecs", "elapsed", "cpu",
+            "curtask", "rand", "cgroup", "retval", "arg0", "arg1", "arg2", "arg3", "arg4", "arg5");
+    private static final Set<String> AGGREGATIONS = Set.of("count", "sum", "min", "max", "avg", "stats", "hist",
+            "lhist");
+    private static final Map<String, String> PROVIDER_ALIASES = Map.ofEntries(Map.entry("t", "tracepoint"),
+            Map.entry("i", "interval"), Map.entry("p", "profile"), Map.entry("s", "software"),
+            Map.entry("u", "uprobe"), Map.entry("ur", "uretprobe"), Map.entry("k", "kprobe"),
+            Map.entry("kr", "kretprobe"), Map.entry("f", "kfunc"), Map.entry("fr", "kretfunc"),
+            Map.entry("U", "usdt"), Map.entry("h", "hardware"), Map.entry("rawtracepoint", "rawtracepoint"),
+            Map.entry("rt", "rawtracepoint"));
+    private static final Map<String, String> SOFTWARE_ALIASES = Map.ofEntries(Map.entry("cpu", "cpu-clock"),
+            Map.entry("cpu-clock", "cpu-clock"), Map.entry("task-clock", "task-clock"),
+            Map.entry("faults", "page-faults"), Map.entry("page-faults", "page-faults"),
+            Map.entry("cs", "context-switches"), Map.entry("context-switches", "context-switches"),
+            Map.entry("migrations", "cpu-migrations"), Map.entry("cpu-migrations", "cpu-migrations"),
+            Map.entry("minor-faults", "minor-faults"), Map.entry("major-faults", "major-faults"),
+            Map.entry("alignment-faults", "alignment-faults"), Map.entry("emulation-faults", "emulation-faults"),
+            Map.entry("dummy", "dummy"));
+
+    private final ProbeCatalog catalog;
+    private final List<String> positionals;
+    private final Map<Expr, Type> types = new IdentityHashMap<>();
+    private final Map<String, MapInfo> maps = new HashMap<>();
+    /** The second pass: maps are all known, a read of an unknown one is an error. */
+    private boolean lastPass;
+    private Map<String, Type> variables;
+    private List<ProbeTarget> targets;
+
+    private Checker(ProbeCatalog catalog, List<String> positionals) {
+        this.catalog = catalog;
+        this.positionals = List.copyOf(positionals);
+    }
+
+    /**
+     * Checks {@code script}.
+     *
+     * @param catalog     the tracepoints of the kernel
+     * @param positionals the values of $1, $2…
+     * @throws SourceException at the first error
+     */
+    public static Analysis check(Script script, ProbeCatalog catalog, List<String> positionals) {
+        return new Checker(catalog, positionals).run(script);
+    }
+
+    private Analysis run(Script script) {
+        List<CheckedProbe> probes = new ArrayList<>();
+        for (Probe p : script.probes()) probes.add(new CheckedProbe(p, resolve(p)));
+        // Two passes: a map may be read in a block before the block that assigns it; the first pass learns every
+        // map's shape, the second types the reads with it.
+        for (int pass = 0; pass < 2; pass++) {
+            lastPass = pass == 1;
+            for (CheckedProbe p : probes) {
+                variables = new HashMap<>();
+                targets = p.targets();
+                if (p.block().predicate() != null) requireInt(p.block().predicate(), "a predicate");
+                statements(p.block().body());
+            }
+        }
+        return new Analysis(probes, new TreeMap<>(maps), types, positionals);
+    }
+
+    // ---- attach points ----
+
+    private List<ProbeTarget> resolve(Probe p) {
+        List<ProbeTarget> out = new ArrayList<>();
+        for (AttachPoint ap : p.attachPoints()) out.addAll(resolve(ap));
+        return out;
+    }
+
+    private List<ProbeTarget> resolve(AttachPoint ap) {
+        String provider = PROVIDER_ALIASES.getOrDefault(ap.provider(), ap.provider());
+        List<String> parts = ap.parts();
+        return switch (provider) {
+            case "BEGIN" -> {
+                requireParts(ap, 0, "BEGIN");
+                yield List.of(new ProbeTarget.Begin());
+            }
+            case "END" -> {
+                requireParts(ap, 0, "END");
+                yield List.of(new ProbeTarget.End());
+            }
+            case "tracepoint" -> tracepoints(ap);
+            case "interval" -> {
+                requireParts(ap, 2, "interval:UNIT:N (units s, ms, us, hz)");
+                long n = number(ap, parts.get(1));
+                long period = switch (parts.get(0)) {
+                    case "s" -> n * 1_000_000_000L;
+                    case "ms" -> n * 1_000_000L;
+                    case "us" -> n * 1_000L;
+                    case "hz" -> 1_000_000_000L / n;
+                    default -> throw new SourceException(ap.position(), "unknown interval unit '" + parts.get(0)
+                            + "': use s, ms, us or hz");
+                };
+                yield List.of(new ProbeTarget.Interval("interval:" + parts.get(0) + ":" + parts.get(1), period));
+            }
+            case "profile" -> {
+                requireParts(ap, 2, "profile:UNIT:N (units hz, s, ms, us)");
+                long n = number(ap, parts.get(1));
+                String text = "profile:" + parts.get(0) + ":" + parts.get(1);
+                yield List.of(switch (parts.get(0)) {
+                    case "hz" -> new ProbeTarget.Profile(text, n, true);
+                    case "s" -> new ProbeTarget.Profile(text, n * 1_000_000_000L, false);
+                    case "ms" -> new ProbeTarget.Profile(text, n * 1_000_000L, false);
+                    case "us" -> new ProbeTarget.Profile(text, n * 1_000L, false);
+                    default -> throw new SourceException(ap.position(), "unknown profile unit '" + parts.get(0)
+                            + "': use hz, s, ms or us");
+                });
+            }
+            case "software" -> {
+                if (parts.isEmpty() || parts.size() > 2) {
+                    throw new SourceException(ap.position(), "expected software:EVENT[:COUNT], e.g. software:faults:100");
+                }
+                String event = SOFTWARE_ALIASES.get(parts.get(0));
+                if (event == null) throw new SourceException(ap.position(), "unknown software event '"
+                        + parts.get(0) + "'; known: " + String.join(", ", new TreeMap<>(SOFTWARE_ALIASES).keySet()));
+                long count = parts.size() == 2 ? number(ap, parts.get(1)) : 1000;
+                yield List.of(new ProbeTarget.Software("software:" + String.join(":", parts), event, count));
+            }
+            case "uprobe", "uretprobe" -> {
+                requireParts(ap, 2, provider + ":BINARY:FUNCTION");
+                if (parts.get(1).contains("*") || parts.get(1).contains("?")) {
+                    throw new SourceException(ap.position(), "wildcards in " + provider + " function names are not "
+                            + "supported yet: name the function");
+                }
+                Path binary;
+                try {
+                    binary = Uprobe.resolve(parts.get(0));
+                } catch (IllegalArgumentException e) {
+                    throw new SourceException(ap.position(), e.getMessage());
+                }
+                yield List.of(new ProbeTarget.Uprobe(binary, parts.get(1), provider.equals("uretprobe")));
+            }
+            case "kprobe", "kretprobe", "kfunc", "kretfunc", "fentry", "fexit" -> throw refusedKernelProbe(ap,
+                    provider);
+            default -> throw new SourceException(ap.position(), "unsupported probe type '" + ap.provider()
+                    + "': this compiler knows BEGIN, END, tracepoint, interval, profile, software, uprobe and "
+                    + "uretprobe");
+        };
+    }
+
+    private List<ProbeTarget> tracepoints(AttachPoint ap) {
+        requireParts(ap, 2, "tracepoint:CATEGORY:NAME");
+        String category = ap.parts().get(0);
+        String name = ap.parts().get(1);
+        List<ProbeTarget> out = new ArrayList<>();
+        if (isGlob(category) || isGlob(name)) {
+            Pattern pattern = glob(category + ":" + name);
+            for (String tp : catalog.tracepoints()) {
+                if (!pattern.matcher(tp).matches()) continue;
+                String[] cn = tp.split(":", 2);
+                catalog.tracepointFormat(cn[0], cn[1]).ifPresent(f -> out.add(new ProbeTarget.Tracepoint(f)));
+            }
+            if (out.isEmpty()) throw new SourceException(ap.position(), "no tracepoint matches " + ap.text());
+            return out;
+        }
+        TracepointFormat format = catalog.tracepointFormat(category, name).orElseThrow(() ->
+                new SourceException(ap.position(), "no tracepoint " + category + ":" + name
+                        + " (list them with: bpf4j bt -l 'tracepoint:" + category + ":*')"));
+        return List.of(new ProbeTarget.Tracepoint(format));
+    }
+
+    /**
+     * Kernel-function probes need kprobes or BPF trampolines, which this compiler does not generate; the message
+     * names the tracepoint that serves a system call instead.
+     */
+    private SourceException refusedKernelProbe(AttachPoint ap, String provider) {
+        String function = ap.parts().isEmpty() ? "" : ap.parts().getLast();
+        boolean ret = provider.equals("kretprobe") || provider.equals("kretfunc") || provider.equals("fexit");
+        String why = provider.startsWith("k") && provider.contains("probe")
+                ? "kprobes are not supported by bpf4j bt (and this kernel may lack them: CONFIG_KPROBES)"
+                : "fentry/fexit (kfunc) programs are not supported by bpf4j bt (and this kernel refuses them)";
+        String syscall = syscallOf(function);
+        if (syscall != null) {
+            String tp = (ret ? "sys_exit_" : "sys_enter_") + syscall;
+            if (catalog.tracepointFormat("syscalls", tp).isPresent()) {
+                return new SourceException(ap.position(), why + "; use tracepoint:syscalls:" + tp + " instead");
+            }
+        }
+        return new SourceException(ap.position(), why + "; use a tracepoint (bpf4j bt -l 'tracepoint:*') where one "
+                + "serves");
+    }
+
+    /** The system call a kernel function implements, e.g. {@code __x64_sys_openat} or {@code do_sys_openat2}. */
+    static String syscallOf(String function) {
+        for (String prefix : List.of("__x64_sys_", "__ia32_sys_", "__se_sys_", "__do_sys_", "ksys_", "sys_",
+                "do_sys_")) {
+            if (function.startsWith(prefix) && function.length() > prefix.length()) {
+                String name = function.substring(prefix.length());
+                // do_sys_openat2 serves openat and openat2: the tracepoint of the common one
+                return name.equals("openat2") || name.equals("open") && prefix.equals("do_sys_") ? "openat" : name;
+            }
+        }
+        return null;
+    }
+
+    private static boolean isGlob(String s) {
+        return s.contains("*") || s.contains("?");
+    }
+
+    /** A shell-style wildcard pattern ({@code *}, {@code ?}) as a regular expression. */
+    public static Pattern glob(String glob) {
+        StringBuilder re = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            switch (c) {
+                case '*' -> re.append(".*");
+                case '?' -> re.append('.');
+                default -> re.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(re.toString());
+    }
+
+    private static void requireParts(AttachPoint ap, int n, String form) {
+        if (ap.parts().size() != n) throw new SourceException(ap.position(), "expected " + form + ", found '"
+                + ap.text() + "'");
+    }
+
+    private static long number(AttachPoint ap, String text) {
+        try {
+            long n = Long.parseLong(text.replace("_", ""));
+            if (n <= 0) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw new SourceException(ap.position(), "expected a positive integer in " + ap.text() + ", found '"
+                    + text + "'");
+        }
+    }
+
+    // ---- statements ----
+
+    private void statements(List<Stmt> stmts) {
+        for (Stmt s : stmts) statement(s);
+    }
+
+    private void statement(Stmt s) {
+        switch (s) {
+            case Stmt.ExprStmt e -> {
+                if (!(e.expr() instanceof Expr.Call)) {
+                    throw new SourceException(e.position(), "this expression has no effect: a statement is a call, "
+                            + "an assignment or an if");
+                }
+                expr(e.expr());
+            }
+            case Stmt.AssignVar a -> {
+                Type t = expr(a.value());
+                if (t instanceof Type.None) throw new SourceException(a.value().position(), "this call has no value");
+                Type old = variables.get(a.target().name());
+                Type merged = old == null ? t : unify(old, t, a.position(), "variable " + a.target().name());
+                variables.put(a.target().name(), merged);
+                types.put(a.target(), merged);
+            }
+            case Stmt.AssignMap a -> assignMap(a);
+            case Stmt.If i -> {
+                requireInt(i.condition(), "an if condition");
+                statements(i.then());
+                statements(i.otherwise());
+            }
+            case Stmt.Unroll u -> statements(u.body());
+            case Stmt.Return r -> {
+            }
+        }
+    }
+
+    private void assignMap(Stmt.AssignMap a) {
+        Expr.MapAccess target = a.target();
+        List<Type> keys = keyTypes(target);
+        if (a.value() instanceof Expr.Call call && AGGREGATIONS.contains(call.name())) {
+            MapInfo info = aggregation(call, target.name(), keys);
+            declare(info, a.position());
+            types.put(call, new Type.None());
+        } else {
+            Type t = expr(a.value());
+            if (t instanceof Type.None) throw new SourceException(a.value().position(), "this call has no value");
+            declare(new MapInfo(target.name(), keys, MapKind.VALUE, t, 0, 0, 0), a.position());
+        }
+        types.put(target, valueType(maps.get(target.name())));
+    }
+
+    private MapInfo aggregation(Expr.Call call, String map, List<Type> keys) {
+        List<Expr> args = call.args();
+        MapKind kind = MapKind.valueOf(call.name().toUpperCase(java.util.Locale.ROOT));
+        int arity = switch (kind) {
+            case COUNT -> 0;
+            case LHIST -> 4;
+            default -> 1;
+        };
+        if (args.size() != arity) throw new SourceException(call.position(), call.name() + "() takes " + arity
+                + (arity == 1 ? " argument" : " arguments") + ", not " + args.size());
+        for (Expr arg : args) requireInt(arg, call.name() + "()'s argument");
+        boolean signed = !args.isEmpty() && types.get(args.getFirst()) instanceof Type.Int i && i.signed();
+        long min = 0;
+        long max = 0;
+        long step = 0;
+        if (kind == MapKind.LHIST) {
+            min = literal(args.get(1), "lhist's min");
+            max = literal(args.get(2), "lhist's max");
+            step = literal(args.get(3), "lhist's step");
+            if (step <= 0) throw new SourceException(args.get(3).position(), "lhist's step must be > 0");
+            if (max <= min) throw new SourceException(args.get(2).position(), "lhist's max must be > its min");
+            if ((max - min) / step > 1000) throw new SourceException(args.get(3).position(),
+                    "lhist would have more than 1000 buckets: raise the step");
+        }
+        return new MapInfo(map, keys, kind, new Type.Int(8, signed), min, max, step);
+    }
+
+    private static long literal(Expr e, String what) {
+        if (e instanceof Expr.IntLiteral lit) return lit.value();
+        throw new SourceException(e.position(), what + " must be an integer literal");
+    }
+
+    private List<Type> keyTypes(Expr.MapAccess m) {
+        List<Type> keys = new ArrayList<>();
+        for (Expr k : m.keys()) {
+            Type t = expr(k);
+            if (!(t instanceof Type.Int) && !(t instanceof Type.Str) && !(t instanceof Type.Stack)) {
+                throw new SourceException(k.position(), "a map key must be an integer, a string or a stack");
+            }
+            keys.add(t instanceof Type.Int ? Type.Int.U64 : t);
+        }
+        return keys;
+    }
+
+    private void declare(MapInfo info, Position at) {
+        MapInfo old = maps.get(info.name());
+        if (old == null) {
+            maps.put(info.name(), info);
+            return;
+        }
+        if (old.keys().size() != info.keys().size()) {
+            throw new SourceException(at, "map " + info.name() + " is used with " + info.keys().size()
+                    + (info.keys().size() == 1 ? " key" : " keys") + " here and " + old.keys().size() + " elsewhere");
+        }
+        if (old.kind() != info.kind()) {
+            throw new SourceException(at, "map " + info.name() + " holds " + describe(old.kind())
+                    + " elsewhere; it cannot hold " + describe(info.kind()) + " here");
+        }
+        if (old.kind() == MapKind.LHIST && (old.lhistMin() != info.lhistMin() || old.lhistMax() != info.lhistMax()
+                || old.lhistStep() != info.lhistStep())) {
+            throw new SourceException(at, "map " + info.name() + " is an lhist with other bounds elsewhere");
+        }
+        List<Type> keys = new ArrayList<>();
+        for (int i = 0; i < old.keys().size(); i++) {
+            keys.add(unify(old.keys().get(i), info.keys().get(i), at, "key " + (i + 1) + " of map " + info.name()));
+        }
+        Type value = unify(old.value(), info.value(), at, "the value of map " + info.name());
+        maps.put(info.name(), new MapInfo(info.name(), keys, old.kind(), value, old.lhistMin(), old.lhistMax(),
+                old.lhistStep()));
+    }
+
+    private static String describe(MapKind kind) {
+        return kind == MapKind.VALUE ? "assigned values" : kind.name().toLowerCase(java.util.Locale.ROOT) + "()";
+    }
+
+    private static Type unify(Type a, Type b, Position at, String what) {
+        if (a instanceof Type.Str sa && b instanceof Type.Str sb) return new Type.Str(Math.max(sa.size(), sb.size()));
+        if (a instanceof Type.Int ia && b instanceof Type.Int ib) return new Type.Int(8, ia.signed() && ib.signed());
+        if (a.equals(b)) return a;
+        throw new SourceException(at, what + " is " + name(a) + " elsewhere but " + name(b) + " here");
+    }
+
+    private static String name(Type t) {
+        return switch (t) {
+            case Type.Int i -> "an integer";
+            case Type.Str s -> "a string";
+            case Type.Stack s -> s.user() ? "a user stack" : "a kernel stack";
+            case Type.None n -> "nothing";
+        };
+    }
+
+    private static Type valueType(MapInfo info) {
+        return switch (info.kind()) {
+            case VALUE -> info.value();
+            case COUNT -> Type.Int.U64;
+            default -> new Type.Int(8, ((Type.Int) info.value()).signed());
+        };
+    }
+
+    // ---- expressions ----
+
+    private void requireInt(Expr e, String what) {
+        Type t = expr(e);
+        if (!(t instanceof Type.Int)) throw new SourceException(e.position(), what + " must be an integer, not "
+                + name(t));
+    }
+
+    private Type expr(Expr e) {
+        Type t = typeOf(e);
+        types.put(e, t);
+        return t;
+    }
+
+    private Type typeOf(Expr e) {
+        return switch (e) {
+            case Expr.IntLiteral i -> Type.Int.S64;
+            case Expr.StringLiteral s -> Type.Str.holding(s.value().getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                    .length + 1);
+            case Expr.Positional p -> {
+                if (p.index() == 0) yield Type.Int.S64;
+                String v = p.index() <= positionals.size() ? positionals.get(p.index() - 1) : "0";
+                yield isInteger(v) ? Type.Int.S64 : Type.Str.holding(v.length() + 1);
+            }
+            case Expr.Variable v -> {
+                Type t = variables.get(v.name());
+                if (t == null) throw new SourceException(v.position(), "variable " + v.name()
+                        + " is used before it is assigned");
+                yield t;
+            }
+            case Expr.MapAccess m -> {
+                keyTypes(m);
+                MapInfo info = maps.get(m.name());
+                if (info == null) {
+                    if (lastPass) throw new SourceException(m.position(), "undefined map: " + m.name());
+                    yield Type.Int.U64;
+                }
+                if (info.keys().size() != m.keys().size()) {
+                    throw new SourceException(m.position(), "map " + m.name() + " has " + info.keys().size()
+                            + (info.keys().size() == 1 ? " key" : " keys") + ", not " + m.keys().size());
+                }
+                if (info.kind().bucketed() || info.kind() == MapKind.AVG || info.kind() == MapKind.STATS) {
+                    throw new SourceException(m.position(), "the value of a " + describe(info.kind())
+                            + " map cannot be read in a program: print it");
+                }
+                yield valueType(info);
+            }
+            case Expr.Builtin b -> builtin(b);
+            case Expr.Binary b -> binary(b);
+            case Expr.Unary u -> {
+                requireInt(u.operand(), "the operand of " + u.op());
+                yield u.op().equals("!") ? Type.Int.S64 : types.get(u.operand());
+            }
+            case Expr.Ternary t -> {
+                requireInt(t.condition(), "a ternary condition");
+                Type a = expr(t.then());
+                Type b = expr(t.otherwise());
+                yield unify(a, b, t.position(), "the ternary's value");
+            }
+            case Expr.Call c -> call(c);
+            case Expr.Field f -> field(f);
+        };
+    }
+
+    static boolean isInteger(String s) {
+        return s.matches("-?(0x[0-9a-fA-F]+|\\d+)");
+    }
+
+    private Type builtin(Expr.Builtin b) {
+        String n = b.name();
+        if (n.equals("comm")) return new Type.Str(16);
+        if (n.equals("probe") || n.equals("func")) {
+            if (n.equals("func") && !targets.stream().allMatch(t -> t instanceof ProbeTarget.Uprobe)) {
+                throw new SourceException(b.position(), "func is only available in uprobes");
+            }
+            return new Type.Str(Type.Str.DEFAULT);
+        }
+        if (n.equals("kstack") || n.equals("ustack")) return new Type.Stack(n.equals("ustack"));
+        if (n.equals("args")) throw new SourceException(b.position(), "args is a struct: read a field, args->NAME");
+        if (n.startsWith("arg") || n.equals("retval")) {
+            boolean ok = n.equals("retval")
+                    ? targets.stream().allMatch(t -> t instanceof ProbeTarget.Uprobe u && u.ret())
+                    : targets.stream().allMatch(t -> t instanceof ProbeTarget.Uprobe u && !u.ret());
+            if (!ok) throw new SourceException(b.position(), n + " is only available in "
+                    + (n.equals("retval") ? "uretprobes" : "uprobes") + "; tracepoints have args->FIELD");
+        }
+        if (INT_BUILTINS.contains(n)) return Type.Int.U64;
+        throw new SourceException(b.position(), "unknown identifier '" + n + "'");
+    }
+
+    private Type binary(Expr.Binary b) {
+        Type l = expr(b.left());
+        Type r = expr(b.right());
+        if ((b.op().equals("==") || b.op().equals("!=")) && l instanceof Type.Str && r instanceof Type.Str) {
+            return Type.Int.S64;
+        }
+        if (!(l instanceof Type.Int li)) throw new SourceException(b.left().position(), "the left operand of "
+                + b.op() + " must be an integer, not " + name(l));
+        if (!(r instanceof Type.Int ri)) throw new SourceException(b.right().position(), "the right operand of "
+                + b.op() + " must be an integer, not " + name(r));
+        return switch (b.op()) {
+            case "==", "!=", "<", ">", "<=", ">=", "&&", "||" -> Type.Int.S64;
+            default -> new Type.Int(8, li.signed() && ri.signed());
+        };
+    }
+
+    private Type field(Expr.Field f) {
+        if (!(f.target() instanceof Expr.Builtin b) || !b.name().equals("args")) {
+            throw new SourceException(f.position(), "only tracepoint arguments (args->NAME) have fields here");
+        }
+        types.put(b, new Type.None());
+        Type result = null;
+        for (ProbeTarget t : targets) {
+            if (!(t instanceof ProbeTarget.Tracepoint tp)) {
+                throw new SourceException(b.position(), "args is only available in tracepoints, not in " + t.name());
+            }
+            TracepointFormat.Field field = tp.format().field(f.field()).orElseThrow(() -> new SourceException(
+                    f.position(), t.name() + " has no field '" + f.field() + "'; it has: " + String.join(", ",
+                    tp.format().fields().stream().map(TracepointFormat.Field::name).toList())));
+            Type ft = fieldType(field);
+            result = result == null ? ft : unify(result, ft, f.position(), "args->" + f.field());
+        }
+        return result;
+    }
+
+    /** A tracepoint field's type: char arrays and {@code __data_loc} strings are strings, the rest integers. */
+    public static Type fieldType(TracepointFormat.Field field) {
+        if (field.dataLoc()) return new Type.Str(Type.Str.DEFAULT);
+        if (field.charArray()) return Type.Str.holding(field.size());
+        boolean signed = field.signed() || field.cType().equals("int") || field.cType().equals("long");
+        return new Type.Int(Math.min(field.size(), 8), signed && !field.cType().contains("*"));
+    }
+
+    private Type call(Expr.Call c) {
+        List<Expr> args = c.args();
+        switch (c.name()) {
+            case "printf" -> {
+                if (args.isEmpty() || !(args.getFirst() instanceof Expr.StringLiteral fmt)) {
+                    throw new SourceException(c.position(), "printf's first argument must be a string literal");
+                }
+                types.put(fmt, Type.Str.holding(fmt.value().length() + 1));
+                List<Type> argTypes = new ArrayList<>();
+                for (Expr a : args.subList(1, args.size())) {
+                    Type t = expr(a);
+                    if (t instanceof Type.None) throw new SourceException(a.position(), "this call has no value");
+                    argTypes.add(t);
+                }
+                try {
+                    io.bpf4j.bpftrace.runtime.Printf.check(fmt.value(), argTypes);
+                } catch (IllegalArgumentException e) {
+                    throw new SourceException(c.position(), e.getMessage());
+                }
+                return new Type.None();
+            }
+            case "print" -> {
+                arity(c, 1);
+                Expr a = args.getFirst();
+                if (a instanceof Expr.MapAccess m && m.keys().isEmpty() && maps.containsKey(m.name())) {
+                    types.put(a, new Type.None());
+                } else if (a instanceof Expr.MapAccess m && m.keys().isEmpty() && !lastPass) {
+                    types.put(a, new Type.None());
+                } else {
+                    Type t = expr(a);
+                    if (t instanceof Type.None) throw new SourceException(a.position(), "this call has no value");
+                }
+                return new Type.None();
+            }
+            case "clear", "zero" -> {
+                arity(c, 1);
+                if (!(args.getFirst() instanceof Expr.MapAccess m) || !m.keys().isEmpty()) {
+                    throw new SourceException(c.position(), c.name() + "() takes a whole map: " + c.name() + "(@name)");
+                }
+                if (lastPass && !maps.containsKey(m.name())) {
+                    throw new SourceException(m.position(), "undefined map: " + m.name());
+                }
+                types.put(m, new Type.None());
+                return new Type.None();
+            }
+            case "delete" -> {
+                arity(c, 1);
+                if (!(args.getFirst() instanceof Expr.MapAccess m)) {
+                    throw new SourceException(c.position(), "delete() takes a map element: delete(@name[key])");
+                }
+                keyTypes(m);
+                if (lastPass && !maps.containsKey(m.name())) {
+                    throw new SourceException(m.position(), "undefined map: " + m.name());
+                }
+                types.put(m, new Type.None());
+                return new Type.None();
+            }
+            case "exit" -> {
+                arity(c, 0);
+                return new Type.None();
+            }
+            case "str" -> {
+                if (args.isEmpty() || args.size() > 2) {
+                    throw new SourceException(c.position(), "str() takes 1 or 2 arguments");
+                }
+                Type t = expr(args.getFirst());
+                int size = Type.Str.DEFAULT;
+                if (args.size() == 2) {
+                    long n = literal(args.get(1), "str()'s length");
+                    if (n < 1 || n > 200) throw new SourceException(args.get(1).position(),
+                            "str()'s length must be 1 to 200");
+                    types.put(args.get(1), Type.Int.S64);
+                    size = (int) n;
+                }
+                if (t instanceof Type.Str s) return args.size() == 2 ? Type.Str.holding(size) : s;
+                if (!(t instanceof Type.Int)) throw new SourceException(args.getFirst().position(),
+                        "str() takes a pointer or a string");
+                return Type.Str.holding(size);
+            }
+            case "kstack", "ustack" -> {
+                arity(c, 0);
+                return new Type.Stack(c.name().equals("ustack"));
+            }
+            default -> {
+                if (AGGREGATIONS.contains(c.name())) {
+                    throw new SourceException(c.position(), c.name() + "() must be assigned to a map: @name = "
+                            + c.name() + "(" + (c.name().equals("count") ? "" : "…") + ")");
+                }
+                throw new SourceException(c.position(), "unknown function '" + c.name() + "'");
+            }
+        }
+    }
+
+    private static void arity(Expr.Call c, int n) {
+        if (c.args().size() != n) throw new SourceException(c.position(), c.name() + "() takes " + n
+                + (n == 1 ? " argument" : " arguments") + ", not " + c.args().size());
+    }
+}

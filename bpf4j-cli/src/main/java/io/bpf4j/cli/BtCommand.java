@@ -1,0 +1,141 @@
+package io.bpf4j.cli;
+
+import io.bpf4j.bpftrace.BpfTrace;
+import io.bpf4j.bpftrace.Options;
+import io.bpf4j.bpftrace.ast.SourceException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code bpf4j bt}: bpftrace's language, compiled to BPF in pure Java — {@code bpf4j bt -e 'PROGRAM'} or
+ * {@code bpf4j bt FILE.bt [ARGS…]}, with bpftrace's options.
+ */
+@Command(name = "bt", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a bpftrace program: compiled to BPF in pure Java (no clang, no libbpf).",
+                "Maps are printed when the program ends: exit(), Ctrl-C, or the end of -p/-c's process."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:the kernel refused a program or an attachment",
+                "2:usage, syntax or semantic error (shown at its line and column)"})
+public final class BtCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "-e", paramLabel = "PROGRAM", description = "The program to run.")
+    String program;
+
+    @Option(names = "-l", arity = "0..1", fallbackValue = "*", paramLabel = "PATTERN",
+            description = "List the probes matching PATTERN (wildcards * and ?), e.g. 'tracepoint:sched:*'.")
+    String list;
+
+    @Option(names = "-p", paramLabel = "PID", description = "Limit uprobes to this process; end when it exits.")
+    int pid;
+
+    @Option(names = "-c", paramLabel = "CMD", description = "Run CMD once the probes are attached; end when it exits.")
+    String command;
+
+    @Option(names = "-f", paramLabel = "FORMAT", defaultValue = "text", description = "Output format: text or json.")
+    String format;
+
+    @Option(names = "-o", paramLabel = "FILE", description = "Write the output to FILE.")
+    Path outputFile;
+
+    @Option(names = "-v", description = "Show the generated instructions and the verifier's statistics; with -l, "
+            + "the probes' arguments.")
+    boolean verbose;
+
+    @Option(names = "-q", description = "Quiet: no 'Attaching N probes...' line.")
+    boolean quiet;
+
+    @Option(names = "--unsafe", description = "Allow unsafe builtins (none are implemented yet: accepted for "
+            + "compatibility).")
+    boolean unsafe;
+
+    @Parameters(paramLabel = "FILE [ARGS]", description = "A program file (or '-' for stdin), then the values of "
+            + "$1, $2…; with -e, all are positional arguments.")
+    List<String> arguments = new ArrayList<>();
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        if (list != null) {
+            PrintWriter out = spec.commandLine().getOut();
+            BpfTrace.list(list, verbose).forEach(out::println);
+            out.flush();
+            return 0;
+        }
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new ParameterException(spec.commandLine(), "invalid output format \"" + format
+                    + "\": use text or json");
+        }
+        String source;
+        String name;
+        List<String> positionals;
+        if (program != null) {
+            source = program;
+            name = "stdin";
+            positionals = arguments;
+        } else if (!arguments.isEmpty()) {
+            name = arguments.getFirst();
+            source = name.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+                    : Files.readString(Path.of(name));
+            positionals = arguments.subList(1, arguments.size());
+        } else {
+            throw new ParameterException(spec.commandLine(), "no program: give -e 'PROGRAM' or a program file");
+        }
+        Options options = new Options(positionals, pid,
+                command == null ? List.of() : Arrays.asList(command.strip().split("\\s+")), format.equals("json"),
+                quiet, verbose);
+        BpfTrace bt;
+        try {
+            bt = BpfTrace.compile(source, options);
+        } catch (SourceException e) {
+            err.println(e.render(name, source));
+            err.flush();
+            return 2;
+        }
+        try (bt; PrintWriter out = outputFile == null ? spec.commandLine().getOut()
+                : new PrintWriter(Files.newBufferedWriter(outputFile), true)) {
+            if (verbose) {
+                out.print(bt.verboseReport());
+                out.flush();
+            }
+            // Ctrl-C ends tracing as in bpftrace: END runs and the maps are printed before the JVM exits
+            CountDownLatch done = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                bt.stop();
+                try {
+                    done.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "bpf4j-bt-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                bt.run(out);
+            } finally {
+                done.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException exiting) {
+                    // the JVM is shutting down (Ctrl-C): the hook is running and sees done
+                }
+            }
+        }
+        return 0;
+    }
+}
