@@ -87,6 +87,8 @@ public final class BpfTrace implements AutoCloseable {
     private BpfMap ring;
     private volatile EventStream stream;
     private volatile boolean stopRequested;
+    /** After exit() or stop(), as in bpftrace: the records still buffered are dropped, until END runs. */
+    private volatile boolean finalizing;
     private Output output;
     private Process child;
 
@@ -251,6 +253,8 @@ public final class BpfTrace implements AutoCloseable {
             }
             attached.countDown();
             detach();
+            events.drain();
+            finalizing = false;
             runSpecial(ProbeTarget.End.class);
             events.drain();
             long lost = events.lostCount();
@@ -276,6 +280,7 @@ public final class BpfTrace implements AutoCloseable {
     /** Ends {@link #run} as Ctrl-C ends bpftrace: END runs and the maps are printed. Safe from any thread. */
     public void stop() {
         stopRequested = true;
+        finalizing = true;
         EventStream s = stream;
         if (s != null) s.stop();
     }
@@ -358,6 +363,7 @@ public final class BpfTrace implements AutoCloseable {
     }
 
     private void onRecord(MemorySegment record) {
+        if (finalizing) return;
         long id = record.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
         switch (eventTable.get(id)) {
             case Event.Printf p -> output.printf(Printf.format(p.format(), decode(p.args(), record)));

@@ -164,17 +164,26 @@ public final class CodeGen {
 
     // ---- statements ----
 
-    private void statements(List<Stmt> stmts) {
+    /**
+     * Generates {@code stmts}, stopping after one that never falls through ({@code exit()}, {@code return}): the
+     * verifier rejects unreachable instructions. Returns whether the block never falls through.
+     */
+    private boolean statements(List<Stmt> stmts) {
         for (Stmt s : stmts) {
             int mark = stack;
-            statement(s);
+            boolean terminal = statement(s);
             stack = mark;
+            if (terminal) return true;
         }
+        return false;
     }
 
-    private void statement(Stmt s) {
+    /** Generates {@code s}; returns whether control never falls through it. */
+    private boolean statement(Stmt s) {
         switch (s) {
-            case Stmt.ExprStmt e -> call((Expr.Call) e.expr());
+            case Stmt.ExprStmt e -> {
+                return call((Expr.Call) e.expr());
+            }
             case Stmt.AssignVar v -> {
                 Type t = variableTypes.get(v.target().name());
                 int slot = variableSlots.get(v.target().name());
@@ -184,22 +193,34 @@ public final class CodeGen {
                     evalInt(v.value());
                     a.stxDW(R10, slot, R0);
                 }
+                return false;
             }
-            case Stmt.AssignMap m -> assignMap(m);
+            case Stmt.AssignMap m -> {
+                assignMap(m);
+                return false;
+            }
             case Stmt.If i -> {
                 String otherwise = label("else");
                 String end = label("endif");
                 evalInt(i.condition());
                 a.jeq(R0, 0, otherwise);
-                statements(i.then());
-                a.ja(end).label(otherwise);
-                statements(i.otherwise());
+                boolean thenEnds = statements(i.then());
+                if (!thenEnds) a.ja(end);
+                a.label(otherwise);
+                boolean elseEnds = statements(i.otherwise());
                 a.label(end);
+                return thenEnds && elseEnds;
             }
             case Stmt.Unroll u -> {
-                for (int i = 0; i < u.count(); i++) statements(u.body());
+                for (int i = 0; i < u.count(); i++) {
+                    if (statements(u.body())) return true;
+                }
+                return false;
             }
-            case Stmt.Return r -> a.ja("exit");
+            case Stmt.Return r -> {
+                a.ja("exit");
+                return true;
+            }
         }
     }
 
@@ -337,7 +358,8 @@ public final class CodeGen {
 
     // ---- calls as statements ----
 
-    private void call(Expr.Call c) {
+    /** Generates a call statement; returns whether it ends the program ({@code exit()}). */
+    private boolean call(Expr.Call c) {
         switch (c.name()) {
             case "printf" -> {
                 Expr.StringLiteral fmt = (Expr.StringLiteral) c.args().getFirst();
@@ -357,6 +379,7 @@ public final class CodeGen {
             case "exit" -> {
                 signal(new Event.Exit());
                 a.ja("exit");
+                return true;
             }
             case "delete" -> {
                 Expr.MapAccess m = (Expr.MapAccess) c.args().getFirst();
@@ -372,6 +395,7 @@ public final class CodeGen {
             }
             default -> throw new SourceException(c.position(), c.name() + "() cannot be used as a statement");
         }
+        return false;
     }
 
     private void printf(String format, List<Expr> args) {
