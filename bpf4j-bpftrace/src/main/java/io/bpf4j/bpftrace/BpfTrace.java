@@ -279,8 +279,16 @@ public final class BpfTrace implements AutoCloseable {
 
     /** Ends {@link #run} as Ctrl-C ends bpftrace: END runs and the maps are printed. Safe from any thread. */
     public void stop() {
-        stopRequested = true;
         finalizing = true;
+        end();
+    }
+
+    /**
+     * Ends tracing when the {@code -p}/{@code -c} process exited: unlike {@link #stop()}, the records already
+     * sent are still printed (they are about the process's last moments).
+     */
+    private void end() {
+        stopRequested = true;
         EventStream s = stream;
         if (s != null) s.stop();
     }
@@ -329,7 +337,7 @@ public final class BpfTrace implements AutoCloseable {
             }
         }
         if (options.pid() != 0) {
-            ProcessHandle.of(options.pid()).ifPresentOrElse(p -> p.onExit().thenRun(this::stop), this::stop);
+            ProcessHandle.of(options.pid()).ifPresentOrElse(p -> p.onExit().thenRun(this::end), this::end);
         }
     }
 
@@ -348,7 +356,7 @@ public final class BpfTrace implements AutoCloseable {
             throw new UncheckedIOException("cannot run " + String.join(" ", options.command()) + ": "
                     + e.getMessage(), e);
         }
-        child.onExit().thenRun(this::stop);
+        child.onExit().thenRun(this::end);
     }
 
     private void detach() {

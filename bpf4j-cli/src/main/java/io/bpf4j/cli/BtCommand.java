@@ -38,9 +38,9 @@ public final class BtCommand implements Callable<Integer> {
     @Option(names = "-e", paramLabel = "PROGRAM", description = "The program to run.")
     String program;
 
-    @Option(names = "-l", arity = "0..1", fallbackValue = "*", paramLabel = "PATTERN",
-            description = "List the probes matching PATTERN (wildcards * and ?), e.g. 'tracepoint:sched:*'.")
-    String list;
+    @Option(names = "-l", description = "List the probes matching the pattern given as argument (wildcards * and ?; "
+            + "all without one), e.g. -l 'tracepoint:sched:*'.")
+    boolean list;
 
     @Option(names = "-p", paramLabel = "PID", description = "Limit uprobes to this process; end when it exits.")
     int pid;
@@ -66,15 +66,15 @@ public final class BtCommand implements Callable<Integer> {
     boolean unsafe;
 
     @Parameters(paramLabel = "FILE [ARGS]", description = "A program file (or '-' for stdin), then the values of "
-            + "$1, $2…; with -e, all are positional arguments.")
+            + "$1, $2…; with -e, all are positional arguments; with -l, the pattern.")
     List<String> arguments = new ArrayList<>();
 
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
-        if (list != null) {
+        if (list) {
             PrintWriter out = spec.commandLine().getOut();
-            BpfTrace.list(list, verbose).forEach(out::println);
+            BpfTrace.list(arguments.isEmpty() ? "*" : arguments.getFirst(), verbose).forEach(out::println);
             out.flush();
             return 0;
         }

@@ -43,7 +43,7 @@ public record TracepointFormat(String category, String name, List<Field> fields)
 
         /** The field as a C declaration, as {@code bpftrace -lv} lists it. */
         public String declaration() {
-            if (cType.endsWith("]")) {
+            if (cType.endsWith("]") && !dataLoc()) {
                 int bracket = cType.indexOf('[');
                 return cType.substring(0, bracket).strip() + " " + name + cType.substring(bracket);
             }
