@@ -182,6 +182,7 @@ class BpfTraceKernelTest {
     }
 
     @Test
+    @SuppressWarnings("restricted") // the downcalls that trigger the probes; surefire enables native access
     void uprobeArgumentsAndUretprobeReturnValue() throws Throwable {
         Linker linker = Linker.nativeLinker();
         MethodHandle getpid = linker.downcallHandle(linker.defaultLookup().find("getpid").orElseThrow(),

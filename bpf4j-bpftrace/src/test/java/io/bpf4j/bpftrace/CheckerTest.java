@@ -97,6 +97,14 @@ class CheckerTest {
     }
 
     @Test
+    void positionalParametersInAttachPoints() {
+        Analysis a = check("BEG$1 { exit(); } i:ms:$2 { exit(); } t:$3:sys_enter_openat { }", "IN", "250", "syscalls");
+        assertThat(a.probes()).extracting(p -> p.targets().getFirst().name())
+                .containsExactly("BEGIN", "interval:ms:250", "tracepoint:syscalls:sys_enter_openat");
+        assertThat(((ProbeTarget.Interval) a.probes().get(1).targets().getFirst()).periodNs()).isEqualTo(250_000_000L);
+    }
+
+    @Test
     void semanticErrorsSayWhatAndWhere() {
         assertThatThrownBy(() -> check("BEGIN { printf(\"%d %d\\n\", 1); }"))
                 .isInstanceOf(SourceException.class).hasMessageContaining("2 conversions but 1 argument");

@@ -95,7 +95,8 @@ public final class Checker {
         return out;
     }
 
-    private List<ProbeTarget> resolve(AttachPoint ap) {
+    private List<ProbeTarget> resolve(AttachPoint written) {
+        AttachPoint ap = substitutePositionals(written);
         String provider = PROVIDER_ALIASES.getOrDefault(ap.provider(), ap.provider());
         List<String> parts = ap.parts();
         return switch (provider) {
@@ -164,6 +165,20 @@ public final class Checker {
                     + "': this compiler knows BEGIN, END, tracepoint, interval, profile, software, uprobe and "
                     + "uretprobe");
         };
+    }
+
+    /** Attach points may hold positional parameters, as in {@code interval:ms:$1}: their values replace them. */
+    private AttachPoint substitutePositionals(AttachPoint ap) {
+        if (!ap.text().contains("$")) return ap;
+        java.util.function.UnaryOperator<String> sub = text -> Pattern.compile("\\$(\\d+)").matcher(text)
+                .replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
+                        positional(Integer.parseInt(m.group(1)))));
+        return new AttachPoint(sub.apply(ap.text()), sub.apply(ap.provider()), ap.parts().stream().map(sub).toList(),
+                ap.position());
+    }
+
+    private String positional(int index) {
+        return index >= 1 && index <= positionals.size() ? positionals.get(index - 1) : "";
     }
 
     private List<ProbeTarget> tracepoints(AttachPoint ap) {

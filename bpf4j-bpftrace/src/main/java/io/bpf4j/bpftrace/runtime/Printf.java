@@ -75,7 +75,7 @@ public final class Printf {
             if (c.precision() >= 0 && body.length() > c.precision()) body = body.substring(0, c.precision());
             zero = false;
         } else if (c.conversion() == 'c') {
-            body = String.valueOf((char) (long) asLong(value));
+            body = String.valueOf((char) asLong(value));
             zero = false;
         } else {
             long v = asLong(value);
