@@ -30,6 +30,7 @@ import io.bpf4j.core.events.EventStream;
 import io.bpf4j.core.link.PerfEvent;
 import io.bpf4j.core.link.Tracepoint;
 import io.bpf4j.core.link.Uprobe;
+import io.bpf4j.core.link.Usdt;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,6 +38,8 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -136,31 +139,118 @@ public final class BpfTrace implements AutoCloseable {
     }
 
     /**
-     * The probes matching {@code pattern} ({@code -l}): tracepoints as {@code tracepoint:CATEGORY:NAME}, plus the
-     * fixed names bpftrace lists. With {@code verbose}, each tracepoint is followed by its arguments.
+     * The probes matching {@code pattern} ({@code -l}): BEGIN/END, tracepoints as {@code tracepoint:CATEGORY:NAME},
+     * software and hardware events, and — for a pattern naming a binary ({@code uprobe:PATH:FUNCTION}) or with
+     * {@code pid} — the functions and USDT probes of the binaries. With {@code verbose}, each tracepoint is followed
+     * by its arguments.
+     *
+     * @param pid a process whose mapped binaries to list (0: none)
      */
-    public static List<String> list(String pattern, boolean verbose) {
+    public static List<String> list(String pattern, boolean verbose, int pid) {
         TraceFsCatalog catalog = new TraceFsCatalog();
         String glob = pattern == null || pattern.isEmpty() ? "*" : pattern;
-        if (glob.startsWith("t:")) glob = "tracepoint:" + glob.substring(2);
+        if (!glob.contains(":") && !glob.equals("*") && !glob.equals("BEGIN") && !glob.equals("END")) {
+            glob = "*" + glob + "*"; // bpftrace: a pattern without a provider matches anywhere in the name
+        }
+        glob = Checker.expandProviderAlias(glob);
         Pattern p = Checker.glob(glob);
         List<String> out = new ArrayList<>();
-        for (String name : List.of("BEGIN", "END")) {
-            if (p.matcher(name).matches()) out.add(name);
-        }
-        for (String tp : catalog.tracepoints()) {
-            String full = "tracepoint:" + tp;
-            if (!p.matcher(full).matches()) continue;
-            out.add(full);
-            if (verbose) {
-                String[] cn = tp.split(":", 2);
-                catalog.tracepointFormat(cn[0], cn[1]).ifPresent(f ->
-                        f.fields().forEach(field -> out.add("    " + field.declaration() + ";")));
+        if (pid == 0) {
+            for (String name : List.of("BEGIN", "END")) {
+                if (p.matcher(name).matches()) out.add(name);
+            }
+            for (PerfEvent.Hardware h : PerfEvent.Hardware.values()) {
+                String full = "hardware:" + h.perfName() + ":";
+                if (p.matcher(full).matches()) out.add(full);
+            }
+            for (PerfEvent.Software s : PerfEvent.Software.values()) {
+                String full = "software:" + s.perfName() + ":";
+                if (p.matcher(full).matches()) out.add(full);
+            }
+            for (String tp : catalog.tracepoints()) {
+                String full = "tracepoint:" + tp;
+                if (!p.matcher(full).matches()) continue;
+                out.add(full);
+                if (verbose) {
+                    String[] cn = tp.split(":", 2);
+                    catalog.tracepointFormat(cn[0], cn[1]).ifPresent(f ->
+                            f.fields().forEach(field -> out.add("    " + field.declaration() + ";")));
+                }
             }
         }
-        for (PerfEvent.Software s : PerfEvent.Software.values()) {
-            String full = "software:" + s.perfName() + ":";
-            if (p.matcher(full).matches()) out.add(full);
+        for (String binary : binariesToList(glob, pid)) {
+            Path file = Path.of(binary);
+            if (!Files.isRegularFile(file)) continue;
+            List<String> functions;
+            try {
+                functions = Uprobe.functionNames(file);
+            } catch (RuntimeException notElf) {
+                continue;
+            }
+            for (String kind : List.of("uprobe", "uretprobe")) {
+                for (String f : functions) {
+                    String full = kind + ":" + binary + ":" + f;
+                    if (p.matcher(full).matches()) out.add(full);
+                }
+            }
+            try {
+                for (Usdt.Probe u : Usdt.probes(file)) {
+                    String full = "usdt:" + binary + ":" + u.provider() + ":" + u.name();
+                    if (p.matcher(full).matches() && !out.contains(full)) out.add(full);
+                }
+            } catch (RuntimeException noNotes) {
+                // a binary without readable USDT notes lists its functions only
+            }
+        }
+        return out;
+    }
+
+    /** The binaries a listing covers: those mapped by {@code pid}, else the files the pattern's path matches. */
+    private static List<String> binariesToList(String glob, int pid) {
+        if (pid != 0) {
+            java.util.Set<String> files = new java.util.LinkedHashSet<>();
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/maps"))) {
+                    String[] f = line.split("\\s+", 6);
+                    if (f.length == 6 && f[1].contains("x") && f[5].startsWith("/")) {
+                        files.add("/proc/" + pid + "/root" + f[5]);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the mappings of process " + pid + ": " + e.getMessage(),
+                        e);
+            }
+            return files.stream().map(f -> {
+                Path inRoot = Path.of(f);
+                String own = f.substring(f.indexOf("/root") + 5);
+                // the process's own view of a path, as bpftrace prints it, when this namespace sees the same file
+                return Files.isRegularFile(Path.of(own)) ? own : inRoot.toString();
+            }).distinct().toList();
+        }
+        String[] parts = glob.split(":", 3);
+        if (parts.length < 3 || !(parts[0].equals("*") || "uprobe".matches(Checker.glob(parts[0]).pattern())
+                || "usdt".matches(Checker.glob(parts[0]).pattern()))) {
+            return List.of();
+        }
+        String path = parts[1];
+        if (!path.contains("*") && !path.contains("?")) {
+            if (path.contains("/")) return List.of(path);
+            try {
+                return List.of(Uprobe.resolve(path).toString());
+            } catch (IllegalArgumentException e) {
+                return List.of();
+            }
+        }
+        int slash = path.lastIndexOf('/');
+        Path dir = Path.of(slash < 0 ? "." : path.substring(0, Math.max(slash, 1)));
+        Pattern name = Checker.glob(path.substring(slash + 1));
+        List<String> out = new ArrayList<>();
+        try (var files = Files.list(dir)) {
+            files.filter(f -> name.matcher(f.getFileName().toString()).matches() && Files.isRegularFile(f))
+                    .map(f -> (slash < 0 ? "" : path.substring(0, slash + 1)) + f.getFileName()).sorted()
+                    .forEach(out::add);
+        } catch (IOException e) {
+            return List.of();
         }
         return out;
     }

@@ -12,9 +12,10 @@ import java.util.List;
  * @param json        {@code -f json}: JSON lines instead of text
  * @param quiet       {@code -q}: no "Attaching N probes..." line
  * @param verbose     {@code -v}: the generated instructions and the verifier's statistics, before running
+ * @param unsafe      {@code --unsafe}: allow builtins that act outside tracing, such as {@code system()}
  */
 public record Options(List<String> positionals, int pid, List<String> command, boolean json, boolean quiet,
-                      boolean verbose) {
+                      boolean verbose, boolean unsafe) {
     public Options {
         positionals = List.copyOf(positionals);
         command = List.copyOf(command);
@@ -23,36 +24,41 @@ public record Options(List<String> positionals, int pid, List<String> command, b
 
     /** No positional parameters, no process, text output. */
     public static Options defaults() {
-        return new Options(List.of(), 0, List.of(), false, false, false);
+        return new Options(List.of(), 0, List.of(), false, false, false, false);
     }
 
     /** These options with the positional parameters {@code $1}, {@code $2}… */
     public Options withPositionals(List<String> values) {
-        return new Options(values, pid, command, json, quiet, verbose);
+        return new Options(values, pid, command, json, quiet, verbose, unsafe);
     }
 
     /** These options with {@code -q} on or off. */
     public Options withQuiet(boolean on) {
-        return new Options(positionals, pid, command, json, on, verbose);
+        return new Options(positionals, pid, command, json, on, verbose, unsafe);
     }
 
     /** These options with JSON output on or off. */
     public Options withJson(boolean on) {
-        return new Options(positionals, pid, command, on, quiet, verbose);
+        return new Options(positionals, pid, command, on, quiet, verbose, unsafe);
     }
 
     /** These options with {@code -p PID}. */
     public Options withPid(int processId) {
-        return new Options(positionals, processId, command, json, quiet, verbose);
+        return new Options(positionals, processId, command, json, quiet, verbose, unsafe);
     }
 
     /** These options with {@code -c}'s command. */
     public Options withCommand(List<String> argv) {
-        return new Options(positionals, pid, argv, json, quiet, verbose);
+        return new Options(positionals, pid, argv, json, quiet, verbose, unsafe);
     }
 
     /** These options with {@code -v} on or off. */
     public Options withVerbose(boolean on) {
-        return new Options(positionals, pid, command, json, quiet, on);
+        return new Options(positionals, pid, command, json, quiet, on, unsafe);
+    }
+
+    /** These options with {@code --unsafe} on or off. */
+    public Options withUnsafe(boolean on) {
+        return new Options(positionals, pid, command, json, quiet, verbose, on);
     }
 }

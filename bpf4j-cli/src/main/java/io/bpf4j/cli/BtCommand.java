@@ -1,6 +1,7 @@
 package io.bpf4j.cli;
 
 import io.bpf4j.bpftrace.BpfTrace;
+import io.bpf4j.bpftrace.Info;
 import io.bpf4j.bpftrace.Options;
 import io.bpf4j.bpftrace.ast.SourceException;
 import picocli.CommandLine.Command;
@@ -25,7 +26,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code bpf4j bt}: bpftrace's language, compiled to BPF in pure Java — {@code bpf4j bt -e 'PROGRAM'} or
  * {@code bpf4j bt FILE.bt [ARGS…]}, with bpftrace's options.
  */
-@Command(name = "bt", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bt", mixinStandardHelpOptions = true, sortOptions = false, synopsisHeading = "USAGE: ",
+        version = "bpf4j bt: the bpftrace " + Info.LANGUAGE_VERSION + " language, compiled to BPF in pure Java",
         description = {"Run a bpftrace program: compiled to BPF in pure Java (no clang, no libbpf).",
                 "Maps are printed when the program ends: exit(), Ctrl-C, or the end of -p/-c's process."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -43,7 +45,7 @@ public final class BtCommand implements Callable<Integer> {
     boolean list;
 
     @Option(names = "-p", paramLabel = "PID", description = "Limit uprobes to this process; end when it exits.")
-    int pid;
+    String pid;
 
     @Option(names = "-c", paramLabel = "CMD", description = "Run CMD once the probes are attached; end when it exits.")
     String command;
@@ -61,9 +63,22 @@ public final class BtCommand implements Callable<Integer> {
     @Option(names = "-q", description = "Quiet: no 'Attaching N probes...' line.")
     boolean quiet;
 
-    @Option(names = "--unsafe", description = "Allow unsafe builtins (none are implemented yet: accepted for "
-            + "compatibility).")
+    @Option(names = "--unsafe", description = "Allow unsafe builtins: system().")
     boolean unsafe;
+
+    @Option(names = "--info", description = "Show what this kernel and this compiler support, as bpftrace --info.")
+    boolean info;
+
+    @Option(names = "-k", description = "Warn when a map lookup or delete fails at run time (-kk: also helpers' "
+            + "errors). Accepted for compatibility: lookups of absent keys read as 0.")
+    boolean[] helperErrors = new boolean[0];
+
+    @Option(names = "--no-warnings", description = "Do not print warnings.")
+    boolean noWarnings;
+
+    @Option(names = "--include", paramLabel = "HEADER", description = "Accepted for compatibility: types come from "
+            + "kernel BTF and the program's own struct definitions; macros with #define.")
+    List<String> includes = new ArrayList<>();
 
     @Parameters(paramLabel = "FILE [ARGS]", description = "A program file (or '-' for stdin), then the values of "
             + "$1, $2…; with -e, all are positional arguments; with -l, the pattern.")
@@ -72,9 +87,26 @@ public final class BtCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
+        if (info) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(Info.report());
+            out.flush();
+            return 0;
+        }
+        int processId = 0;
+        if (pid != null) {
+            if (!pid.matches("\\d+")) return error(err, "pid '" + pid + "' is not a valid decimal number");
+            long p = Long.parseLong(pid.length() > 10 ? "9999999999" : pid);
+            if (p < 1 || p > 4194304) return error(err, "pid '" + pid + "' out of valid pid range [1,4194304]");
+            processId = (int) p;
+        }
         if (list) {
             PrintWriter out = spec.commandLine().getOut();
-            BpfTrace.list(arguments.isEmpty() ? "*" : arguments.getFirst(), verbose).forEach(out::println);
+            String pattern = arguments.isEmpty() ? "*" : arguments.getFirst();
+            if (pattern.chars().anyMatch(c -> !(Character.isLetterOrDigit(c) || "*?:./_-+\"[]".indexOf(c) >= 0))) {
+                return error(err, "invalid character in search expression '" + pattern + "'");
+            }
+            BpfTrace.list(pattern, verbose, processId).forEach(out::println);
             out.flush();
             return 0;
         }
@@ -91,15 +123,18 @@ public final class BtCommand implements Callable<Integer> {
             positionals = arguments;
         } else if (!arguments.isEmpty()) {
             name = arguments.getFirst();
+            if (!name.equals("-") && !Files.isReadable(Path.of(name))) {
+                return error(err, "failed to open file '" + name + "': No such file or directory");
+            }
             source = name.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
                     : Files.readString(Path.of(name));
             positionals = arguments.subList(1, arguments.size());
         } else {
             throw new ParameterException(spec.commandLine(), "no program: give -e 'PROGRAM' or a program file");
         }
-        Options options = new Options(positionals, pid,
+        Options options = new Options(positionals, processId,
                 command == null ? List.of() : Arrays.asList(command.strip().split("\\s+")), format.equals("json"),
-                quiet, verbose);
+                quiet, verbose, unsafe);
         BpfTrace bt;
         try {
             bt = BpfTrace.compile(source, options);
@@ -137,5 +172,12 @@ public final class BtCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** bpftrace's error line: {@code ERROR: message} on stderr; exit code 1. */
+    private static int error(PrintWriter err, String message) {
+        err.println("ERROR: " + message);
+        err.flush();
+        return 1;
     }
 }

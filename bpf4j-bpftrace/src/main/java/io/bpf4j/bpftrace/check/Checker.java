@@ -236,6 +236,14 @@ public final class Checker {
         return null;
     }
 
+    /** {@code PATTERN} with a provider alias before its first colon ({@code t:}, {@code u:}…) written out. */
+    public static String expandProviderAlias(String pattern) {
+        int colon = pattern.indexOf(':');
+        if (colon < 0) return pattern;
+        String provider = pattern.substring(0, colon);
+        return PROVIDER_ALIASES.getOrDefault(provider, provider) + pattern.substring(colon);
+    }
+
     private static boolean isGlob(String s) {
         return s.contains("*") || s.contains("?");
     }
