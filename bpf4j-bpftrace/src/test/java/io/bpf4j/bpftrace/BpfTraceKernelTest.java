@@ -201,4 +201,25 @@ class BpfTraceKernelTest {
             assertThat(r.await()).startsWith("labs(-1234) in labs\ngetpid() = " + me + "\n");
         }
     }
+
+    @Test
+    void structsPointersCastsTuplesAndLoops() throws Exception {
+        String out = runToExit("""
+                struct Foo { int m; char c[3]; unsigned int a:4, b:8; }
+                BEGIN {
+                  $t = (1, (int8)-2, "str", (4, 5));
+                  printf("%d %d %s %d|", $t.0, $t.1, $t.2, $t.3.1);
+                  printf("%d %d %d|", (uint8)-10, (int16)65535, sizeof(struct Foo));
+                  $i = 0; while ($i < 5) { $i++; if ($i == 4) { break; } }
+                  printf("%d %d|", $i, $i++ + ++$i);
+                  $p = (struct Foo *)0;
+                  printf("%d %s|", $p->m, $p->c);
+                  printf("%d %d\\n", curtask->pid == tid, curtask->real_parent->pid > 0);
+                  @tuple = (1, "a", (int16)-3);
+                  exit();
+                }
+                """, Options.defaults().withQuiet(true));
+        assertThat(out).startsWith("1 -2 str 5|246 -1 12|4 10|0 |1 1\n");
+        assertThat(out).contains("@tuple: (1, a, -3)");
+    }
 }

@@ -38,7 +38,7 @@ public sealed interface Expr {
     record Binary(String op, Expr left, Expr right, Position position) implements Expr {
     }
 
-    /** {@code op operand} for {@code !}, {@code ~} and {@code -}. */
+    /** {@code op operand} for {@code !}, {@code ~}, {@code -}, {@code *} (dereference) and {@code &}. */
     record Unary(String op, Expr operand, Position position) implements Expr {
     }
 
@@ -53,7 +53,33 @@ public sealed interface Expr {
         }
     }
 
-    /** A field of a struct: {@code args->filename} or {@code args.filename}. */
-    record Field(Expr target, String field, Position position) implements Expr {
+    /**
+     * A field: {@code args->filename}, {@code ptr->member}, {@code value.member}, a tuple's element {@code t.0};
+     * {@code arrow} tells {@code ->} from {@code .}.
+     */
+    record Field(Expr target, String field, boolean arrow, Position position) implements Expr {
+    }
+
+    /** {@code (type) operand}: an integer conversion or a pointer cast; {@code type} as written. */
+    record Cast(String type, Expr operand, Position position) implements Expr {
+    }
+
+    /** {@code target[index]} on a pointer or an array. */
+    record Index(Expr target, Expr index, Position position) implements Expr {
+    }
+
+    /** A tuple {@code (a, b, …)}. */
+    record Tuple(List<Expr> elements, Position position) implements Expr {
+        public Tuple {
+            elements = List.copyOf(elements);
+        }
+    }
+
+    /** {@code sizeof(type)} ({@code type} set, {@code operand} null) or {@code sizeof(expression)}. */
+    record SizeOf(String type, Expr operand, Position position) implements Expr {
+    }
+
+    /** {@code x++}, {@code ++x}, {@code x--}, {@code --x} on a map element or a variable, as a value. */
+    record Increment(Expr target, int delta, boolean prefix, Position position) implements Expr {
     }
 }

@@ -27,8 +27,8 @@ public sealed interface Stmt {
         }
     }
 
-    /** {@code unroll (count) { body }}: the body repeated count times. */
-    record Unroll(int count, List<Stmt> body, Position position) implements Stmt {
+    /** {@code unroll (count) { body }}: the body repeated count times ({@code count} a literal or a positional). */
+    record Unroll(Expr count, List<Stmt> body, Position position) implements Stmt {
         public Unroll {
             body = List.copyOf(body);
         }
@@ -36,5 +36,16 @@ public sealed interface Stmt {
 
     /** {@code return;}: leaves the probe block. */
     record Return(Position position) implements Stmt {
+    }
+
+    /** {@code while (condition) { body }}. */
+    record While(Expr condition, List<Stmt> body, Position position) implements Stmt {
+        public While {
+            body = List.copyOf(body);
+        }
+    }
+
+    /** {@code break;} or {@code continue;} in a while loop. */
+    record Jump(boolean isBreak, Position position) implements Stmt {
     }
 }

@@ -12,9 +12,10 @@ import java.util.Map;
  * @param maps        the maps by name, sorted by name (the order bpftrace prints them at exit)
  * @param types       the type of every expression (identity map: equal expressions at two places are two keys)
  * @param positionals the positional parameters $1, $2… as given
+ * @param ctypes      the C types the program names (its struct definitions, the kernel's through BTF)
  */
 public record Analysis(List<CheckedProbe> probes, Map<String, MapInfo> maps, Map<Expr, Type> types,
-                       List<String> positionals) {
+                       List<String> positionals, CTypes ctypes) {
     /** The type of {@code e}. */
     public Type type(Expr e) {
         Type t = types.get(e);

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 public final class Checker {
     /** Builtins whose value is a 64-bit unsigned integer. */
     private static final Set<String> INT_BUILTINS = Set.of("pid", "tid", "uid", "gid", "nsecs", "elapsed", "cpu",
-            "curtask", "rand", "cgroup", "retval", "arg0", "arg1", "arg2", "arg3", "arg4", "arg5");
+            "rand", "cgroup", "retval", "numaid", "arg0", "arg1", "arg2", "arg3", "arg4", "arg5");
     private static final Set<String> AGGREGATIONS = Set.of("count", "sum", "min", "max", "avg", "stats", "hist",
             "lhist");
     private static final Map<String, String> PROVIDER_ALIASES = Map.ofEntries(Map.entry("t", "tracepoint"),
@@ -47,11 +47,13 @@ public final class Checker {
 
     private final ProbeCatalog catalog;
     private final List<String> positionals;
+    private final CTypes ctypes = new CTypes();
     private final Map<Expr, Type> types = new IdentityHashMap<>();
     private final Map<String, MapInfo> maps = new HashMap<>();
     /** The second pass: maps are all known, a read of an unknown one is an error. */
     private boolean lastPass;
     private Map<String, Type> variables;
+    private int loops;
     private List<ProbeTarget> targets;
 
     private Checker(ProbeCatalog catalog, List<String> positionals) {
@@ -71,6 +73,14 @@ public final class Checker {
     }
 
     private Analysis run(Script script) {
+        for (String def : script.definitions()) {
+            try {
+                ctypes.define(def);
+            } catch (IllegalArgumentException e) {
+                throw new SourceException(new Position(1, 1), "in '" + def.lines().findFirst().orElse(def) + "': "
+                        + e.getMessage());
+            }
+        }
         List<CheckedProbe> probes = new ArrayList<>();
         for (Probe p : script.probes()) probes.add(new CheckedProbe(p, resolve(p)));
         // Two passes: a map may be read in a block before the block that assigns it; the first pass learns every
@@ -84,7 +94,7 @@ public final class Checker {
                 statements(p.block().body());
             }
         }
-        return new Analysis(probes, new TreeMap<>(maps), types, positionals);
+        return new Analysis(probes, new TreeMap<>(maps), types, positionals, ctypes);
     }
 
     // ---- attach points ----
@@ -306,10 +316,35 @@ public final class Checker {
                 statements(i.then());
                 statements(i.otherwise());
             }
-            case Stmt.Unroll u -> statements(u.body());
+            case Stmt.Unroll u -> {
+                long n = unrollCount(u);
+                if (n > 100) throw new SourceException(u.position(), "unroll maximum value is 100");
+                if (n < 1) throw new SourceException(u.position(), "unroll minimum value is 1");
+                statements(u.body());
+            }
+            case Stmt.While w -> {
+                requireInt(w.condition(), "a while condition");
+                loops++;
+                statements(w.body());
+                loops--;
+            }
+            case Stmt.Jump j -> {
+                if (loops == 0) throw new SourceException(j.position(), (j.isBreak() ? "break" : "continue")
+                        + " outside a while loop");
+            }
             case Stmt.Return r -> {
             }
         }
+    }
+
+    /** An unroll's count: an integer literal or a positional parameter. */
+    public long unrollCount(Stmt.Unroll u) {
+        return switch (u.count()) {
+            case Expr.IntLiteral i -> i.value();
+            case Expr.Positional p when isInteger(positional(p.index())) -> Long.decode(positional(p.index()));
+            default -> throw new SourceException(u.count().position(), "unroll's count must be an integer literal "
+                    + "or a positional parameter");
+        };
     }
 
     private void assignMap(Stmt.AssignMap a) {
@@ -363,10 +398,8 @@ public final class Checker {
         List<Type> keys = new ArrayList<>();
         for (Expr k : m.keys()) {
             Type t = expr(k);
-            if (!(t instanceof Type.Int) && !(t instanceof Type.Str) && !(t instanceof Type.Stack)) {
-                throw new SourceException(k.position(), "a map key must be an integer, a string or a stack");
-            }
-            keys.add(t instanceof Type.Int ? Type.Int.U64 : t);
+            if (t instanceof Type.None) throw new SourceException(k.position(), "this call has no value");
+            keys.add(t instanceof Type.Int || t instanceof Type.Ptr ? Type.Int.U64 : t);
         }
         return keys;
     }
@@ -405,13 +438,30 @@ public final class Checker {
     private static Type unify(Type a, Type b, Position at, String what) {
         if (a instanceof Type.Str sa && b instanceof Type.Str sb) return new Type.Str(Math.max(sa.size(), sb.size()));
         if (a instanceof Type.Int ia && b instanceof Type.Int ib) return new Type.Int(8, ia.signed() && ib.signed());
+        if (a instanceof Type.Ptr && b instanceof Type.Int || a instanceof Type.Int && b instanceof Type.Ptr) {
+            return Type.Int.U64;
+        }
+        if (a instanceof Type.Tuple ta && b instanceof Type.Tuple tb && ta.elements().size() == tb.elements().size()) {
+            List<Type> elems = new ArrayList<>();
+            for (int i = 0; i < ta.elements().size(); i++) {
+                Type x = ta.elements().get(i);
+                Type y = tb.elements().get(i);
+                elems.add(x instanceof Type.Int && y instanceof Type.Int ? x : unify(x, y, at, what));
+            }
+            return new Type.Tuple(elems);
+        }
         if (a.equals(b)) return a;
         throw new SourceException(at, what + " is " + name(a) + " elsewhere but " + name(b) + " here");
     }
 
-    private static String name(Type t) {
+    static String name(Type t) {
         return switch (t) {
             case Type.Int i -> "an integer";
+            case Type.Ptr p -> "a pointer";
+            case Type.Record r -> r.name().isEmpty() ? "a struct" : r.name();
+            case Type.Array a -> "an array";
+            case Type.Tuple u -> "a tuple";
+            case Type.Named n -> n.name();
             case Type.Str s -> "a string";
             case Type.Stack s -> s.user() ? "a user stack" : "a kernel stack";
             case Type.None n -> "nothing";
@@ -430,7 +480,7 @@ public final class Checker {
 
     private void requireInt(Expr e, String what) {
         Type t = expr(e);
-        if (!(t instanceof Type.Int)) throw new SourceException(e.position(), what + " must be an integer, not "
+        if (!(t instanceof Type.Int) && !(t instanceof Type.Ptr)) throw new SourceException(e.position(), what + " must be an integer, not "
                 + name(t));
     }
 
@@ -475,9 +525,18 @@ public final class Checker {
             }
             case Expr.Builtin b -> builtin(b);
             case Expr.Binary b -> binary(b);
+            case Expr.Unary u when u.op().equals("*") -> {
+                Type t = expr(u.operand());
+                if (!(t instanceof Type.Ptr p)) throw new SourceException(u.position(), "only a pointer can be "
+                        + "dereferenced, not " + name(t) + "; cast it first, e.g. *(uint32 *)x");
+                yield target(p, u.position());
+            }
+            case Expr.Unary u when u.op().equals("&") -> throw new SourceException(u.position(),
+                    "the address-of operator & is not supported");
             case Expr.Unary u -> {
                 requireInt(u.operand(), "the operand of " + u.op());
-                yield u.op().equals("!") ? Type.Int.S64 : types.get(u.operand());
+                yield u.op().equals("!") ? Type.Int.S64 : types.get(u.operand()) instanceof Type.Int i
+                        ? new Type.Int(8, i.signed()) : Type.Int.U64;
             }
             case Expr.Ternary t -> {
                 requireInt(t.condition(), "a ternary condition");
@@ -487,6 +546,93 @@ public final class Checker {
             }
             case Expr.Call c -> call(c);
             case Expr.Field f -> field(f);
+            case Expr.Cast c -> cast(c);
+            case Expr.Index i -> index(i);
+            case Expr.Tuple t -> {
+                List<Type> elems = new ArrayList<>();
+                for (Expr x : t.elements()) {
+                    Type et = expr(x);
+                    if (et instanceof Type.None) throw new SourceException(x.position(), "this call has no value");
+                    elems.add(et instanceof Type.Ptr ? Type.Int.U64 : et);
+                }
+                yield new Type.Tuple(elems);
+            }
+            case Expr.SizeOf z -> {
+                if (z.operand() != null) expr(z.operand());
+                yield Type.Int.U64;
+            }
+            case Expr.Increment i -> {
+                if (!(i.target() instanceof Expr.Variable) && !(i.target() instanceof Expr.MapAccess)) {
+                    throw new SourceException(i.position(), "only a map or a variable can be incremented");
+                }
+                Type t = expr(i.target());
+                if (!(t instanceof Type.Int)) throw new SourceException(i.position(), "only integers can be "
+                        + "incremented");
+                yield t;
+            }
+        };
+    }
+
+    /** The size {@code sizeof} gives. */
+    public int sizeOf(Expr.SizeOf z) {
+        if (z.operand() != null) return types.get(z.operand()).cSize();
+        return ctypeOf(z.type(), z.position()).cSize();
+    }
+
+    private Type ctypeOf(String text, Position at) {
+        try {
+            return ctypes.resolve(ctypes.parse(text));
+        } catch (IllegalArgumentException e) {
+            throw new SourceException(at, e.getMessage());
+        }
+    }
+
+    private Type cast(Expr.Cast c) {
+        Type operand = expr(c.operand());
+        Type t;
+        try {
+            t = ctypes.parse(c.type());
+        } catch (IllegalArgumentException e) {
+            throw new SourceException(c.position(), e.getMessage());
+        }
+        if (t instanceof Type.Named n) t = ctypeOf(n.name(), c.position());
+        if (!(t instanceof Type.Int) && !(t instanceof Type.Ptr)) {
+            throw new SourceException(c.position(), "cannot cast to " + name(t) + ": only to integer and pointer "
+                    + "types");
+        }
+        if (!(operand instanceof Type.Int) && !(operand instanceof Type.Ptr)) {
+            throw new SourceException(c.operand().position(), "cannot cast " + name(operand) + " to " + c.type());
+        }
+        return t;
+    }
+
+    /** What a pointer points to, struct names resolved. */
+    private Type target(Type.Ptr p, Position at) {
+        try {
+            return ctypes.resolve(p.target());
+        } catch (IllegalArgumentException e) {
+            throw new SourceException(at, e.getMessage());
+        }
+    }
+
+    /** A {@code char} array is a string, as in bpftrace. */
+    private static Type charArray(Type t) {
+        return isCharArray(t) ? Type.Str.holding(((Type.Array) t).count() + 1) : t;
+    }
+
+    /** Whether {@code t} is an array of {@code char}. */
+    public static boolean isCharArray(Type t) {
+        return t instanceof Type.Array a && a.element() instanceof Type.Int i && i.bytes() == 1 && i.signed();
+    }
+
+    private Type index(Expr.Index i) {
+        Type t = expr(i.target());
+        requireInt(i.index(), "an index");
+        return switch (t) {
+            case Type.Ptr p -> target(p, i.position());
+            case Type.Array a -> a.element() instanceof Type.Named n ? ctypeOf(n.name(), i.position())
+                    : charArray(a.element());
+            default -> throw new SourceException(i.position(), name(t) + " cannot be indexed");
         };
     }
 
@@ -504,6 +650,8 @@ public final class Checker {
             return new Type.Str(Type.Str.DEFAULT);
         }
         if (n.equals("kstack") || n.equals("ustack")) return new Type.Stack(n.equals("ustack"));
+        if (n.equals("curtask")) return new Type.Ptr(new Type.Named("struct task_struct"));
+        if (n.equals("ctx")) return new Type.Ptr(new Type.Int(1, false));
         if (n.equals("args")) throw new SourceException(b.position(), "args is a struct: read a field, args->NAME");
         if (n.startsWith("arg") || n.equals("retval")) {
             boolean ok = n.equals("retval")
@@ -522,19 +670,40 @@ public final class Checker {
         if ((b.op().equals("==") || b.op().equals("!=")) && l instanceof Type.Str && r instanceof Type.Str) {
             return Type.Int.S64;
         }
-        if (!(l instanceof Type.Int li)) throw new SourceException(b.left().position(), "the left operand of "
-                + b.op() + " must be an integer, not " + name(l));
-        if (!(r instanceof Type.Int ri)) throw new SourceException(b.right().position(), "the right operand of "
-                + b.op() + " must be an integer, not " + name(r));
+        if (l instanceof Type.Ptr && !(r instanceof Type.Ptr) && (b.op().equals("+") || b.op().equals("-"))) {
+            requireInt(b.right(), "a pointer offset");
+            return l;
+        }
+        if (!(l instanceof Type.Int) && !(l instanceof Type.Ptr)) throw new SourceException(b.left().position(),
+                "the left operand of " + b.op() + " must be an integer, not " + name(l));
+        if (!(r instanceof Type.Int) && !(r instanceof Type.Ptr)) throw new SourceException(b.right().position(),
+                "the right operand of " + b.op() + " must be an integer, not " + name(r));
+        boolean signed = l instanceof Type.Int li && li.signed() && r instanceof Type.Int ri && ri.signed();
         return switch (b.op()) {
             case "==", "!=", "<", ">", "<=", ">=", "&&", "||" -> Type.Int.S64;
-            default -> new Type.Int(8, li.signed() && ri.signed());
+            default -> new Type.Int(8, signed);
         };
     }
 
     private Type field(Expr.Field f) {
         if (!(f.target() instanceof Expr.Builtin b) || !b.name().equals("args")) {
-            throw new SourceException(f.position(), "only tracepoint arguments (args->NAME) have fields here");
+            Type t = expr(f.target());
+            if (f.arrow()) {
+                if (!(t instanceof Type.Ptr p)) throw new SourceException(f.position(), "-> needs a pointer to a "
+                        + "struct, not " + name(t));
+                t = target(p, f.position());
+            }
+            if (t instanceof Type.Tuple tu) {
+                int i = f.field().matches("\\d+") ? Integer.parseInt(f.field()) : -1;
+                if (i < 0 || i >= tu.elements().size()) throw new SourceException(f.position(), "the tuple has no "
+                        + "element " + f.field() + "; it has " + tu.elements().size());
+                return tu.elements().get(i);
+            }
+            if (!(t instanceof Type.Record r)) throw new SourceException(f.position(), name(t) + " has no fields"
+                    + (t instanceof Type.Ptr ? "; use -> on a pointer" : ""));
+            Type.Member m = r.member(f.field()).orElseThrow(() -> new SourceException(f.position(), name(r)
+                    + " has no field '" + f.field() + "'"));
+            return m.type() instanceof Type.Named n ? ctypeOf(n.name(), f.position()) : charArray(m.type());
         }
         types.put(b, new Type.None());
         Type result = null;

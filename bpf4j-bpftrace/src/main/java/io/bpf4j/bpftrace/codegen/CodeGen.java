@@ -59,6 +59,8 @@ public final class CodeGen {
     private int stack;
     private int maxStack;
     private int labels;
+    /** The enclosing while loops' labels: {end, condition}. */
+    private final java.util.ArrayDeque<String[]> loops = new java.util.ArrayDeque<>();
 
     private CodeGen(Analysis analysis, Map<String, ? extends MapReference> maps, MapReference events,
                     EventTable eventTable, long startNs) {
@@ -119,6 +121,7 @@ public final class CodeGen {
                     declareVariables(i.otherwise());
                 }
                 case Stmt.Unroll u -> declareVariables(u.body());
+                case Stmt.While w -> declareVariables(w.body());
                 default -> {
                 }
             }
@@ -187,8 +190,8 @@ public final class CodeGen {
             case Stmt.AssignVar v -> {
                 Type t = variableTypes.get(v.target().name());
                 int slot = variableSlots.get(v.target().name());
-                if (t instanceof Type.Str) {
-                    evalStr(v.value(), slot, t.size());
+                if (t.inBuffer()) {
+                    evalStr(v.value(), slot, t.size(), t);
                 } else {
                     evalInt(v.value());
                     a.stxDW(R10, slot, R0);
@@ -212,10 +215,32 @@ public final class CodeGen {
                 return thenEnds && elseEnds;
             }
             case Stmt.Unroll u -> {
-                for (int i = 0; i < u.count(); i++) {
+                long n = switch (u.count()) {
+                    case Expr.IntLiteral i -> i.value();
+                    case Expr.Positional p -> Long.decode(analysis.positional(p.index()));
+                    default -> throw new IllegalStateException("unchecked unroll count");
+                };
+                for (int i = 0; i < n; i++) {
                     if (statements(u.body())) return true;
                 }
                 return false;
+            }
+            case Stmt.While w -> {
+                String top = label("while");
+                String end = label("endwhile");
+                a.label(top);
+                evalInt(w.condition());
+                a.jeq(R0, 0, end);
+                loops.push(new String[] {end, top});
+                boolean ends = statements(w.body());
+                loops.pop();
+                if (!ends) a.ja(top);
+                a.label(end);
+                return false;
+            }
+            case Stmt.Jump j -> {
+                a.ja(loops.peek()[j.isBreak() ? 0 : 1]);
+                return true;
             }
             case Stmt.Return r -> {
                 a.ja("exit");
@@ -244,8 +269,8 @@ public final class CodeGen {
         int pos = 0;
         for (int i = 0; i < keys.size(); i++) {
             Type t = info.keys().get(i);
-            if (t instanceof Type.Str) {
-                evalStr(keys.get(i), off + pos, t.size());
+            if (t.inBuffer()) {
+                evalStr(keys.get(i), off + pos, t.size(), t);
             } else {
                 evalInt(keys.get(i));
                 a.stxDW(R10, off + pos, R0);
@@ -272,8 +297,8 @@ public final class CodeGen {
         MapInfo info = info(m.target().name());
         if (info.kind() == MapKind.VALUE) {
             int value = alloc(info.valueSize());
-            if (info.value() instanceof Type.Str) {
-                evalStr(m.value(), value, info.valueSize());
+            if (info.value().inBuffer()) {
+                evalStr(m.value(), value, info.valueSize(), info.value());
             } else {
                 evalInt(m.value());
                 a.stxDW(R10, value, R0);
@@ -371,7 +396,7 @@ public final class CodeGen {
                         && analysis.type(arg) instanceof Type.None) {
                     signal(new Event.PrintMap(m.name()));
                 } else {
-                    printf(analysis.type(arg) instanceof Type.Str ? "%s\n" : "%d\n", List.of(arg));
+                    printf(analysis.type(arg).inBuffer() ? "%s\n" : "%d\n", List.of(arg));
                 }
             }
             case "clear" -> signal(new Event.ClearMap(((Expr.MapAccess) c.args().getFirst()).name()));
@@ -408,8 +433,8 @@ public final class CodeGen {
         int pos = 8;
         for (int i = 0; i < args.size(); i++) {
             Type t = types.get(i);
-            if (t instanceof Type.Str) {
-                evalStr(args.get(i), buf + pos, t.size());
+            if (t.inBuffer()) {
+                evalStr(args.get(i), buf + pos, t.size(), t);
             } else {
                 evalInt(args.get(i));
                 a.stxDW(R10, buf + pos, R0);
@@ -450,6 +475,10 @@ public final class CodeGen {
             }
             case Expr.Builtin b -> builtin(b);
             case Expr.Binary b -> binary(b);
+            case Expr.Unary u when u.op().equals("*") -> {
+                evalInt(u.operand());
+                readInt(analysis.type(u));
+            }
             case Expr.Unary u -> {
                 evalInt(u.operand());
                 switch (u.op()) {
@@ -471,8 +500,38 @@ public final class CodeGen {
                 evalInt(t.otherwise());
                 a.label(end);
             }
-            case Expr.Field f -> field(f);
+            case Expr.Field f when isArgs(f) -> field(f);
+            case Expr.Field f when !f.arrow() && analysis.type(f.target()) instanceof Type.Tuple tu -> {
+                int base = buffer(f.target());
+                int i = Integer.parseInt(f.field());
+                loadInt(R0, R10, base + tu.offsets().get(i), (Type.Int) intOf(tu.elements().get(i)));
+            }
+            case Expr.Field f -> member(f);
+            case Expr.Index i -> {
+                if (addressable(i)) {
+                    evalAddress(i);
+                    readInt(analysis.type(i));
+                } else {
+                    Type.Array arr = (Type.Array) analysis.type(i.target());
+                    int base = buffer(i.target());
+                    int idx = (int) constantIndex(i);
+                    loadInt(R0, R10, base + idx * arr.element().cSize(), intOf(arr.element()));
+                }
+            }
+            case Expr.Cast c -> {
+                evalInt(c.operand());
+                if (analysis.type(c) instanceof Type.Int t && t.bytes() < 8) {
+                    int shift = 64 - t.bytes() * 8;
+                    a.lsh64(R0, shift);
+                    if (t.signed()) a.arsh64(R0, shift);
+                    else a.rsh64(R0, shift);
+                }
+            }
+            case Expr.SizeOf z -> constant(R0, z.operand() != null ? analysis.type(z.operand()).cSize()
+                    : analysis.ctypes().resolve(analysis.ctypes().parse(z.type())).cSize());
+            case Expr.Increment inc -> increment(inc);
             case Expr.Call c -> throw new SourceException(c.position(), c.name() + "() has no integer value");
+            case Expr.Tuple t -> throw new SourceException(t.position(), "a tuple is not an integer");
             case Expr.StringLiteral s -> throw new SourceException(s.position(), "a string is not an integer");
         }
     }
@@ -493,6 +552,8 @@ public final class CodeGen {
             case "elapsed" -> a.call(Helper.KTIME_GET_NS).ldImm64(R1, startNs).sub64(R0, R1);
             case "cpu" -> a.call(Helper.GET_SMP_PROCESSOR_ID);
             case "curtask" -> a.call(Helper.GET_CURRENT_TASK);
+            case "ctx" -> a.mov64(R0, R6);
+            case "numaid" -> a.call(Helper.GET_NUMA_NODE_ID);
             case "rand" -> a.call(Helper.GET_PRANDOM_U32);
             case "cgroup" -> a.call(Helper.GET_CURRENT_CGROUP_ID);
             case "retval" -> a.ldxDW(R0, R6, RAX_OFFSET);
@@ -592,8 +653,8 @@ public final class CodeGen {
         int rs = analysis.type(b.right()).size();
         int left = alloc(ls);
         int right = alloc(rs);
-        evalStr(b.left(), left, ls);
-        evalStr(b.right(), right, rs);
+        evalStr(b.left(), left, ls, analysis.type(b.left()));
+        evalStr(b.right(), right, rs, analysis.type(b.right()));
         int n = Math.min(ls, rs);
         // against a literal, the bytes after its NUL never matter
         for (Expr side : List.of(b.left(), b.right())) {
@@ -630,11 +691,263 @@ public final class CodeGen {
         if (t.signed() && bits < 64) a.lsh64(R0, 64 - bits).arsh64(R0, 64 - bits);
     }
 
+    // ---- C values: structs, arrays, pointers, tuples ----
+
+    private static boolean isArgs(Expr.Field f) {
+        return f.target() instanceof Expr.Builtin b && b.name().equals("args");
+    }
+
+    /** An integer type for a value read from memory: pointers are 8-byte unsigned integers. */
+    private static Type.Int intOf(Type t) {
+        return t instanceof Type.Int i ? i : Type.Int.U64;
+    }
+
+    /** Whether {@code e} names memory (through a pointer) whose address can be computed. */
+    private boolean addressable(Expr e) {
+        return switch (e) {
+            case Expr.Unary u -> u.op().equals("*");
+            case Expr.Field f -> !isArgs(f) && (f.arrow() || analysis.type(f.target()) instanceof Type.Record
+                    && addressable(f.target()));
+            case Expr.Index i -> analysis.type(i.target()) instanceof Type.Ptr
+                    || analysis.type(i.target()) instanceof Type.Array && addressable(i.target());
+            default -> false;
+        };
+    }
+
+    /** r0 = the address of the memory {@code e} names ({@link #addressable}). */
+    private void evalAddress(Expr e) {
+        switch (e) {
+            case Expr.Unary u -> evalInt(u.operand());
+            case Expr.Field f -> {
+                if (f.arrow()) evalInt(f.target());
+                else evalAddress(f.target());
+                Type.Member m = memberOf(f);
+                if (m.offset() != 0) a.add64(R0, m.offset());
+            }
+            case Expr.Index i -> {
+                int mark = stack;
+                int base = alloc(8);
+                if (analysis.type(i.target()) instanceof Type.Ptr) evalInt(i.target());
+                else evalAddress(i.target());
+                a.stxDW(R10, base, R0);
+                evalInt(i.index());
+                a.mul64(R0, analysis.type(i).cSize());
+                a.ldxDW(R1, R10, base).add64(R0, R1);
+                stack = mark;
+            }
+            default -> throw new IllegalStateException("not addressable: " + e);
+        }
+    }
+
+    private Type.Member memberOf(Expr.Field f) {
+        Type t = analysis.type(f.target());
+        if (t instanceof Type.Ptr p) t = analysis.ctypes().resolve(p.target());
+        return ((Type.Record) t).member(f.field()).orElseThrow();
+    }
+
+    /** r0 = the integer (or pointer) of type {@code t} at the address in r0, read with bpf_probe_read (0 on a fault). */
+    private void readInt(Type t) {
+        int bytes = t instanceof Type.Int i ? i.bytes() : 8;
+        int mark = stack;
+        int tmp = alloc(8);
+        a.stDW(R10, tmp, 0).mov64(R3, R0);
+        stackPointer(R1, tmp);
+        a.mov64(R2, bytes).call(Helper.PROBE_READ);
+        loadInt(R0, R10, tmp, intOf(t));
+        stack = mark;
+    }
+
+    /** dst = the integer of type {@code t} at {@code base + off}, widened to 64 bits. */
+    private void loadInt(Register dst, Register base, int off, Type.Int t) {
+        switch (t.bytes()) {
+            case 1 -> a.ldxB(dst, base, off);
+            case 2 -> a.ldxH(dst, base, off);
+            case 4 -> a.ldxW(dst, base, off);
+            default -> a.ldxDW(dst, base, off);
+        }
+        if (t.signed() && t.bytes() < 8) a.lsh64(dst, 64 - t.bytes() * 8).arsh64(dst, 64 - t.bytes() * 8);
+    }
+
+    /** r0 = a struct member that is an integer or a pointer (a bitfield included). */
+    private void member(Expr.Field f) {
+        Type.Member m = memberOf(f);
+        if (addressable(f)) {
+            evalAddress(f);
+            if (m.bitWidth() == 0) {
+                readInt(m.type());
+                return;
+            }
+            a.add64(R0, m.bitOffset() / 8);
+            readInt(Type.Int.U64);
+        } else {
+            int base = buffer(f.target());
+            if (m.bitWidth() == 0) {
+                loadInt(R0, R10, base + m.offset(), intOf(m.type()));
+                return;
+            }
+            copyBytes(base + m.bitOffset() / 8, alloc(8), 8);
+            a.ldxDW(R0, R10, -stack);
+        }
+        a.rsh64(R0, m.bitOffset() % 8);
+        if (m.bitWidth() < 64) a.and64(R0, (int) ((1L << m.bitWidth()) - 1));
+    }
+
+    private long constantIndex(Expr.Index i) {
+        if (i.index() instanceof Expr.IntLiteral lit) return lit.value();
+        if (i.index() instanceof Expr.Positional p) return parsePositional(analysis.positional(p.index()));
+        throw new SourceException(i.index().position(), "an array held in a variable or a map is indexed by "
+                + "constants only");
+    }
+
+    /**
+     * The stack offset of a buffer holding the value of {@code e} (a struct, an array or a tuple): a variable's own
+     * slot, else a new buffer the value is written to.
+     */
+    private int buffer(Expr e) {
+        if (e instanceof Expr.Variable v) return variableSlots.get(v.name());
+        Type t = analysis.type(e);
+        int buf = alloc(t.size());
+        evalStr(e, buf, t.size(), t);
+        return buf;
+    }
+
+    /** Copies {@code n} bytes between stack buffers. */
+    private void copyBytes(int from, int to, int n) {
+        int i = 0;
+        for (; i + 8 <= n && (from + i) % 8 == 0 && (to + i) % 8 == 0; i += 8) {
+            a.ldxDW(R1, R10, from + i).stxDW(R10, to + i, R1);
+        }
+        for (; i < n; i++) a.ldxB(R1, R10, from + i).stxB(R10, to + i, R1);
+    }
+
+    /**
+     * Writes a struct or array value (read from memory, or copied from where it is held) at {@code dst}: at most
+     * {@code length} bytes, NUL-padded to {@code size}.
+     */
+    private void bytesValue(Expr e, int dst, int size, int length) {
+        int n = Math.min(size, length);
+        zero(dst, size);
+        if (addressable(e)) {
+            evalAddress(e);
+            a.mov64(R3, R0);
+            stackPointer(R1, dst);
+            a.mov64(R2, n).call(Helper.PROBE_READ);
+            return;
+        }
+        switch (e) {
+            case Expr.Variable v -> copyBytes(variableSlots.get(v.name()), dst, n);
+            case Expr.MapAccess m -> {
+                MapInfo info = info(m.name());
+                int mark = stack;
+                int key = key(info, m.keys());
+                String done = label("recread");
+                lookup(m.name(), key);
+                a.jeq(R0, 0, done);
+                a.mov64(R3, R0);
+                stackPointer(R1, dst);
+                a.mov64(R2, n).call(Helper.PROBE_READ_KERNEL);
+                a.label(done);
+                stack = mark;
+            }
+            case Expr.Field f when !f.arrow() -> {
+                int mark = stack;
+                int base = buffer(f.target());
+                int off = analysis.type(f.target()) instanceof Type.Tuple tu
+                        ? tu.offsets().get(Integer.parseInt(f.field())) : memberOf(f).offset();
+                copyBytes(base + off, dst, n);
+                stack = mark;
+            }
+            default -> throw new SourceException(e.position(), "this value cannot be used here");
+        }
+    }
+
+    /** A tuple, laid out as {@code layout} says (its elements may be wider than the expression's own). */
+    private void tuple(Expr.Tuple t, int dst, int size, Type.Tuple layout) {
+        zero(dst, size);
+        List<Integer> offs = layout.offsets();
+        for (int i = 0; i < t.elements().size(); i++) {
+            Expr x = t.elements().get(i);
+            Type et = layout.elements().get(i);
+            int off = dst + offs.get(i);
+            if (et.inBuffer()) {
+                int mark = stack;
+                int tmp = alloc(et.size());
+                evalStr(x, tmp, et.size(), et);
+                copyBytes(tmp, off, et.cSize());
+                stack = mark;
+            } else {
+                evalInt(x);
+                switch (et.cSize()) {
+                    case 1 -> a.stxB(R10, off, R0);
+                    case 2 -> a.stxH(R10, off, R0);
+                    case 4 -> a.stxW(R10, off, R0);
+                    default -> {
+                        if (off % 8 == 0) {
+                            a.stxDW(R10, off, R0);
+                        } else {
+                            for (int b = 0; b < 8; b++) a.stxB(R10, off + b, R0).rsh64(R0, 8);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code x++}, {@code ++x}…: the new value is stored; r0 = the old value (postfix) or the new (prefix). */
+    private void increment(Expr.Increment inc) {
+        int mark = stack;
+        switch (inc.target()) {
+            case Expr.Variable v -> {
+                int slot = variableSlots.get(v.name());
+                a.ldxDW(R0, R10, slot).mov64(R1, R0).add64(R1, inc.delta()).stxDW(R10, slot, R1);
+                if (inc.prefix()) a.mov64(R0, R1);
+            }
+            case Expr.MapAccess m -> {
+                MapInfo info = info(m.name());
+                int key = key(info, m.keys());
+                int value = alloc(8);
+                String missing = label("incmiss");
+                a.stDW(R10, value, 0);
+                lookup(m.name(), key);
+                a.jeq(R0, 0, missing).ldxDW(R1, R0, 0).stxDW(R10, value, R1).label(missing);
+                a.ldxDW(R1, R10, value).add64(R1, inc.delta()).stxDW(R10, value, R1);
+                update(m.name(), key, value);
+                a.ldxDW(R0, R10, value);
+                if (!inc.prefix()) a.add64(R0, -inc.delta());
+            }
+            default -> throw new IllegalStateException("unchecked increment target");
+        }
+        stack = mark;
+    }
+
     // ---- string expressions: written at a stack buffer ----
 
-    /** Writes the string {@code e}, NUL-padded to {@code size} bytes, at {@code dst}. */
-    private void evalStr(Expr e, int dst, int size) {
+    /**
+     * Writes the value of {@code e} (a string, a struct, an array or a tuple), NUL-padded to {@code size} bytes, at
+     * {@code dst}; {@code want} is the type the destination holds (a tuple is laid out as it says).
+     */
+    private void evalStr(Expr e, int dst, int size, Type want) {
+        Type own = analysis.type(e);
+        if (own instanceof Type.Record || own instanceof Type.Array) {
+            bytesValue(e, dst, size, own.cSize());
+            return;
+        }
+        if (own instanceof Type.Str && e instanceof Expr.Field f && !isArgs(f)
+                && !(analysis.type(f.target()) instanceof Type.Tuple)) {
+            // a char array member: its bytes, at most its length (it may lack a NUL)
+            bytesValue(e, dst, size, memberOf(f).type().cSize());
+            return;
+        }
         switch (e) {
+            case Expr.Tuple t -> tuple(t, dst, size, want instanceof Type.Tuple w
+                    && w.elements().size() == t.elements().size() ? w : (Type.Tuple) own);
+            case Expr.Field f when !isArgs(f) -> {
+                int base = buffer(f.target());
+                Type.Tuple tu = (Type.Tuple) analysis.type(f.target());
+                int i = Integer.parseInt(f.field());
+                zero(dst, size);
+                copyBytes(base + tu.offsets().get(i), dst, Math.min(size, tu.elements().get(i).cSize()));
+            }
             case Expr.StringLiteral s -> literal(s.value(), dst, size);
             case Expr.Positional p -> literal(analysis.positional(p.index()), dst, size);
             case Expr.Variable v -> {
@@ -671,9 +984,9 @@ public final class CodeGen {
                 String end = label("send");
                 evalInt(t.condition());
                 a.jeq(R0, 0, otherwise);
-                evalStr(t.then(), dst, size);
+                evalStr(t.then(), dst, size, want);
                 a.ja(end).label(otherwise);
-                evalStr(t.otherwise(), dst, size);
+                evalStr(t.otherwise(), dst, size, want);
                 a.label(end);
             }
             case Expr.Call c when c.name().equals("str") -> {
@@ -683,7 +996,7 @@ public final class CodeGen {
                     limit = Math.min(limit, (int) ((Expr.IntLiteral) c.args().get(1)).value());
                 }
                 if (analysis.type(arg) instanceof Type.Str) {
-                    evalStr(arg, dst, size);
+                    evalStr(arg, dst, size, analysis.type(arg));
                     return;
                 }
                 evalInt(arg);

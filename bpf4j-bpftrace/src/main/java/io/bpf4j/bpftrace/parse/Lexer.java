@@ -3,7 +3,11 @@ package io.bpf4j.bpftrace.parse;
 import io.bpf4j.bpftrace.ast.Position;
 import io.bpf4j.bpftrace.ast.SourceException;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Splits bpftrace source into tokens on demand. Attach points are not tokens of the expression language
@@ -19,6 +23,8 @@ final class Lexer {
             "<", ">", ".");
 
     private final String src;
+    /** {@code #define NAME VALUE} lines seen so far. */
+    private final Map<String, String> defines = new HashMap<>();
     private int pos;
     private int line = 1;
     private int lineStart;
@@ -41,9 +47,14 @@ final class Lexer {
                 lineStart = pos;
             } else if (Character.isWhitespace(c)) {
                 pos++;
-            } else if (src.startsWith("//", pos) || (c == '#' && pos == lineStart)) {
-                // '#!' and '#include'/'#define' lines: there is no C preprocessor here, and the headers they
-                // pull in are for types this compiler takes from kernel BTF instead.
+            } else if (c == '#' && src.substring(lineStart, pos).isBlank()) {
+                // '#!', '#include' and '#define' lines: there is no C preprocessor here. Kernel headers are not
+                // needed (types come from kernel BTF); a header that exists nowhere is an error, as with clang.
+                Position at = position();
+                int from = pos;
+                while (pos < src.length() && src.charAt(pos) != '\n') pos++;
+                directive(src.substring(from, pos).strip(), at);
+            } else if (src.startsWith("//", pos)) {
                 while (pos < src.length() && src.charAt(pos) != '\n') pos++;
             } else if (src.startsWith("/*", pos)) {
                 Position start = position();
@@ -54,6 +65,56 @@ final class Lexer {
                 return;
             }
         }
+    }
+
+    private void directive(String line, Position at) {
+        String[] words = line.substring(1).strip().split("\\s+", 3);
+        if (words[0].equals("define") && words.length >= 2) {
+            defines.put(words[1], words.length == 3 ? words[2].strip() : "");
+        } else if (words[0].equals("include") && words.length >= 2) {
+            String header = words[1].replaceAll("^[<\"]|[>\"]$", "");
+            boolean kernel = header.startsWith("linux/") || header.startsWith("net/") || header.startsWith("asm/")
+                    || header.startsWith("uapi/") || header.startsWith("asm-generic/");
+            boolean found = kernel || Files.exists(Path.of(header)) || Files.exists(Path.of("/usr/include", header))
+                    || Files.exists(Path.of("/usr/local/include", header))
+                    || Files.exists(Path.of("/usr/include/x86_64-linux-gnu", header));
+            if (!found) throw new SourceException(at, "'" + header + "' file not found");
+        }
+    }
+
+    /** The single token a macro's value is: an integer or a string literal (else an identifier as written). */
+    static Token literal(String value, Position at) {
+        Lexer l = new Lexer(value);
+        Token t = l.next();
+        return new Token(t.kind(), t.text(), t.value(), at);
+    }
+
+    /** The value of {@code #define name}, if the program defined it. */
+    String define(String name) {
+        return defines.get(name);
+    }
+
+    /**
+     * A C struct or union definition ({@code struct Foo { … };}) if one starts here, as text; else null and
+     * nothing is consumed.
+     */
+    String definition() {
+        skipSpace();
+        if (!src.startsWith("struct", pos) && !src.startsWith("union", pos)) return null;
+        int brace = src.indexOf('{', pos);
+        if (brace < 0 || !src.substring(pos, brace).matches("(struct|union)\\s+[A-Za-z_]\\w*\\s*")) return null;
+        int depth = 0;
+        int i = brace;
+        for (; i < src.length(); i++) {
+            if (src.charAt(i) == '{') depth++;
+            else if (src.charAt(i) == '}' && --depth == 0) break;
+        }
+        if (i >= src.length()) throw new SourceException(position(), "unterminated struct definition");
+        String text = src.substring(pos, i + 1);
+        while (pos <= i) advance();
+        skipSpace();
+        if (pos < src.length() && src.charAt(pos) == ';') pos++;
+        return text;
     }
 
     private void advance() {

@@ -7,6 +7,7 @@ import io.bpf4j.bpftrace.ast.Probe;
 import io.bpf4j.bpftrace.ast.Script;
 import io.bpf4j.bpftrace.ast.SourceException;
 import io.bpf4j.bpftrace.ast.Stmt;
+import io.bpf4j.bpftrace.check.CTypes;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -49,9 +50,14 @@ public final class Parser {
 
     private Script script() {
         List<Probe> probes = new ArrayList<>();
-        while (!lexer.atEnd()) probes.add(probe());
+        List<String> definitions = new ArrayList<>();
+        while (!lexer.atEnd()) {
+            String def = lexer.definition();
+            if (def != null) definitions.add(def);
+            else probes.add(probe());
+        }
         if (probes.isEmpty()) throw new SourceException(new Position(1, 1), "the program has no probes");
-        return new Script(probes);
+        return new Script(definitions, probes);
     }
 
     private Probe probe() {
@@ -106,7 +112,7 @@ public final class Parser {
             }
             Stmt s = statement();
             stmts.add(s);
-            boolean blockLike = s instanceof Stmt.If || s instanceof Stmt.Unroll;
+            boolean blockLike = s instanceof Stmt.If || s instanceof Stmt.Unroll || s instanceof Stmt.While;
             if (!blockLike && !peek().is("}")) expect(";");
         }
         next();
@@ -123,11 +129,20 @@ public final class Parser {
                 case "unroll" -> {
                     next();
                     expect("(");
-                    Token n = next();
-                    if (n.kind() != Token.Kind.INT) throw error(n, "unroll needs an integer literal count");
+                    Expr count = expr();
                     expect(")");
-                    if (n.value() < 1 || n.value() > 100) throw error(n, "unroll count must be 1 to 100");
-                    return new Stmt.Unroll((int) n.value(), block(), t.position());
+                    return new Stmt.Unroll(count, block(), t.position());
+                }
+                case "while" -> {
+                    next();
+                    expect("(");
+                    Expr cond = expr();
+                    expect(")");
+                    return new Stmt.While(cond, block(), t.position());
+                }
+                case "break", "continue" -> {
+                    next();
+                    return new Stmt.Jump(t.text().equals("break"), t.position());
                 }
                 case "return" -> {
                     next();
@@ -143,6 +158,9 @@ public final class Parser {
             return increment(target, t.text().substring(1), t.position());
         }
         Expr e = expr();
+        if (e instanceof Expr.Increment inc) {
+            return increment(inc.target(), inc.delta() > 0 ? "+" : "-", inc.position());
+        }
         Token op = peek();
         if (op.is("=")) {
             next();
@@ -238,7 +256,12 @@ public final class Parser {
             return unary();
         }
         if (t.is("*") || t.is("&")) {
-            throw error(t, "pointer " + (t.is("*") ? "dereference" : "address-of") + " is not supported yet");
+            next();
+            return new Expr.Unary(t.text(), unary(), t.position());
+        }
+        if (t.is("++") || t.is("--")) {
+            next();
+            return new Expr.Increment(postfix(), t.is("++") ? 1 : -1, true, t.position());
         }
         return postfix();
     }
@@ -250,8 +273,18 @@ public final class Parser {
             if (t.is("->") || t.is(".")) {
                 next();
                 Token f = next();
-                if (f.kind() != Token.Kind.IDENT) throw error(f, "expected a field name after " + t.describe());
-                e = new Expr.Field(e, f.text(), t.position());
+                if (f.kind() != Token.Kind.IDENT && !(f.kind() == Token.Kind.INT && t.is("."))) {
+                    throw error(f, "expected a field name after " + t.describe());
+                }
+                e = new Expr.Field(e, f.text(), t.is("->"), t.position());
+            } else if ((t.is("++") || t.is("--")) && (e instanceof Expr.MapAccess || e instanceof Expr.Variable)) {
+                next();
+                e = new Expr.Increment(e, t.is("++") ? 1 : -1, false, t.position());
+            } else if (t.is("[") && !(e instanceof Expr.MapAccess m && m.keys().isEmpty())) {
+                next();
+                Expr index = expr();
+                expect("]");
+                e = new Expr.Index(e, index, t.position());
             } else if (t.is("[") && e instanceof Expr.MapAccess m && m.keys().isEmpty()) {
                 next();
                 List<Expr> keys = new ArrayList<>();
@@ -287,6 +320,17 @@ public final class Parser {
                 return new Expr.Positional((int) t.value(), t.position());
             }
             case IDENT -> {
+                if (t.text().equals("sizeof") && peek().is("(")) {
+                    next();
+                    Expr.SizeOf sizeOf;
+                    if (peek().kind() == Token.Kind.IDENT && CTypes.startsType(peek().text())) {
+                        sizeOf = new Expr.SizeOf(typeName(), null, t.position());
+                    } else {
+                        sizeOf = new Expr.SizeOf(null, expr(), t.position());
+                    }
+                    expect(")");
+                    return sizeOf;
+                }
                 if (peek().is("(")) {
                     next();
                     List<Expr> args = new ArrayList<>();
@@ -307,9 +351,23 @@ public final class Parser {
             }
             case PUNCT -> {
                 if (t.is("(")) {
+                    if (peek().kind() == Token.Kind.IDENT && CTypes.startsType(peek().text())) {
+                        String type = typeName();
+                        expect(")");
+                        return new Expr.Cast(type, unary(), t.position());
+                    }
                     int saved = predicateDepth;
                     predicateDepth = -1;
                     Expr inner = expr();
+                    if (peek().is(",")) {
+                        List<Expr> elements = new ArrayList<>();
+                        elements.add(inner);
+                        while (peek().is(",")) {
+                            next();
+                            elements.add(expr());
+                        }
+                        inner = new Expr.Tuple(elements, t.position());
+                    }
                     predicateDepth = saved;
                     expect(")");
                     return inner;
@@ -320,10 +378,26 @@ public final class Parser {
         }
     }
 
+    /** A C type name up to the closing parenthesis (not consumed): {@code unsigned int}, {@code struct Foo *}. */
+    private String typeName() {
+        StringBuilder sb = new StringBuilder();
+        while (!peek().is(")")) {
+            Token w = next();
+            if (w.kind() == Token.Kind.EOF) throw error(w, "expected ')' after a type name");
+            if (!sb.isEmpty()) sb.append(' ');
+            sb.append(w.text());
+        }
+        return sb.toString();
+    }
+
     // ---- tokens ----
 
     private Token peek() {
-        if (lookahead == null) lookahead = lexer.next();
+        if (lookahead == null) {
+            lookahead = lexer.next();
+            String value = lookahead.kind() == Token.Kind.IDENT ? lexer.define(lookahead.text()) : null;
+            if (value != null) lookahead = Lexer.literal(value, lookahead.position());
+        }
         return lookahead;
     }
 

@@ -108,6 +108,9 @@ public final class MapValues {
 
     /** An integer as Long, a string as String (up to its first NUL), from the bytes of a value or key part. */
     public static Object decodeValue(Type type, byte[] bytes) {
+        if (type instanceof Type.Record || type instanceof Type.Array || type instanceof Type.Tuple) {
+            return Composite.decode(type, MemorySegment.ofArray(bytes), 0);
+        }
         if (type instanceof Type.Str) {
             int n = 0;
             while (n < bytes.length && bytes[n] != 0) n++;

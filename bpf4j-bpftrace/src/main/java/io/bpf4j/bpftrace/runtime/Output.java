@@ -197,7 +197,8 @@ public final class Output {
                     yield "{\"count\": " + s.count() + ", \"average\": " + s.average() + ", \"total\": " + s.total()
                             + "}";
                 }
-                default -> e.getValue() instanceof String s ? Json.write(s) : valueText(info, e.getValue());
+                default -> e.getValue() instanceof String s ? Json.write(s)
+                        : e.getValue() instanceof Composite c ? c.json() : valueText(info, e.getValue());
             };
             if (e.getKey().isEmpty()) {
                 elems.add(value);
