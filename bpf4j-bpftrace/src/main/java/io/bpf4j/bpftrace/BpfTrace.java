@@ -17,6 +17,7 @@ import io.bpf4j.bpftrace.runtime.Event;
 import io.bpf4j.bpftrace.runtime.MapValues;
 import io.bpf4j.bpftrace.runtime.Output;
 import io.bpf4j.bpftrace.runtime.Printf;
+import io.bpf4j.bpftrace.runtime.Strftime;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.MapSpec;
 import io.bpf4j.core.MapType;
@@ -118,7 +119,7 @@ public final class BpfTrace implements AutoCloseable {
 
     static BpfTrace compile(String source, Options options, ProbeCatalog catalog) {
         Script script = Parser.parse(source);
-        Analysis analysis = Checker.check(script, catalog, options.positionals());
+        Analysis analysis = Checker.check(script, catalog, options.positionals(), options.unsafe());
         BpfTrace bt = new BpfTrace(analysis, options);
         try {
             bt.load();
@@ -465,13 +466,56 @@ public final class BpfTrace implements AutoCloseable {
         long id = record.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
         switch (eventTable.get(id)) {
             case Event.Printf p -> output.printf(Printf.format(p.format(), decode(p.args(), record)));
-            case Event.PrintMap p -> output.map(analysis.maps().get(p.map()), map(p.map()));
+            case Event.PrintMap p -> output.map(analysis.maps().get(p.map()), top(map(p.map()), p.top()), p.divisor());
+            case Event.PrintValue p -> output.value(decode(List.of(p.type()), record).getFirst());
+            case Event.Time t -> output.time(Strftime.format(t.format(), java.time.ZonedDateTime.now()));
+            case Event.System x -> output.system(runCommand(Printf.format(x.format(), decode(x.args(), record))));
+            case Event.Cat c -> output.cat(catFile(Printf.format(c.format(), decode(c.args(), record))));
             case Event.ClearMap c -> {
                 BpfMap m = maps.get(c.map());
                 for (byte[] key : m.keys().toList()) m.delete(key);
             }
             case Event.ZeroMap z -> zero(z.map());
             case Event.Exit x -> stop();
+        }
+    }
+
+    /** The last {@code top} elements in print order (the largest), or all of them when {@code top} is 0. */
+    private static Map<List<Object>, Object> top(Map<List<Object>, Object> values, long top) {
+        if (top <= 0 || top >= values.size()) return values;
+        Map<List<Object>, Object> out = new LinkedHashMap<>();
+        long skip = values.size() - top;
+        for (Map.Entry<List<Object>, Object> e : values.entrySet()) {
+            if (skip-- > 0) continue;
+            out.put(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
+    /** system(): the command's output, as bpftrace passes it through. */
+    private static String runCommand(String command) {
+        try {
+            Process p = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.INHERIT).start();
+            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor();
+            return text;
+        } catch (IOException e) {
+            return "ERROR: cannot run '" + command + "': " + e.getMessage() + "\n";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    /** cat(): the file's contents, or bpftrace's error line. */
+    private static String catFile(String file) {
+        try {
+            return Files.readString(Path.of(file));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return "ERROR: failed to open file '" + file + "': No such file or directory\n";
+        } catch (IOException | UncheckedIOException e) {
+            return "ERROR: failed to open file '" + file + "': " + e.getMessage() + "\n";
         }
     }
 

@@ -56,9 +56,12 @@ public final class Checker {
     private int loops;
     private List<ProbeTarget> targets;
 
-    private Checker(ProbeCatalog catalog, List<String> positionals) {
+    private final boolean unsafe;
+
+    private Checker(ProbeCatalog catalog, List<String> positionals, boolean unsafe) {
         this.catalog = catalog;
         this.positionals = List.copyOf(positionals);
+        this.unsafe = unsafe;
     }
 
     /**
@@ -69,7 +72,16 @@ public final class Checker {
      * @throws SourceException at the first error
      */
     public static Analysis check(Script script, ProbeCatalog catalog, List<String> positionals) {
-        return new Checker(catalog, positionals).run(script);
+        return check(script, catalog, positionals, false);
+    }
+
+    /**
+     * Checks {@code script}; {@code unsafe} allows {@code system()}.
+     *
+     * @throws SourceException at the first error
+     */
+    public static Analysis check(Script script, ProbeCatalog catalog, List<String> positionals, boolean unsafe) {
+        return new Checker(catalog, positionals, unsafe).run(script);
     }
 
     private Analysis run(Script script) {
@@ -296,11 +308,21 @@ public final class Checker {
     private void statement(Stmt s) {
         switch (s) {
             case Stmt.ExprStmt e -> {
-                if (!(e.expr() instanceof Expr.Call)) {
+                boolean effect = e.expr() instanceof Expr.Call || e.expr() instanceof Expr.Increment
+                        || e.expr() instanceof Expr.Ternary t && t.then() instanceof Expr.Call
+                        && t.otherwise() instanceof Expr.Call;
+                if (!effect) {
                     throw new SourceException(e.position(), "this expression has no effect: a statement is a call, "
                             + "an assignment or an if");
                 }
-                expr(e.expr());
+                if (e.expr() instanceof Expr.Ternary t) {
+                    requireInt(t.condition(), "a ternary condition");
+                    expr(t.then());
+                    expr(t.otherwise());
+                    types.put(t, new Type.None());
+                } else {
+                    expr(e.expr());
+                }
             }
             case Stmt.AssignVar a -> {
                 Type t = expr(a.value());
@@ -750,8 +772,16 @@ public final class Checker {
                 return new Type.None();
             }
             case "print" -> {
-                arity(c, 1);
+                if (args.isEmpty() || args.size() > 3) throw new SourceException(c.position(), "print() takes a map "
+                        + "(and, for a map, how many of its top elements to print and a divisor) or a value");
                 Expr a = args.getFirst();
+                if (args.size() > 1 && !(a instanceof Expr.MapAccess)) {
+                    throw new SourceException(c.position(), "print()'s top and divisor arguments are for maps");
+                }
+                for (Expr extra : args.subList(1, args.size())) {
+                    literal(extra, "print()'s top and divisor");
+                    types.put(extra, Type.Int.S64);
+                }
                 if (a instanceof Expr.MapAccess m && m.keys().isEmpty() && maps.containsKey(m.name())) {
                     types.put(a, new Type.None());
                 } else if (a instanceof Expr.MapAccess m && m.keys().isEmpty() && !lastPass) {
@@ -789,6 +819,61 @@ public final class Checker {
                 arity(c, 0);
                 return new Type.None();
             }
+            case "time" -> {
+                if (args.size() > 1 || args.size() == 1 && !(args.getFirst() instanceof Expr.StringLiteral)) {
+                    throw new SourceException(c.position(), "time() takes a format string literal, or nothing");
+                }
+                if (args.size() == 1) types.put(args.getFirst(), Type.Str.holding(1));
+                return new Type.None();
+            }
+            case "system", "cat" -> {
+                if (c.name().equals("system") && !unsafe) {
+                    throw new SourceException(c.position(), "system() is an unsafe function: run with --unsafe");
+                }
+                formatted(c);
+                return new Type.None();
+            }
+            case "strncmp" -> {
+                arity(c, 3);
+                requireStr(args.get(0), "strncmp()'s first argument");
+                requireStr(args.get(1), "strncmp()'s second argument");
+                constantArg(args.get(2), "strncmp()'s length");
+                return Type.Int.S64;
+            }
+            case "strcontains" -> {
+                arity(c, 2);
+                requireStr(args.get(0), "strcontains()'s first argument");
+                requireStr(args.get(1), "strcontains()'s second argument");
+                return Type.Int.S64;
+            }
+            case "bswap" -> {
+                arity(c, 1);
+                requireInt(args.getFirst(), "bswap()'s argument");
+                Type t = types.get(args.getFirst());
+                return t instanceof Type.Int i ? new Type.Int(i.bytes(), false) : Type.Int.U64;
+            }
+            case "signal" -> {
+                arity(c, 1);
+                if (args.getFirst() instanceof Expr.StringLiteral sig) {
+                    signalNumber(sig);
+                    types.put(sig, Type.Str.holding(1));
+                } else {
+                    requireInt(args.getFirst(), "signal()'s argument");
+                }
+                return new Type.None();
+            }
+            case "kaddr" -> {
+                arity(c, 1);
+                Type t = expr(args.getFirst());
+                String sym = constantString(args.getFirst());
+                if (!(t instanceof Type.Str) || sym == null) {
+                    throw new SourceException(c.position(), "kaddr() takes a symbol name as a string literal");
+                }
+                if (KernelSymbolAddress.of(sym).isEmpty()) {
+                    throw new SourceException(c.position(), "Failed to resolve kernel symbol: " + sym);
+                }
+                return Type.Int.U64;
+            }
             case "str" -> {
                 if (args.isEmpty() || args.size() > 2) {
                     throw new SourceException(c.position(), "str() takes 1 or 2 arguments");
@@ -819,6 +904,61 @@ public final class Checker {
                 throw new SourceException(c.position(), "unknown function '" + c.name() + "'");
             }
         }
+    }
+
+    /** A format string literal and its arguments, checked as printf's. */
+    private void formatted(Expr.Call c) {
+        List<Expr> args = c.args();
+        if (args.isEmpty() || !(args.getFirst() instanceof Expr.StringLiteral fmt)) {
+            throw new SourceException(c.position(), c.name() + "()'s first argument must be a string literal");
+        }
+        types.put(fmt, Type.Str.holding(fmt.value().length() + 1));
+        List<Type> argTypes = new ArrayList<>();
+        for (Expr a : args.subList(1, args.size())) {
+            Type t = expr(a);
+            if (t instanceof Type.None) throw new SourceException(a.position(), "this call has no value");
+            argTypes.add(t);
+        }
+        try {
+            io.bpf4j.bpftrace.runtime.Printf.check(fmt.value(), argTypes);
+        } catch (IllegalArgumentException e) {
+            throw new SourceException(c.position(), e.getMessage().replace("printf", c.name()));
+        }
+    }
+
+    private void requireStr(Expr e, String what) {
+        Type t = expr(e);
+        if (!(t instanceof Type.Str)) throw new SourceException(e.position(), what + " must be a string, not "
+                + name(t));
+    }
+
+    /** An integer known when compiling: a literal or a positional parameter. */
+    private void constantArg(Expr e, String what) {
+        Type t = expr(e);
+        boolean constant = e instanceof Expr.IntLiteral
+                || e instanceof Expr.Positional p && isInteger(positional(p.index()));
+        if (!constant || !(t instanceof Type.Int)) throw new SourceException(e.position(), what
+                + " must be an integer literal or a positional parameter");
+    }
+
+    /** The value of a string known when compiling (a literal, a positional parameter, str() of one), or null. */
+    public String constantString(Expr e) {
+        return switch (e) {
+            case Expr.StringLiteral s -> s.value();
+            case Expr.Positional p -> positional(p.index());
+            case Expr.Call c when c.name().equals("str") && c.args().size() == 1 -> constantString(c.args().getFirst());
+            default -> null;
+        };
+    }
+
+    /** A signal's number from its name ({@code "SIGKILL"} or {@code "KILL"}). */
+    public static int signalNumber(Expr.StringLiteral sig) {
+        String n = sig.value().startsWith("SIG") ? sig.value().substring(3) : sig.value();
+        List<String> names = List.of("HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1",
+                "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU");
+        int i = names.indexOf(n);
+        if (i < 0) throw new SourceException(sig.position(), "unknown signal " + sig.value());
+        return i + 1;
     }
 
     private static void arity(Expr.Call c, int n) {

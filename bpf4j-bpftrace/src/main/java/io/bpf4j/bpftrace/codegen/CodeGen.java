@@ -6,6 +6,7 @@ import io.bpf4j.bpftrace.ast.Stmt;
 import io.bpf4j.bpftrace.check.Analysis;
 import io.bpf4j.bpftrace.check.CheckedProbe;
 import io.bpf4j.bpftrace.check.Checker;
+import io.bpf4j.bpftrace.check.KernelSymbolAddress;
 import io.bpf4j.bpftrace.check.MapInfo;
 import io.bpf4j.bpftrace.check.MapKind;
 import io.bpf4j.bpftrace.check.ProbeTarget;
@@ -185,7 +186,27 @@ public final class CodeGen {
     private boolean statement(Stmt s) {
         switch (s) {
             case Stmt.ExprStmt e -> {
-                return call((Expr.Call) e.expr());
+                switch (e.expr()) {
+                    case Expr.Ternary t -> {
+                        String otherwise = label("selse");
+                        String end = label("send");
+                        evalInt(t.condition());
+                        a.jeq(R0, 0, otherwise);
+                        boolean thenEnds = call((Expr.Call) t.then());
+                        if (!thenEnds) a.ja(end);
+                        a.label(otherwise);
+                        boolean elseEnds = call((Expr.Call) t.otherwise());
+                        a.label(end);
+                        return thenEnds && elseEnds;
+                    }
+                    case Expr.Increment i -> {
+                        evalInt(i);
+                        return false;
+                    }
+                    default -> {
+                        return call((Expr.Call) e.expr());
+                    }
+                }
             }
             case Stmt.AssignVar v -> {
                 Type t = variableTypes.get(v.target().name());
@@ -394,10 +415,31 @@ public final class CodeGen {
                 Expr arg = c.args().getFirst();
                 if (arg instanceof Expr.MapAccess m && m.keys().isEmpty() && info(m.name()) != null
                         && analysis.type(arg) instanceof Type.None) {
-                    signal(new Event.PrintMap(m.name()));
+                    long top = c.args().size() > 1 ? ((Expr.IntLiteral) c.args().get(1)).value() : 0;
+                    long div = c.args().size() > 2 ? ((Expr.IntLiteral) c.args().get(2)).value() : 1;
+                    signal(new Event.PrintMap(m.name(), top, div));
                 } else {
-                    printf(analysis.type(arg).inBuffer() ? "%s\n" : "%d\n", List.of(arg));
+                    Type t = analysis.type(arg);
+                    send(eventTable.id(new Event.PrintValue(t)), List.of(arg), List.of(t));
                 }
+            }
+            case "time" -> signal(new Event.Time(c.args().isEmpty() ? "%H:%M:%S\n"
+                    : ((Expr.StringLiteral) c.args().getFirst()).value()));
+            case "system", "cat" -> {
+                String fmt = ((Expr.StringLiteral) c.args().getFirst()).value();
+                List<Expr> args = c.args().subList(1, c.args().size());
+                List<Type> types = args.stream().map(analysis::type).toList();
+                Event ev = c.name().equals("system") ? new Event.System(fmt, types) : new Event.Cat(fmt, types);
+                send(eventTable.id(ev), args, types);
+            }
+            case "signal" -> {
+                Expr sig = c.args().getFirst();
+                if (sig instanceof Expr.StringLiteral lit) a.mov64(R1, Checker.signalNumber(lit));
+                else {
+                    evalInt(sig);
+                    a.mov64(R1, R0);
+                }
+                a.call(Helper.SEND_SIGNAL);
             }
             case "clear" -> signal(new Event.ClearMap(((Expr.MapAccess) c.args().getFirst()).name()));
             case "zero" -> signal(new Event.ZeroMap(((Expr.MapAccess) c.args().getFirst()).name()));
@@ -426,7 +468,11 @@ public final class CodeGen {
     private void printf(String format, List<Expr> args) {
         List<Type> types = new ArrayList<>();
         for (Expr e : args) types.add(analysis.type(e));
-        int id = eventTable.id(new Event.Printf(format, types));
+        send(eventTable.id(new Event.Printf(format, types)), args, types);
+    }
+
+    /** Sends event {@code id} with the values of {@code args} after it (8 bytes per integer, a buffer's size else). */
+    private void send(int id, List<Expr> args, List<Type> types) {
         int size = 8;
         for (Type t : types) size += t.size();
         int buf = alloc(size);
@@ -530,6 +576,15 @@ public final class CodeGen {
             case Expr.SizeOf z -> constant(R0, z.operand() != null ? analysis.type(z.operand()).cSize()
                     : analysis.ctypes().resolve(analysis.ctypes().parse(z.type())).cSize());
             case Expr.Increment inc -> increment(inc);
+            case Expr.Call c when c.name().equals("bswap") -> {
+                evalInt(c.args().getFirst());
+                int bits = ((Type.Int) analysis.type(c)).bytes() * 8;
+                if (bits > 8) a.bswap(R0, bits);
+            }
+            case Expr.Call c when c.name().equals("kaddr") -> constant(R0,
+                    KernelSymbolAddress.of(constantString(c.args().getFirst())).orElseThrow());
+            case Expr.Call c when c.name().equals("strncmp") -> strncmp(c);
+            case Expr.Call c when c.name().equals("strcontains") -> strcontains(c);
             case Expr.Call c -> throw new SourceException(c.position(), c.name() + "() has no integer value");
             case Expr.Tuple t -> throw new SourceException(t.position(), "a tuple is not an integer");
             case Expr.StringLiteral s -> throw new SourceException(s.position(), "a string is not an integer");
@@ -644,6 +699,77 @@ public final class CodeGen {
             default -> throw new IllegalStateException("operator " + op);
         }
         a.mov64(R0, 0).ja(end).label(yes).mov64(R0, 1).label(end);
+    }
+
+    private String constantString(Expr e) {
+        return switch (e) {
+            case Expr.StringLiteral s -> s.value();
+            case Expr.Positional p -> analysis.positional(p.index());
+            case Expr.Call c -> constantString(c.args().getFirst());
+            default -> throw new IllegalStateException("not a constant string: " + e);
+        };
+    }
+
+    /** strncmp(a, b, n): 0 when the first n bytes (up to a NUL) are equal, else 1. */
+    private void strncmp(Expr.Call c) {
+        int mark = stack;
+        Expr l = c.args().get(0);
+        Expr r = c.args().get(1);
+        int ls = analysis.type(l).size();
+        int rs = analysis.type(r).size();
+        int left = alloc(ls);
+        int right = alloc(rs);
+        evalStr(l, left, ls, analysis.type(l));
+        evalStr(r, right, rs, analysis.type(r));
+        Expr ne = c.args().get(2);
+        long n = ne instanceof Expr.IntLiteral lit ? lit.value()
+                : parsePositional(analysis.positional(((Expr.Positional) ne).index()));
+        String equal = label("ncmpeq");
+        String differ = label("ncmpne");
+        String end = label("ncmpend");
+        long limit = Math.min(n, Math.max(ls, rs));
+        for (int i = 0; i < limit; i++) {
+            if (i < ls) a.ldxB(R1, R10, left + i);
+            else a.mov64(R1, 0);
+            if (i < rs) a.ldxB(R2, R10, right + i);
+            else a.mov64(R2, 0);
+            a.jne(R1, R2, differ).jeq(R1, 0, equal);
+        }
+        a.label(equal).mov64(R0, 0).ja(end).label(differ).mov64(R0, 1).label(end);
+        stack = mark;
+    }
+
+    /** strcontains(haystack, needle): 1 when needle occurs in haystack. */
+    private void strcontains(Expr.Call c) {
+        int mark = stack;
+        Expr h = c.args().get(0);
+        Expr nd = c.args().get(1);
+        int hs = analysis.type(h).size();
+        int ns = analysis.type(nd).size();
+        int hay = alloc(hs);
+        int needle = alloc(ns);
+        evalStr(h, hay, hs, analysis.type(h));
+        evalStr(nd, needle, ns, analysis.type(nd));
+        String found = label("found");
+        String end = label("containsend");
+        for (int i = 0; i < hs; i++) {
+            String next = label("nexti");
+            boolean cut = false;
+            for (int j = 0; j < ns; j++) {
+                a.ldxB(R2, R10, needle + j).jeq(R2, 0, found);
+                if (i + j >= hs) {
+                    a.ja(next);
+                    cut = true;
+                    break;
+                }
+                a.ldxB(R1, R10, hay + i + j).jne(R1, R2, next);
+            }
+            if (!cut) a.ja(found);
+            a.label(next);
+            if (i < hs - 1) a.ldxB(R1, R10, hay + i).jeq(R1, 0, end + "_no");
+        }
+        a.label(end + "_no").mov64(R0, 0).ja(end).label(found).mov64(R0, 1).label(end);
+        stack = mark;
     }
 
     /** {@code ==}/{@code !=} on strings: byte by byte up to the first NUL (or the shorter buffer's end). */

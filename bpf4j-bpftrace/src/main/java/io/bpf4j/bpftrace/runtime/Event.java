@@ -16,8 +16,30 @@ public sealed interface Event {
         }
     }
 
-    /** {@code print(@map)}. */
-    record PrintMap(String map) implements Event {
+    /** {@code print(@map)}, {@code print(@map, top, divisor)} (0: all elements; 1: values as they are). */
+    record PrintMap(String map, long top, long divisor) implements Event {
+    }
+
+    /** {@code print(value)} of something that is not a map: the value follows the id. */
+    record PrintValue(Type type) implements Event {
+    }
+
+    /** {@code time(format)}: the current time, formatted as C's strftime does. */
+    record Time(String format) implements Event {
+    }
+
+    /** {@code system(format, args…)} (the arguments follow the id, as printf's) runs a shell command. */
+    record System(String format, List<Type> args) implements Event {
+        public System {
+            args = List.copyOf(args);
+        }
+    }
+
+    /** {@code cat(format, args…)}: prints a file's contents. */
+    record Cat(String format, List<Type> args) implements Event {
+        public Cat {
+            args = List.copyOf(args);
+        }
     }
 
     /** {@code clear(@map)}: delete every element. */

@@ -36,6 +36,39 @@ public final class Output {
         out.flush();
     }
 
+    /** {@code print(value)} of a value that is not a map. */
+    public void value(Object value) {
+        if (json) {
+            String v = value instanceof Composite c ? c.json() : value instanceof String s ? Json.write(s)
+                    : String.valueOf(value);
+            out.println("{\"type\": \"value\", \"data\": " + v + "}");
+        } else {
+            out.println(value);
+        }
+        out.flush();
+    }
+
+    /** {@code time()}'s text. */
+    public void time(String text) {
+        typed("time", text);
+    }
+
+    /** {@code system()}'s output. */
+    public void system(String text) {
+        typed("syscall", text);
+    }
+
+    /** {@code cat()}'s output. */
+    public void cat(String text) {
+        typed("cat", text);
+    }
+
+    private void typed(String type, String text) {
+        if (json) out.println("{\"type\": \"" + type + "\", \"data\": " + Json.write(text) + "}");
+        else out.print(text);
+        out.flush();
+    }
+
     /** "Attaching N probes...". */
     public void attached(int probes) {
         if (json) out.println("{\"type\": \"attached_probes\", \"data\": {\"probes\": " + probes + "}}");
@@ -56,8 +89,23 @@ public final class Output {
 
     /** One map, as {@code print(@map)} and the exit print it. */
     public void map(MapInfo info, Map<List<Object>, Object> values) {
-        if (json) jsonMap(info, values);
-        else textMap(info, values);
+        map(info, values, 1);
+    }
+
+    /** One map with its integer values divided by {@code divisor}, as {@code print(@map, top, divisor)}. */
+    public void map(MapInfo info, Map<List<Object>, Object> values, long divisor) {
+        Map<List<Object>, Object> shown = values;
+        if (divisor > 1) {
+            shown = new java.util.LinkedHashMap<>();
+            for (Map.Entry<List<Object>, Object> e : values.entrySet()) {
+                Object v = e.getValue();
+                if (v instanceof Long l) v = l / divisor;
+                else if (v instanceof Stats st) v = new Stats(st.count(), st.total() / divisor);
+                shown.put(e.getKey(), v);
+            }
+        }
+        if (json) jsonMap(info, shown);
+        else textMap(info, shown);
         out.flush();
     }
 
