@@ -3,6 +3,7 @@ package io.bpf4j.bpftrace;
 import io.bpf4j.bpftrace.ast.Script;
 import io.bpf4j.bpftrace.ast.SourceException;
 import io.bpf4j.bpftrace.check.Analysis;
+import io.bpf4j.bpftrace.check.Binaries;
 import io.bpf4j.bpftrace.check.CheckedProbe;
 import io.bpf4j.bpftrace.check.Checker;
 import io.bpf4j.bpftrace.check.MapInfo;
@@ -119,7 +120,7 @@ public final class BpfTrace implements AutoCloseable {
 
     static BpfTrace compile(String source, Options options, ProbeCatalog catalog) {
         Script script = Parser.parse(source);
-        Analysis analysis = Checker.check(script, catalog, options.positionals(), options.unsafe());
+        Analysis analysis = Checker.check(script, catalog, options.positionals(), options.unsafe(), options.pid());
         BpfTrace bt = new BpfTrace(analysis, options);
         try {
             bt.load();
@@ -180,7 +181,7 @@ public final class BpfTrace implements AutoCloseable {
             }
         }
         for (String binary : binariesToList(glob, pid)) {
-            Path file = Path.of(binary);
+            Path file = Path.of(Binaries.readable(binary, pid));
             if (!Files.isRegularFile(file)) continue;
             List<String> functions;
             try {
@@ -208,52 +209,14 @@ public final class BpfTrace implements AutoCloseable {
 
     /** The binaries a listing covers: those mapped by {@code pid}, else the files the pattern's path matches. */
     private static List<String> binariesToList(String glob, int pid) {
-        if (pid != 0) {
-            java.util.Set<String> files = new java.util.LinkedHashSet<>();
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/maps"))) {
-                    String[] f = line.split("\\s+", 6);
-                    if (f.length == 6 && f[1].contains("x") && f[5].startsWith("/")) {
-                        files.add("/proc/" + pid + "/root" + f[5]);
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the mappings of process " + pid + ": " + e.getMessage(),
-                        e);
-            }
-            return files.stream().map(f -> {
-                Path inRoot = Path.of(f);
-                String own = f.substring(f.indexOf("/root") + 5);
-                // the process's own view of a path, as bpftrace prints it, when this namespace sees the same file
-                return Files.isRegularFile(Path.of(own)) ? own : inRoot.toString();
-            }).distinct().toList();
-        }
         String[] parts = glob.split(":", 3);
-        if (parts.length < 3 || !(parts[0].equals("*") || "uprobe".matches(Checker.glob(parts[0]).pattern())
-                || "usdt".matches(Checker.glob(parts[0]).pattern()))) {
+        if (parts.length < 3) return pid == 0 ? List.of() : Binaries.matching("*", pid);
+        Pattern kind = Checker.glob(parts[0]);
+        if (!kind.matcher("uprobe").matches() && !kind.matcher("uretprobe").matches()
+                && !kind.matcher("usdt").matches()) {
             return List.of();
         }
-        String path = parts[1];
-        if (!path.contains("*") && !path.contains("?")) {
-            if (path.contains("/")) return List.of(path);
-            try {
-                return List.of(Uprobe.resolve(path).toString());
-            } catch (IllegalArgumentException e) {
-                return List.of();
-            }
-        }
-        int slash = path.lastIndexOf('/');
-        Path dir = Path.of(slash < 0 ? "." : path.substring(0, Math.max(slash, 1)));
-        Pattern name = Checker.glob(path.substring(slash + 1));
-        List<String> out = new ArrayList<>();
-        try (var files = Files.list(dir)) {
-            files.filter(f -> name.matcher(f.getFileName().toString()).matches() && Files.isRegularFile(f))
-                    .map(f -> (slash < 0 ? "" : path.substring(0, slash + 1)) + f.getFileName()).sorted()
-                    .forEach(out::add);
-        } catch (IOException e) {
-            return List.of();
-        }
-        return out;
+        return Binaries.matching(parts[1].isEmpty() ? "*" : parts[1], pid);
     }
 
     private void load() {
@@ -300,6 +263,7 @@ public final class BpfTrace implements AutoCloseable {
             case ProbeTarget.Profile p -> ProgramType.PERF_EVENT;
             case ProbeTarget.Software s -> ProgramType.PERF_EVENT;
             case ProbeTarget.Uprobe u -> ProgramType.KPROBE;
+            case ProbeTarget.Usdt u -> ProgramType.KPROBE;
         };
     }
 
@@ -421,6 +385,9 @@ public final class BpfTrace implements AutoCloseable {
                         PerfEvent.Spec.software(software(s.event())).period(s.count())));
                 case ProbeTarget.Uprobe u -> attachments.add(Uprobe.attach(l.program(), u.binary(), u.symbol(),
                         u.ret(), options.pid() == 0 ? -1 : options.pid()));
+                case ProbeTarget.Usdt u -> attachments.add(Uprobe.attach(l.program(), u.binary(),
+                        u.site().fileOffset(), false, options.pid() == 0 ? -1 : options.pid(),
+                        u.site().semaphoreOffset(), 0));
                 case ProbeTarget.Begin b -> {
                 }
                 case ProbeTarget.End e -> {

@@ -57,11 +57,13 @@ public final class Checker {
     private List<ProbeTarget> targets;
 
     private final boolean unsafe;
+    private final int pid;
 
-    private Checker(ProbeCatalog catalog, List<String> positionals, boolean unsafe) {
+    private Checker(ProbeCatalog catalog, List<String> positionals, boolean unsafe, int pid) {
         this.catalog = catalog;
         this.positionals = List.copyOf(positionals);
         this.unsafe = unsafe;
+        this.pid = pid;
     }
 
     /**
@@ -72,16 +74,18 @@ public final class Checker {
      * @throws SourceException at the first error
      */
     public static Analysis check(Script script, ProbeCatalog catalog, List<String> positionals) {
-        return check(script, catalog, positionals, false);
+        return check(script, catalog, positionals, false, 0);
     }
 
     /**
-     * Checks {@code script}; {@code unsafe} allows {@code system()}.
+     * Checks {@code script}; {@code unsafe} allows {@code system()}; {@code pid} (0: none) is the process whose
+     * binaries a USDT attach point without a binary names.
      *
      * @throws SourceException at the first error
      */
-    public static Analysis check(Script script, ProbeCatalog catalog, List<String> positionals, boolean unsafe) {
-        return new Checker(catalog, positionals, unsafe).run(script);
+    public static Analysis check(Script script, ProbeCatalog catalog, List<String> positionals, boolean unsafe,
+                                 int pid) {
+        return new Checker(catalog, positionals, unsafe, pid).run(script);
     }
 
     private Analysis run(Script script) {
@@ -181,12 +185,45 @@ public final class Checker {
                 }
                 yield List.of(new ProbeTarget.Uprobe(binary, parts.get(1), provider.equals("uretprobe")));
             }
+            case "usdt" -> usdt(ap);
             case "kprobe", "kretprobe", "kfunc", "kretfunc", "fentry", "fexit" -> throw refusedKernelProbe(ap,
                     provider);
             default -> throw new SourceException(ap.position(), "unsupported probe type '" + ap.provider()
                     + "': this compiler knows BEGIN, END, tracepoint, interval, profile, software, uprobe and "
                     + "uretprobe");
         };
+    }
+
+    /** {@code usdt:BINARY:[PROVIDER:]NAME}, wildcards in each part; an empty binary means {@code -p}'s binaries. */
+    private List<ProbeTarget> usdt(AttachPoint ap) {
+        List<String> parts = ap.parts();
+        if (parts.size() < 2 || parts.size() > 3) {
+            throw new SourceException(ap.position(), "expected usdt:BINARY:[PROVIDER:]NAME, found '" + ap.text() + "'");
+        }
+        String binary = parts.get(0);
+        Pattern provider = glob(parts.size() == 3 && !parts.get(1).isEmpty() ? parts.get(1) : "*");
+        Pattern name = glob(parts.getLast().isEmpty() ? "*" : parts.getLast());
+        if (binary.isEmpty() && pid == 0) {
+            throw new SourceException(ap.position(), "usdt probes without a binary need -p PID");
+        }
+        List<ProbeTarget> out = new ArrayList<>();
+        for (String file : Binaries.matching(binary.isEmpty() ? "*" : binary, pid)) {
+            List<io.bpf4j.core.link.Usdt.Probe> sites;
+            try {
+                sites = io.bpf4j.core.link.Usdt.probes(Path.of(Binaries.readable(file, pid)));
+            } catch (RuntimeException notElf) {
+                continue;
+            }
+            for (io.bpf4j.core.link.Usdt.Probe site : sites) {
+                if (provider.matcher(site.provider()).matches() && name.matcher(site.name()).matches()) {
+                    out.add(new ProbeTarget.Usdt(Path.of(Binaries.readable(file, pid)), file, site));
+                }
+            }
+        }
+        if (out.isEmpty()) throw new SourceException(ap.position(), "no USDT probe matches " + ap.text()
+                + " (list them with: bpf4j bt -l 'usdt:" + (binary.isEmpty() ? "*" : binary) + ":*'"
+                + (pid == 0 ? "" : " -p " + pid) + ")");
+        return out;
     }
 
     /** Attach points may hold positional parameters, as in {@code interval:ms:$1}: their values replace them. */
@@ -675,6 +712,20 @@ public final class Checker {
         if (n.equals("curtask")) return new Type.Ptr(new Type.Named("struct task_struct"));
         if (n.equals("ctx")) return new Type.Ptr(new Type.Int(1, false));
         if (n.equals("args")) throw new SourceException(b.position(), "args is a struct: read a field, args->NAME");
+        if (n.matches("arg\\d+") && !targets.isEmpty()
+                && targets.stream().allMatch(t -> t instanceof ProbeTarget.Usdt)) {
+            int index = Integer.parseInt(n.substring(3));
+            for (ProbeTarget t : targets) {
+                io.bpf4j.core.link.Usdt.Probe site = ((ProbeTarget.Usdt) t).site();
+                if (index >= site.args().size()) throw new SourceException(b.position(), t.name() + " has "
+                        + site.args().size() + " arguments; there is no " + n);
+                if (site.args().get(index).kind() == io.bpf4j.core.link.Usdt.Kind.UNSUPPORTED) {
+                    throw new SourceException(b.position(), n + " of " + t.name() + " is at '"
+                            + site.args().get(index).spec() + "', a location bpf4j bt cannot read yet");
+                }
+            }
+            return Type.Int.S64;
+        }
         if (n.startsWith("arg") || n.equals("retval")) {
             boolean ok = n.equals("retval")
                     ? targets.stream().allMatch(t -> t instanceof ProbeTarget.Uprobe u && u.ret())

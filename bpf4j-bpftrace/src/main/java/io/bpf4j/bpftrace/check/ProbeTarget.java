@@ -62,4 +62,15 @@ public sealed interface ProbeTarget {
             return (ret ? "uretprobe:" : "uprobe:") + binary + ":" + symbol;
         }
     }
+
+    /**
+     * One site of a USDT probe {@code usdt:BINARY:PROVIDER:NAME} ({@code path} as written or found, {@code binary}
+     * the file to attach to), with its arguments' locations.
+     */
+    record Usdt(Path binary, String path, io.bpf4j.core.link.Usdt.Probe site) implements ProbeTarget {
+        @Override
+        public String name() {
+            return "usdt:" + path + ":" + site.provider() + ":" + site.name();
+        }
+    }
 }

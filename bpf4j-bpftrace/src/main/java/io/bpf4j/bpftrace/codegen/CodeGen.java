@@ -613,12 +613,38 @@ public final class CodeGen {
             case "cgroup" -> a.call(Helper.GET_CURRENT_CGROUP_ID);
             case "retval" -> a.ldxDW(R0, R6, RAX_OFFSET);
             default -> {
-                if (b.name().matches("arg[0-5]")) {
+                if (target instanceof ProbeTarget.Usdt u && b.name().matches("arg\\d+")) {
+                    usdtArgument(u.site().args().get(Integer.parseInt(b.name().substring(3))));
+                } else if (b.name().matches("arg[0-5]")) {
                     a.ldxDW(R0, R6, ARG_OFFSETS[b.name().charAt(3) - '0']);
                 } else {
                     throw new SourceException(b.position(), b.name() + " is not supported by the code generator yet");
                 }
             }
+        }
+    }
+
+    /** r0 = a USDT argument: a constant, a register, or memory at a register plus an offset. */
+    private void usdtArgument(io.bpf4j.core.link.Usdt.Argument arg) {
+        switch (arg.kind()) {
+            case CONST -> {
+                constant(R0, arg.value());
+                return;
+            }
+            case REGISTER -> a.ldxDW(R0, R6, arg.ptRegsOffset());
+            case REGISTER_DEREF -> {
+                a.ldxDW(R0, R6, arg.ptRegsOffset());
+                if (arg.value() != 0) a.add64(R0, (int) arg.value());
+                readInt(new Type.Int(arg.size(), arg.signed()));
+                return;
+            }
+            case UNSUPPORTED -> throw new IllegalStateException("unchecked USDT argument " + arg.spec());
+        }
+        if (arg.size() < 8) {
+            int shift = 64 - arg.size() * 8;
+            a.lsh64(R0, shift);
+            if (arg.signed()) a.arsh64(R0, shift);
+            else a.rsh64(R0, shift);
         }
     }
 
