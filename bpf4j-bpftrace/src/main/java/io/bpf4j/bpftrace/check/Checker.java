@@ -345,14 +345,8 @@ public final class Checker {
     private void statement(Stmt s) {
         switch (s) {
             case Stmt.ExprStmt e -> {
-                boolean effect = e.expr() instanceof Expr.Call || e.expr() instanceof Expr.Increment
-                        || e.expr() instanceof Expr.Ternary t && t.then() instanceof Expr.Call
-                        && t.otherwise() instanceof Expr.Call;
-                if (!effect) {
-                    throw new SourceException(e.position(), "this expression has no effect: a statement is a call, "
-                            + "an assignment or an if");
-                }
-                if (e.expr() instanceof Expr.Ternary t) {
+                if (e.expr() instanceof Expr.Ternary t && t.then() instanceof Expr.Call
+                        && t.otherwise() instanceof Expr.Call) {
                     requireInt(t.condition(), "a ternary condition");
                     expr(t.then());
                     expr(t.otherwise());
@@ -743,6 +737,9 @@ public final class Checker {
         if ((b.op().equals("==") || b.op().equals("!=")) && l instanceof Type.Str && r instanceof Type.Str) {
             return Type.Int.S64;
         }
+        if ((b.op().equals("==") || b.op().equals("!=")) && l instanceof Type.Array && l.equals(r)) {
+            return Type.Int.S64;
+        }
         if (l instanceof Type.Ptr && !(r instanceof Type.Ptr) && (b.op().equals("+") || b.op().equals("-"))) {
             requireInt(b.right(), "a pointer offset");
             return l;
@@ -788,9 +785,26 @@ public final class Checker {
                     f.position(), t.name() + " has no field '" + f.field() + "'; it has: " + String.join(", ",
                     tp.format().fields().stream().map(TracepointFormat.Field::name).toList())));
             Type ft = fieldType(field);
+            if (ft instanceof Type.Int && field.cType().contains("*") && !field.cType().contains("char")) {
+                ft = pointerField(field.cType());
+            }
             result = result == null ? ft : unify(result, ft, f.position(), "args->" + f.field());
         }
         return result;
+    }
+
+    /** A pointer field's type from its C declaration, e.g. {@code struct rusage *}; an integer when unknown. */
+    private Type pointerField(String cType) {
+        String t = cType.replace("const ", "").replace("__user", "").replace("volatile ", "").strip();
+        try {
+            Type parsed = ctypes.parse(t);
+            if (parsed instanceof Type.Ptr p && p.target() instanceof Type.Named n && ctypes.record(n.name()).isEmpty()) {
+                return Type.Int.U64;
+            }
+            return parsed;
+        } catch (IllegalArgumentException unknown) {
+            return Type.Int.U64;
+        }
     }
 
     /** A tracepoint field's type: char arrays and {@code __data_loc} strings are strings, the rest integers. */
@@ -939,8 +953,9 @@ public final class Checker {
                     size = (int) n;
                 }
                 if (t instanceof Type.Str s) return args.size() == 2 ? Type.Str.holding(size) : s;
-                if (!(t instanceof Type.Int)) throw new SourceException(args.getFirst().position(),
-                        "str() takes a pointer or a string");
+                if (!(t instanceof Type.Int) && !(t instanceof Type.Ptr)) {
+                    throw new SourceException(args.getFirst().position(), "str() takes a pointer or a string");
+                }
                 return Type.Str.holding(size);
             }
             case "kstack", "ustack" -> {

@@ -203,8 +203,13 @@ public final class CodeGen {
                         evalInt(i);
                         return false;
                     }
+                    case Expr.Call c -> {
+                        return call(c);
+                    }
                     default -> {
-                        return call((Expr.Call) e.expr());
+                        // evaluated for its effects (a map read, a probe_read): bpftrace allows it
+                        if (!analysis.type(e.expr()).inBuffer()) evalInt(e.expr());
+                        return false;
                     }
                 }
             }
@@ -441,7 +446,11 @@ public final class CodeGen {
                 }
                 a.call(Helper.SEND_SIGNAL);
             }
-            case "clear" -> signal(new Event.ClearMap(((Expr.MapAccess) c.args().getFirst()).name()));
+            case "clear" -> {
+                String name = ((Expr.MapAccess) c.args().getFirst()).name();
+                // a map without keys keeps its one element, zeroed, as in bpftrace
+                signal(info(name).keys().isEmpty() ? new Event.ZeroMap(name) : new Event.ClearMap(name));
+            }
             case "zero" -> signal(new Event.ZeroMap(((Expr.MapAccess) c.args().getFirst()).name()));
             case "exit" -> {
                 signal(new Event.Exit());
@@ -451,6 +460,10 @@ public final class CodeGen {
             case "delete" -> {
                 Expr.MapAccess m = (Expr.MapAccess) c.args().getFirst();
                 MapInfo info = info(m.name());
+                if (info.keys().isEmpty()) {
+                    signal(new Event.ZeroMap(m.name()));
+                    return false;
+                }
                 if (info.kind().bucketed() || info.kind() == MapKind.AVG || info.kind() == MapKind.STATS) {
                     throw new SourceException(c.position(), "delete() of a " + info.kind().name().toLowerCase(
                             java.util.Locale.ROOT) + "() element is not supported yet: clear() the map");
@@ -664,6 +677,20 @@ public final class CodeGen {
         }
         if (analysis.type(b.left()) instanceof Type.Str) {
             stringEquality(b);
+            return;
+        }
+        if (analysis.type(b.left()) instanceof Type.Array arr) {
+            int mark = stack;
+            int left = alloc(arr.size());
+            int right = alloc(arr.size());
+            evalStr(b.left(), left, arr.size(), arr);
+            evalStr(b.right(), right, arr.size(), arr);
+            String differ = label("arrne");
+            String end = label("arrend");
+            for (int i = 0; i < arr.size(); i += 8) a.ldxDW(R1, R10, left + i).ldxDW(R2, R10, right + i).jne(R1, R2, differ);
+            boolean eq = b.op().equals("==");
+            a.mov64(R0, eq ? 1 : 0).ja(end).label(differ).mov64(R0, eq ? 0 : 1).label(end);
+            stack = mark;
             return;
         }
         int mark = stack;
@@ -999,6 +1026,12 @@ public final class CodeGen {
                 stackPointer(R1, dst);
                 a.mov64(R2, n).call(Helper.PROBE_READ_KERNEL);
                 a.label(done);
+                stack = mark;
+            }
+            case Expr.Index i -> {
+                int mark = stack;
+                int base = buffer(i.target());
+                copyBytes(base + (int) constantIndex(i) * analysis.type(i).cSize(), dst, n);
                 stack = mark;
             }
             case Expr.Field f when !f.arrow() -> {
