@@ -490,6 +490,7 @@ public final class Checker {
 
     private static Type unify(Type a, Type b, Position at, String what) {
         if (a instanceof Type.Str sa && b instanceof Type.Str sb) return new Type.Str(Math.max(sa.size(), sb.size()));
+        if (a instanceof Type.Buf ba && b instanceof Type.Buf bb) return new Type.Buf(Math.max(ba.length(), bb.length()));
         if (a instanceof Type.Int ia && b instanceof Type.Int ib) return new Type.Int(8, ia.signed() && ib.signed());
         if (a instanceof Type.Ptr && b instanceof Type.Int || a instanceof Type.Int && b instanceof Type.Ptr) {
             return Type.Int.U64;
@@ -515,6 +516,7 @@ public final class Checker {
             case Type.Array a -> "an array";
             case Type.Tuple u -> "a tuple";
             case Type.Named n -> n.name();
+            case Type.Buf b -> "a buffer";
             case Type.Str s -> "a string";
             case Type.Stack s -> s.user() ? "a user stack" : "a kernel stack";
             case Type.None n -> "nothing";
@@ -706,6 +708,12 @@ public final class Checker {
         if (n.equals("curtask")) return new Type.Ptr(new Type.Named("struct task_struct"));
         if (n.equals("ctx")) return new Type.Ptr(new Type.Int(1, false));
         if (n.equals("args")) throw new SourceException(b.position(), "args is a struct: read a field, args->NAME");
+        if (n.matches("sarg\\d+")) {
+            if (!targets.stream().allMatch(t -> t instanceof ProbeTarget.Uprobe u && !u.ret())) {
+                throw new SourceException(b.position(), n + " is only available in uprobes");
+            }
+            return Type.Int.U64;
+        }
         if (n.matches("arg\\d+") && !targets.isEmpty()
                 && targets.stream().allMatch(t -> t instanceof ProbeTarget.Usdt)) {
             int index = Integer.parseInt(n.substring(3));
@@ -734,6 +742,9 @@ public final class Checker {
     private Type binary(Expr.Binary b) {
         Type l = expr(b.left());
         Type r = expr(b.right());
+        if ((b.op().equals("==") || b.op().equals("!=")) && l instanceof Type.Buf && r instanceof Type.Buf) {
+            return Type.Int.S64;
+        }
         if ((b.op().equals("==") || b.op().equals("!=")) && l instanceof Type.Str && r instanceof Type.Str) {
             return Type.Int.S64;
         }
@@ -897,6 +908,27 @@ public final class Checker {
                 }
                 formatted(c);
                 return new Type.None();
+            }
+            case "buf" -> {
+                if (args.isEmpty() || args.size() > 2) throw new SourceException(c.position(), "buf() takes 1 or 2 "
+                        + "arguments: buf(data, length)");
+                Type t = expr(args.getFirst());
+                long n;
+                if (args.size() == 2) {
+                    constantArg(args.get(1), "buf()'s length");
+                    n = args.get(1) instanceof Expr.IntLiteral lit ? lit.value()
+                            : Long.decode(positional(((Expr.Positional) args.get(1)).index()));
+                } else if (t instanceof Type.Array || t instanceof Type.Str && args.getFirst() instanceof Expr.Field) {
+                    n = t instanceof Type.Array ? t.cSize() : ((Type.Str) t).size();
+                } else {
+                    throw new SourceException(c.position(), "buf() needs a length unless its data is an array");
+                }
+                if (n < 1 || n > 200) throw new SourceException(c.position(), "buf()'s length must be 1 to 200");
+                if (t instanceof Type.Record || t instanceof Type.Tuple || t instanceof Type.None) {
+                    throw new SourceException(args.getFirst().position(), "buf() takes a pointer, an array or a "
+                            + "string");
+                }
+                return new Type.Buf((int) n);
             }
             case "strncmp" -> {
                 arity(c, 3);

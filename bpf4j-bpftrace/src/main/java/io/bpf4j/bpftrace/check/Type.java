@@ -67,6 +67,24 @@ public sealed interface Type {
         }
     }
 
+    /** {@code buf(x, n)}: {@code length} raw bytes, printed with {@code %r} (non-printable bytes escaped). */
+    record Buf(int length) implements Type {
+        @Override
+        public int size() {
+            return (length + 7) & ~7;
+        }
+
+        @Override
+        public int cSize() {
+            return length;
+        }
+
+        @Override
+        public boolean inBuffer() {
+            return true;
+        }
+    }
+
     /** A stack trace: an id in a stack-trace map, resolved to frames when printed. */
     record Stack(boolean user) implements Type {
         @Override

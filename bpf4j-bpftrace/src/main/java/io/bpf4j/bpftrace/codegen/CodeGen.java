@@ -46,6 +46,7 @@ public final class CodeGen {
     /** x86-64 {@code struct pt_regs} offsets of the argument registers di, si, dx, cx, r8, r9, and of ax. */
     private static final int[] ARG_OFFSETS = {112, 104, 96, 88, 72, 64};
     private static final int RAX_OFFSET = 80;
+    private static final int SP_OFFSET = 152;
     private static final int MAX_STACK = 512;
 
     private final Analysis analysis;
@@ -626,7 +627,11 @@ public final class CodeGen {
             case "cgroup" -> a.call(Helper.GET_CURRENT_CGROUP_ID);
             case "retval" -> a.ldxDW(R0, R6, RAX_OFFSET);
             default -> {
-                if (target instanceof ProbeTarget.Usdt u && b.name().matches("arg\\d+")) {
+                if (b.name().matches("sarg\\d+")) {
+                    // at a function's entry the stack holds the return address, then the arguments passed on it
+                    a.ldxDW(R0, R6, SP_OFFSET).add64(R0, 8 * (Integer.parseInt(b.name().substring(4)) + 1));
+                    readInt(Type.Int.U64);
+                } else if (target instanceof ProbeTarget.Usdt u && b.name().matches("arg\\d+")) {
                     usdtArgument(u.site().args().get(Integer.parseInt(b.name().substring(3))));
                 } else if (b.name().matches("arg[0-5]")) {
                     a.ldxDW(R0, R6, ARG_OFFSETS[b.name().charAt(3) - '0']);
@@ -675,7 +680,7 @@ public final class CodeGen {
             a.mov64(R0, and ? 1 : 0).ja(end).label(shortCut).mov64(R0, and ? 0 : 1).label(end);
             return;
         }
-        if (analysis.type(b.left()) instanceof Type.Str) {
+        if (analysis.type(b.left()) instanceof Type.Str || analysis.type(b.left()) instanceof Type.Buf) {
             stringEquality(b);
             return;
         }
@@ -1173,6 +1178,24 @@ public final class CodeGen {
                 a.ja(end).label(otherwise);
                 evalStr(t.otherwise(), dst, size, want);
                 a.label(end);
+            }
+            case Expr.Call c when c.name().equals("buf") -> {
+                Expr arg = c.args().getFirst();
+                Type at = analysis.type(arg);
+                int n = Math.min(size, ((Type.Buf) analysis.type(c)).length());
+                zero(dst, size);
+                if (at.inBuffer()) {
+                    int mark = stack;
+                    int tmp = alloc(Math.max(at.size(), (n + 7) & ~7));
+                    evalStr(arg, tmp, at.size(), at);
+                    copyBytes(tmp, dst, Math.min(n, at.size()));
+                    stack = mark;
+                } else {
+                    evalInt(arg);
+                    a.mov64(R3, R0);
+                    stackPointer(R1, dst);
+                    a.mov64(R2, n).call(Helper.PROBE_READ);
+                }
             }
             case Expr.Call c when c.name().equals("str") -> {
                 Expr arg = c.args().getFirst();

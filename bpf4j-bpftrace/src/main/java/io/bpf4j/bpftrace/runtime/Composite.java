@@ -86,6 +86,10 @@ public record Composite(String text, String json) {
                 }
                 yield new Composite("(" + String.join(", ", text) + ")", "[" + String.join(",", json) + "]");
             }
+            case Type.Buf b -> {
+                RawBuffer r = new RawBuffer(bytes.asSlice(offset, b.length()).toArray(ValueLayout.JAVA_BYTE));
+                yield new Composite(r.toString(), Json.write(r.toString()));
+            }
             default -> {
                 long v = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
                 yield new Composite(Long.toString(v), Long.toString(v));

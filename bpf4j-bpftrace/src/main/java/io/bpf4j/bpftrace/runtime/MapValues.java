@@ -59,7 +59,7 @@ public final class MapValues {
             }
         }
         List<Map.Entry<List<Object>, Object>> entries = new ArrayList<>(raw.entrySet());
-        entries.sort(order(info));
+        entries.sort(order(info).thenComparing(Map.Entry::getKey, MapValues::compareKeys));
         LinkedHashMap<List<Object>, Object> out = new LinkedHashMap<>();
         for (Map.Entry<List<Object>, Object> e : entries) out.put(e.getKey(), e.getValue());
         return out;
@@ -108,6 +108,7 @@ public final class MapValues {
 
     /** An integer as Long, a string as String (up to its first NUL), from the bytes of a value or key part. */
     public static Object decodeValue(Type type, byte[] bytes) {
+        if (type instanceof Type.Buf b) return new RawBuffer(java.util.Arrays.copyOf(bytes, b.length()));
         if (type instanceof Type.Record || type instanceof Type.Array || type instanceof Type.Tuple) {
             return Composite.decode(type, MemorySegment.ofArray(bytes), 0);
         }

@@ -40,7 +40,12 @@ public final class Printf {
         }
         for (int i = 0; i < args.size(); i++) {
             char c = conversions.get(i).conversion();
-            if (c != 's' && args.get(i) instanceof Type.Str) {
+            boolean raw = c == 'r' || c == 'y' || c == 'z';
+            if (raw != args.get(i) instanceof Type.Buf && (raw || !(args.get(i) instanceof Type.Int))) {
+                throw new IllegalArgumentException("printf: %r (argument " + (i + 1) + ") is for buf() values, "
+                        + "and buf() values print with %r");
+            }
+            if (c != 's' && !raw && args.get(i).inBuffer()) {
                 throw new IllegalArgumentException("printf: %" + c + " (argument " + (i + 1)
                         + ") needs an integer, but the argument is a string; use %s");
             }
@@ -70,7 +75,14 @@ public final class Printf {
         String body;
         String sign = "";
         String prefix = "";
-        if (c.conversion() == 's') {
+        if (c.conversion() == 'r' || c.conversion() == 'y' || c.conversion() == 'z') {
+            body = value instanceof RawBuffer r ? switch (c.conversion()) {
+                case 'y' -> r.escaped();
+                case 'z' -> r.hex();
+                default -> r.toString();
+            } : String.valueOf(value);
+            zero = false;
+        } else if (c.conversion() == 's') {
             body = value instanceof Long l ? Long.toString(l) : String.valueOf(value);
             if (c.precision() >= 0 && body.length() > c.precision()) body = body.substring(0, c.precision());
             zero = false;
@@ -158,9 +170,12 @@ public final class Printf {
                         + "' at the end of the format");
             }
             char conv = format.charAt(i++);
-            if ("diuxXocsp".indexOf(conv) < 0) {
+            if (conv == 'r' && i < format.length() && (format.charAt(i) == 'x' || format.charAt(i) == 'h')) {
+                conv = format.charAt(i++) == 'x' ? 'y' : 'z'; // %rx and %rh, told apart from %r
+            }
+            if ("diuxXocspryz".indexOf(conv) < 0) {
                 throw new IllegalArgumentException("printf: unsupported conversion '" + format.substring(start, i)
-                        + "'; supported: %d %i %u %x %X %o %c %s %p %%");
+                        + "'; supported: %d %i %u %x %X %o %c %s %p %r %rx %rh %%");
             }
             if (!text.isEmpty()) {
                 pieces.add(new Text(text.toString()));
