@@ -517,6 +517,8 @@ public final class Checker {
             case Type.Tuple u -> "a tuple";
             case Type.Named n -> n.name();
             case Type.Buf b -> "a buffer";
+            case Type.Timestamp ts -> "a timestamp";
+            case Type.Formatted f -> f.kind() == Type.Formatted.Kind.INET ? "an address" : "a MAC address";
             case Type.Str s -> "a string";
             case Type.Stack s -> s.user() ? "a user stack" : "a kernel stack";
             case Type.None n -> "nothing";
@@ -929,6 +931,45 @@ public final class Checker {
                             + "string");
                 }
                 return new Type.Buf((int) n);
+            }
+            case "strftime" -> {
+                arity(c, 2);
+                if (!(args.getFirst() instanceof Expr.StringLiteral fmt)) {
+                    throw new SourceException(c.position(), "strftime()'s format must be a string literal");
+                }
+                types.put(fmt, Type.Str.holding(1));
+                requireInt(args.get(1), "strftime()'s time");
+                return new Type.Timestamp(fmt.value());
+            }
+            case "pton" -> {
+                arity(c, 1);
+                String addr = constantString(args.getFirst());
+                expr(args.getFirst());
+                if (addr == null) throw new SourceException(c.position(), "pton() takes an address string literal");
+                try {
+                    byte[] b = java.net.InetAddress.ofLiteral(addr).getAddress();
+                    return new Type.Array(new Type.Int(1, false), b.length);
+                } catch (IllegalArgumentException e) {
+                    throw new SourceException(c.position(), "pton(): '" + addr + "' is not an IPv4 or IPv6 address");
+                }
+            }
+            case "ntop" -> {
+                if (args.isEmpty() || args.size() > 2) throw new SourceException(c.position(), "ntop() takes an "
+                        + "address, or an address family and an address");
+                if (args.size() == 2) requireInt(args.getFirst(), "ntop()'s address family");
+                Type t = expr(args.getLast());
+                if (!(t instanceof Type.Int) && !(t instanceof Type.Array) && !(t instanceof Type.Str)) {
+                    throw new SourceException(args.getLast().position(), "ntop() takes an integer or an array");
+                }
+                return new Type.Formatted(Type.Formatted.Kind.INET);
+            }
+            case "macaddr" -> {
+                arity(c, 1);
+                Type t = expr(args.getFirst());
+                if (!(t instanceof Type.Array) && !(t instanceof Type.Str) && !(t instanceof Type.Ptr)) {
+                    throw new SourceException(args.getFirst().position(), "macaddr() takes an array or a pointer");
+                }
+                return new Type.Formatted(Type.Formatted.Kind.MAC);
             }
             case "strncmp" -> {
                 arity(c, 3);

@@ -85,6 +85,43 @@ public sealed interface Type {
         }
     }
 
+    /** {@code strftime(format, nsecs)}: a CLOCK_MONOTONIC time in nanoseconds, printed as a wall-clock time. */
+    record Timestamp(String format) implements Type {
+        @Override
+        public int size() {
+            return 8;
+        }
+
+        @Override
+        public int align() {
+            return 8;
+        }
+    }
+
+    /**
+     * Bytes printed in a special way: {@code INET} (ntop: an address family, 8 bytes, then 16 bytes of address),
+     * {@code MAC} (macaddr: 6 bytes).
+     */
+    record Formatted(Kind kind) implements Type {
+        /** The formats. */
+        public enum Kind { INET, MAC }
+
+        @Override
+        public int size() {
+            return kind == Kind.INET ? 24 : 8;
+        }
+
+        @Override
+        public int cSize() {
+            return kind == Kind.INET ? 24 : 6;
+        }
+
+        @Override
+        public boolean inBuffer() {
+            return true;
+        }
+    }
+
     /** A stack trace: an id in a stack-trace map, resolved to frames when printed. */
     record Stack(boolean user) implements Type {
         @Override

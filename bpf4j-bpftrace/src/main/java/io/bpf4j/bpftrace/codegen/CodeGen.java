@@ -598,6 +598,7 @@ public final class CodeGen {
             case Expr.Call c when c.name().equals("kaddr") -> constant(R0,
                     KernelSymbolAddress.of(constantString(c.args().getFirst())).orElseThrow());
             case Expr.Call c when c.name().equals("strncmp") -> strncmp(c);
+            case Expr.Call c when c.name().equals("strftime") -> evalInt(c.args().get(1));
             case Expr.Call c when c.name().equals("strcontains") -> strcontains(c);
             case Expr.Call c -> throw new SourceException(c.position(), c.name() + "() has no integer value");
             case Expr.Tuple t -> throw new SourceException(t.position(), "a tuple is not an integer");
@@ -1118,7 +1119,7 @@ public final class CodeGen {
      */
     private void evalStr(Expr e, int dst, int size, Type want) {
         Type own = analysis.type(e);
-        if (own instanceof Type.Record || own instanceof Type.Array) {
+        if ((own instanceof Type.Record || own instanceof Type.Array) && !(e instanceof Expr.Call)) {
             bytesValue(e, dst, size, own.cSize());
             return;
         }
@@ -1178,6 +1179,49 @@ public final class CodeGen {
                 a.ja(end).label(otherwise);
                 evalStr(t.otherwise(), dst, size, want);
                 a.label(end);
+            }
+            case Expr.Call c when c.name().equals("pton") -> {
+                byte[] b = java.net.InetAddress.ofLiteral(constantString(c.args().getFirst())).getAddress();
+                zero(dst, size);
+                for (int i = 0; i < b.length && i < size; i++) a.stB(R10, dst + i, b[i]);
+            }
+            case Expr.Call c when c.name().equals("ntop") -> {
+                zero(dst, size);
+                Expr addr = c.args().getLast();
+                Type at = analysis.type(addr);
+                if (c.args().size() == 2) {
+                    evalInt(c.args().getFirst());
+                    a.stxDW(R10, dst, R0);
+                } else {
+                    a.stDW(R10, dst, at.cSize() == 16 ? 10 : 2);
+                }
+                if (at.inBuffer()) {
+                    int mark = stack;
+                    int tmp = alloc(at.size());
+                    evalStr(addr, tmp, at.size(), at);
+                    copyBytes(tmp, dst + 8, Math.min(16, at.cSize()));
+                    stack = mark;
+                } else {
+                    evalInt(addr);
+                    a.stxW(R10, dst + 8, R0);
+                }
+            }
+            case Expr.Call c when c.name().equals("macaddr") -> {
+                zero(dst, size);
+                Expr addr = c.args().getFirst();
+                Type at = analysis.type(addr);
+                if (at.inBuffer()) {
+                    int mark = stack;
+                    int tmp = alloc(Math.max(8, at.size()));
+                    evalStr(addr, tmp, at.size(), at);
+                    copyBytes(tmp, dst, Math.min(6, at.size()));
+                    stack = mark;
+                } else {
+                    evalInt(addr);
+                    a.mov64(R3, R0);
+                    stackPointer(R1, dst);
+                    a.mov64(R2, 6).call(Helper.PROBE_READ);
+                }
             }
             case Expr.Call c when c.name().equals("buf") -> {
                 Expr arg = c.args().getFirst();

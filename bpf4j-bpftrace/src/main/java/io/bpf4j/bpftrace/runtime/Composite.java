@@ -86,6 +86,34 @@ public record Composite(String text, String json) {
                 }
                 yield new Composite("(" + String.join(", ", text) + ")", "[" + String.join(",", json) + "]");
             }
+            case Type.Timestamp ts -> {
+                long ns = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+                // CLOCK_MONOTONIC (bpf_ktime_get_ns) to the wall clock, through the JVM's two clocks
+                java.time.Instant now = java.time.Instant.now();
+                long wall = now.getEpochSecond() * 1_000_000_000L + now.getNano() - java.lang.System.nanoTime() + ns;
+                String s = Strftime.format(ts.format(), java.time.ZonedDateTime.ofInstant(
+                        java.time.Instant.ofEpochSecond(Math.floorDiv(wall, 1_000_000_000L),
+                                Math.floorMod(wall, 1_000_000_000L)), java.time.ZoneId.systemDefault()));
+                yield new Composite(s, Json.write(s));
+            }
+            case Type.Formatted f when f.kind() == Type.Formatted.Kind.MAC -> {
+                List<String> parts = new ArrayList<>();
+                for (int i = 0; i < 6; i++) parts.add(String.format("%02X", bytes.get(ValueLayout.JAVA_BYTE, offset + i)));
+                String s = String.join(":", parts);
+                yield new Composite(s, Json.write(s));
+            }
+            case Type.Formatted f -> {
+                long af = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+                byte[] addr = bytes.asSlice(offset + 8, af == 10 ? 16 : 4).toArray(ValueLayout.JAVA_BYTE);
+                String s;
+                try {
+                    s = java.net.InetAddress.getByAddress(addr).getHostAddress();
+                    if (af == 10) s = ipv6(addr);
+                } catch (java.net.UnknownHostException e) {
+                    s = "";
+                }
+                yield new Composite(s, Json.write(s));
+            }
             case Type.Buf b -> {
                 RawBuffer r = new RawBuffer(bytes.asSlice(offset, b.length()).toArray(ValueLayout.JAVA_BYTE));
                 yield new Composite(r.toString(), Json.write(r.toString()));
@@ -95,6 +123,34 @@ public record Composite(String text, String json) {
                 yield new Composite(Long.toString(v), Long.toString(v));
             }
         };
+    }
+
+    /** An IPv6 address as inet_ntop writes it: the longest run of zero groups as "::". */
+    private static String ipv6(byte[] a) {
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) g[i] = (a[2 * i] & 0xff) << 8 | (a[2 * i + 1] & 0xff);
+        int best = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && g[j] == 0) j++;
+            if (j - i > bestLen) {
+                best = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == best) {
+                sb.append(i == 0 ? "::" : ":");
+                i += bestLen - 1;
+                continue;
+            }
+            sb.append(Integer.toHexString(g[i]));
+            if (i < 7) sb.append(':');
+        }
+        return sb.toString();
     }
 
     private static long integer(MemorySegment bytes, long offset, int size, boolean signed) {

@@ -108,6 +108,9 @@ public final class MapValues {
 
     /** An integer as Long, a string as String (up to its first NUL), from the bytes of a value or key part. */
     public static Object decodeValue(Type type, byte[] bytes) {
+        if (type instanceof Type.Timestamp || type instanceof Type.Formatted) {
+            return Composite.decode(type, MemorySegment.ofArray(bytes), 0).text();
+        }
         if (type instanceof Type.Buf b) return new RawBuffer(java.util.Arrays.copyOf(bytes, b.length()));
         if (type instanceof Type.Record || type instanceof Type.Array || type instanceof Type.Tuple) {
             return Composite.decode(type, MemorySegment.ofArray(bytes), 0);
