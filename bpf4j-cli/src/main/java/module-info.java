@@ -5,6 +5,7 @@
  */
 module io.bpf4j.cli {
     requires io.bpf4j.tools;
+    requires io.bpf4j.bpftrace;
 
     opens io.bpf4j.cli to info.picocli;
 }

@@ -69,6 +69,7 @@ import picocli.CommandLine.Spec;
                 MapCommand.class,
                 LinkCommand.class,
                 TracelogCommand.class,
+                BtCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -238,7 +239,11 @@ public final class Main implements Runnable {
                 message += " (did you mean " + u.getSuggestions().getFirst() + "?)"; // the closest
             }
             err.println("bpf4j: " + message.lines().findFirst().orElse(message));
-            err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+            if (cl.getCommandSpec().userObject() instanceof BtCommand) {
+                cl.usage(err); // as bpftrace: its usage after a usage error
+            } else {
+                err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+            }
             if (debug) ex.printStackTrace(err);
             err.flush();
             return cl.getCommandSpec().exitCodeOnInvalidInput();

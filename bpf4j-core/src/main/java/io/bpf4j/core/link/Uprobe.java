@@ -327,6 +327,19 @@ public final class Uprobe {
         return fileOffset(elf, addr) + extra;
     }
 
+    /**
+     * The names of the functions of {@code binary} that {@link #attach(Program, Path, String, boolean, int)} can
+     * probe (defined function symbols of {@code .symtab} and {@code .dynsym}), sorted: what wildcards in uprobe
+     * attach points and probe listings expand against.
+     *
+     * @throws java.io.UncheckedIOException when the file cannot be read
+     */
+    public static List<String> functionNames(Path binary) {
+        List<String> names = new ArrayList<>(functions(ElfFile.read(binary)).keySet());
+        names.sort(null);
+        return names;
+    }
+
     /** Function symbols (defined, non-zero address) of .symtab and .dynsym, by name → virtual address. */
     static Map<String, Long> functions(ElfFile elf) {
         Map<String, Long> out = new LinkedHashMap<>();
