@@ -111,8 +111,7 @@ public final class BtCommand implements Callable<Integer> {
             return 0;
         }
         if (!format.equals("text") && !format.equals("json")) {
-            throw new ParameterException(spec.commandLine(), "invalid output format \"" + format
-                    + "\": use text or json");
+            return error(err, "Invalid output format \"" + format + "\"");
         }
         String source;
         String name;

@@ -45,6 +45,10 @@ public final class Checker {
             Map.entry("alignment-faults", "alignment-faults"), Map.entry("emulation-faults", "emulation-faults"),
             Map.entry("dummy", "dummy"));
 
+    /** Functions bpftrace refuses a kretprobe on: the return probe itself takes these locks. */
+    private static final Set<String> BANNED_KRETPROBES = Set.of("_raw_spin_lock", "_raw_spin_lock_irqsave",
+            "_raw_spin_unlock_irqrestore", "queued_spin_lock_slowpath");
+
     private final ProbeCatalog catalog;
     private final List<String> positionals;
     private final CTypes ctypes = new CTypes();
@@ -173,17 +177,22 @@ public final class Checker {
             }
             case "uprobe", "uretprobe" -> {
                 requireParts(ap, 2, provider + ":BINARY:FUNCTION");
-                if (parts.get(1).contains("*") || parts.get(1).contains("?")) {
-                    throw new SourceException(ap.position(), "wildcards in " + provider + " function names are not "
-                            + "supported yet: name the function");
-                }
                 Path binary;
                 try {
-                    binary = Uprobe.resolve(parts.get(0));
+                    binary = Uprobe.resolve(Binaries.readable(parts.get(0), pid));
                 } catch (IllegalArgumentException e) {
                     throw new SourceException(ap.position(), e.getMessage());
                 }
-                yield List.of(new ProbeTarget.Uprobe(binary, parts.get(1), provider.equals("uretprobe")));
+                boolean ret = provider.equals("uretprobe");
+                if (!isGlob(parts.get(1))) yield List.of(new ProbeTarget.Uprobe(binary, parts.get(1), ret));
+                Pattern fn = glob(parts.get(1));
+                List<ProbeTarget> found = new ArrayList<>();
+                for (String f : Uprobe.functionNames(binary)) {
+                    if (fn.matcher(f).matches()) found.add(new ProbeTarget.Uprobe(binary, f, ret));
+                }
+                if (found.isEmpty()) throw new SourceException(ap.position(), "no function of " + binary
+                        + " matches " + parts.get(1));
+                yield found;
             }
             case "usdt" -> usdt(ap);
             case "kprobe", "kretprobe", "kfunc", "kretfunc", "fentry", "fexit" -> throw refusedKernelProbe(ap,
@@ -256,7 +265,7 @@ public final class Checker {
             return out;
         }
         TracepointFormat format = catalog.tracepointFormat(category, name).orElseThrow(() ->
-                new SourceException(ap.position(), "no tracepoint " + category + ":" + name
+                new SourceException(ap.position(), "tracepoint not found: " + category + ":" + name
                         + " (list them with: bpf4j bt -l 'tracepoint:" + category + ":*')"));
         return List.of(new ProbeTarget.Tracepoint(format));
     }
@@ -267,6 +276,13 @@ public final class Checker {
      */
     private SourceException refusedKernelProbe(AttachPoint ap, String provider) {
         String function = ap.parts().isEmpty() ? "" : ap.parts().getLast();
+        if ((provider.equals("kprobe") || provider.equals("kretprobe")) && ap.parts().size() != 1) {
+            return new SourceException(ap.position(), provider + " probe type requires 1 argument");
+        }
+        if (provider.equals("kretprobe") && BANNED_KRETPROBES.contains(function)) {
+            return new SourceException(ap.position(), "error: kretprobe:" + function + " can't be used as it might "
+                    + "lock up your system.");
+        }
         boolean ret = provider.equals("kretprobe") || provider.equals("kretfunc") || provider.equals("fexit");
         String why = provider.startsWith("k") && provider.contains("probe")
                 ? "kprobes are not supported by bpf4j bt (and this kernel may lack them: CONFIG_KPROBES)"
@@ -623,8 +639,9 @@ public final class Checker {
                     throw new SourceException(i.position(), "only a map or a variable can be incremented");
                 }
                 Type t = expr(i.target());
-                if (!(t instanceof Type.Int)) throw new SourceException(i.position(), "only integers can be "
-                        + "incremented");
+                if (!(t instanceof Type.Int) && !(t instanceof Type.Ptr)) {
+                    throw new SourceException(i.position(), "only integers and pointers can be incremented");
+                }
                 yield t;
             }
         };

@@ -706,6 +706,12 @@ public final class CodeGen {
         evalInt(b.right());
         a.mov64(R1, R0).ldxDW(R0, R10, tmp);
         stack = mark;
+        if (analysis.type(b.left()) instanceof Type.Ptr p && !(analysis.type(b.right()) instanceof Type.Ptr)
+                && (b.op().equals("+") || b.op().equals("-"))) {
+            // pointer arithmetic counts in elements, as in C
+            int scale = Math.max(1, analysis.ctypes().resolve(p.target()).cSize());
+            if (scale != 1) a.mul64(R1, scale);
+        }
         boolean signed = analysis.type(b.left()) instanceof Type.Int l && l.signed()
                 && analysis.type(b.right()) instanceof Type.Int r && r.signed();
         switch (b.op()) {
@@ -1087,10 +1093,14 @@ public final class CodeGen {
     /** {@code x++}, {@code ++x}…: the new value is stored; r0 = the old value (postfix) or the new (prefix). */
     private void increment(Expr.Increment inc) {
         int mark = stack;
+        int delta = inc.delta();
+        if (analysis.type(inc.target()) instanceof Type.Ptr p) {
+            delta *= Math.max(1, analysis.ctypes().resolve(p.target()).cSize());
+        }
         switch (inc.target()) {
             case Expr.Variable v -> {
                 int slot = variableSlots.get(v.name());
-                a.ldxDW(R0, R10, slot).mov64(R1, R0).add64(R1, inc.delta()).stxDW(R10, slot, R1);
+                a.ldxDW(R0, R10, slot).mov64(R1, R0).add64(R1, delta).stxDW(R10, slot, R1);
                 if (inc.prefix()) a.mov64(R0, R1);
             }
             case Expr.MapAccess m -> {
@@ -1101,10 +1111,10 @@ public final class CodeGen {
                 a.stDW(R10, value, 0);
                 lookup(m.name(), key);
                 a.jeq(R0, 0, missing).ldxDW(R1, R0, 0).stxDW(R10, value, R1).label(missing);
-                a.ldxDW(R1, R10, value).add64(R1, inc.delta()).stxDW(R10, value, R1);
+                a.ldxDW(R1, R10, value).add64(R1, delta).stxDW(R10, value, R1);
                 update(m.name(), key, value);
                 a.ldxDW(R0, R10, value);
-                if (!inc.prefix()) a.add64(R0, -inc.delta());
+                if (!inc.prefix()) a.add64(R0, -delta);
             }
             default -> throw new IllegalStateException("unchecked increment target");
         }

@@ -16,7 +16,12 @@ import java.util.List;
  * @param text the text form
  * @param json the JSON form
  */
-public record Composite(String text, String json) {
+public record Composite(String text, String json, String key) {
+    /** A value that prints the same as a map key and elsewhere. */
+    public Composite(String text, String json) {
+        this(text, json, text);
+    }
+
     /** The text form, so that printf's {@code %s} and map printing show it. */
     @Override
     public String toString() {
@@ -44,6 +49,7 @@ public record Composite(String text, String json) {
             case Type.Record r -> {
                 List<String> text = new ArrayList<>();
                 List<String> json = new ArrayList<>();
+                List<String> key = new ArrayList<>();
                 for (Type.Member m : r.members()) {
                     Composite c;
                     if (m.bitWidth() != 0) {
@@ -56,8 +62,10 @@ public record Composite(String text, String json) {
                     }
                     text.add("." + m.name() + " = " + c.text());
                     json.add("\"" + m.name() + "\": " + c.json());
+                    key.add("." + m.name() + "=" + c.key());
                 }
-                yield new Composite("{ " + String.join(", ", text) + " }", "{ " + String.join(", ", json) + " }");
+                yield new Composite("{ " + String.join(", ", text) + " }", "{ " + String.join(", ", json) + " }",
+                        "{" + String.join(",", key) + "}");
             }
             case Type.Array a when a.element() instanceof Type.Int i && i.bytes() == 1 && i.signed() -> {
                 int n = 0;

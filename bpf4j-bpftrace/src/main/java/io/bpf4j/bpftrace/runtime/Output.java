@@ -131,7 +131,7 @@ public final class Output {
     private static String keyText(List<Object> key) {
         if (key.isEmpty()) return "";
         List<String> parts = new ArrayList<>();
-        for (Object k : key) parts.add(String.valueOf(k));
+        for (Object k : key) parts.add(k instanceof Composite c ? c.key() : String.valueOf(k));
         return "[" + String.join(", ", parts) + "]";
     }
 
