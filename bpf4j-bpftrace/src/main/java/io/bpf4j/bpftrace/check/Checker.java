@@ -1033,6 +1033,13 @@ public final class Checker {
                 if (args.isEmpty() || args.size() > 2) {
                     throw new SourceException(c.position(), "str() takes 1 or 2 arguments");
                 }
+                String constant = args.getFirst() instanceof Expr.Positional
+                        || args.getFirst() instanceof Expr.Binary ? constantString(args.getFirst()) : null;
+                if (constant != null) {
+                    // str($1) of a number is its text; str($1 + N) of a string skips N characters
+                    types.put(args.getFirst(), Type.Str.holding(constant.length() + 1));
+                    return Type.Str.holding(constant.length() + 1);
+                }
                 Type t = expr(args.getFirst());
                 int size = Type.Str.DEFAULT;
                 if (args.size() == 2) {
@@ -1103,6 +1110,9 @@ public final class Checker {
             case Expr.StringLiteral s -> s.value();
             case Expr.Positional p -> positional(p.index());
             case Expr.Call c when c.name().equals("str") && c.args().size() == 1 -> constantString(c.args().getFirst());
+            case Expr.Binary b when b.op().equals("+") && b.right() instanceof Expr.IntLiteral n
+                    && constantString(b.left()) instanceof String str && !isInteger(str) ->
+                    str.substring((int) Math.min(str.length(), Math.max(0, n.value())));
             default -> null;
         };
     }

@@ -608,8 +608,7 @@ public final class CodeGen {
 
     private static long parsePositional(String v) {
         if (v.isEmpty()) return 0;
-        return v.startsWith("0x") ? Long.parseUnsignedLong(v.substring(2), 16)
-                : v.startsWith("-0x") ? -Long.parseUnsignedLong(v.substring(3), 16) : Long.parseLong(v);
+        return v.startsWith("0x") ? Long.parseUnsignedLong(v.substring(2), 16) : Long.decode(v);
     }
 
     private void builtin(Expr.Builtin b) {
@@ -770,6 +769,10 @@ public final class CodeGen {
         return switch (e) {
             case Expr.StringLiteral s -> s.value();
             case Expr.Positional p -> analysis.positional(p.index());
+            case Expr.Binary b -> {
+                String str = constantString(b.left());
+                yield str.substring((int) Math.min(str.length(), Math.max(0, ((Expr.IntLiteral) b.right()).value())));
+            }
             case Expr.Call c -> constantString(c.args().getFirst());
             default -> throw new IllegalStateException("not a constant string: " + e);
         };
@@ -1251,6 +1254,9 @@ public final class CodeGen {
                     a.mov64(R2, n).call(Helper.PROBE_READ);
                 }
             }
+            case Expr.Call c when c.name().equals("str") && (c.args().getFirst() instanceof Expr.Positional
+                    || c.args().getFirst() instanceof Expr.Binary b && !(analysis.type(b) instanceof Type.Int)) ->
+                    literal(constantString(c.args().getFirst()), dst, size);
             case Expr.Call c when c.name().equals("str") -> {
                 Expr arg = c.args().getFirst();
                 int limit = Math.min(size, analysis.type(c).size());
