@@ -949,6 +949,15 @@ public final class Checker {
                 }
                 return new Type.Buf((int) n);
             }
+            case "reg" -> {
+                arity(c, 1);
+                if (!(args.getFirst() instanceof Expr.StringLiteral r) || regOffset(r.value()) < 0) {
+                    throw new SourceException(c.position(), "reg() takes an x86-64 register name: ip, sp, bp, ax, "
+                            + "bx, cx, dx, si, di, r8…r15");
+                }
+                types.put(r, Type.Str.holding(1));
+                return Type.Int.U64;
+            }
             case "strftime" -> {
                 arity(c, 2);
                 if (!(args.getFirst() instanceof Expr.StringLiteral fmt)) {
@@ -1115,6 +1124,12 @@ public final class Checker {
                     str.substring((int) Math.min(str.length(), Math.max(0, n.value())));
             default -> null;
         };
+    }
+
+    /** The offset of register {@code name} ({@code sp}, {@code ax}, {@code r8}…) in {@code struct pt_regs}. */
+    public static int regOffset(String name) {
+        return name.matches("r(8|9|1[0-5])") ? io.bpf4j.core.link.Usdt.ptRegsOffset(name)
+                : io.bpf4j.core.link.Usdt.ptRegsOffset("r" + name);
     }
 
     /** A signal's number from its name ({@code "SIGKILL"} or {@code "KILL"}). */

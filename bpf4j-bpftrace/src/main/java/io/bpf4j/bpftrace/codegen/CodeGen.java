@@ -598,6 +598,8 @@ public final class CodeGen {
             case Expr.Call c when c.name().equals("kaddr") -> constant(R0,
                     KernelSymbolAddress.of(constantString(c.args().getFirst())).orElseThrow());
             case Expr.Call c when c.name().equals("strncmp") -> strncmp(c);
+            case Expr.Call c when c.name().equals("reg") -> a.ldxDW(R0, R6,
+                    Checker.regOffset(((Expr.StringLiteral) c.args().getFirst()).value()));
             case Expr.Call c when c.name().equals("strftime") -> evalInt(c.args().get(1));
             case Expr.Call c when c.name().equals("strcontains") -> strcontains(c);
             case Expr.Call c -> throw new SourceException(c.position(), c.name() + "() has no integer value");
