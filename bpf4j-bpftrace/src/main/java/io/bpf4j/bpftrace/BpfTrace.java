@@ -369,7 +369,12 @@ public final class BpfTrace implements AutoCloseable {
     }
 
     private void attach() {
-        for (Loaded l : programs) {
+        // uprobes and perf software events run their programs newest first: attached in reverse, the blocks of one
+        // probe run in source order, as bpftrace's do
+        List<Loaded> order = new ArrayList<>();
+        for (Loaded l : programs) if (!lifo(l.target())) order.add(l);
+        for (Loaded l : programs.reversed()) if (lifo(l.target())) order.add(l);
+        for (Loaded l : order) {
             switch (l.target()) {
                 case ProbeTarget.Tracepoint t -> attachments.add(Tracepoint.attach(l.program(),
                         t.format().category(), t.format().name()));
@@ -397,6 +402,10 @@ public final class BpfTrace implements AutoCloseable {
         if (options.pid() != 0) {
             ProcessHandle.of(options.pid()).ifPresentOrElse(p -> p.onExit().thenRun(this::end), this::end);
         }
+    }
+
+    private static boolean lifo(ProbeTarget t) {
+        return t instanceof ProbeTarget.Uprobe || t instanceof ProbeTarget.Usdt || t instanceof ProbeTarget.Software;
     }
 
     private static PerfEvent.Software software(String perfName) {
