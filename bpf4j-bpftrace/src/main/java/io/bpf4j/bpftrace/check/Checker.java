@@ -121,9 +121,22 @@ public final class Checker {
 
     private List<ProbeTarget> resolve(Probe p) {
         List<ProbeTarget> out = new ArrayList<>();
-        for (AttachPoint ap : p.attachPoints()) out.addAll(resolve(ap));
+        SourceException missing = null;
+        for (AttachPoint ap : p.attachPoints()) {
+            try {
+                out.addAll(resolve(ap));
+            } catch (SourceException e) {
+                // as bpftrace: one of several uprobes of a block naming a function the binary lacks is left out
+                if (e != missingFunction || p.attachPoints().size() == 1) throw e;
+                missing = e;
+            }
+        }
+        if (out.isEmpty() && missing != null) throw missing;
         return out;
     }
+
+    /** The error of the last uprobe naming a function its binary does not have. */
+    private SourceException missingFunction;
 
     private List<ProbeTarget> resolve(AttachPoint written) {
         AttachPoint ap = substitutePositionals(written);
@@ -184,7 +197,14 @@ public final class Checker {
                     throw new SourceException(ap.position(), e.getMessage());
                 }
                 boolean ret = provider.equals("uretprobe");
-                if (!isGlob(parts.get(1))) yield List.of(new ProbeTarget.Uprobe(binary, parts.get(1), ret));
+                if (!isGlob(parts.get(1))) {
+                    String fn = parts.get(1);
+                    if (!fn.contains("+") && !fn.matches("(0x)?\\d+") && !Uprobe.functionNames(binary).contains(fn)) {
+                        missingFunction = new SourceException(ap.position(), "no function '" + fn + "' in " + binary);
+                        throw missingFunction;
+                    }
+                    yield List.of(new ProbeTarget.Uprobe(binary, fn, ret));
+                }
                 Pattern fn = glob(parts.get(1));
                 List<ProbeTarget> found = new ArrayList<>();
                 for (String f : Uprobe.functionNames(binary)) {
