@@ -554,7 +554,11 @@ public final class Checker {
             case Type.Named n -> n.name();
             case Type.Buf b -> "a buffer";
             case Type.Timestamp ts -> "a timestamp";
-            case Type.Formatted f -> f.kind() == Type.Formatted.Kind.INET ? "an address" : "a MAC address";
+            case Type.Formatted f -> switch (f.kind()) {
+                case INET -> "an address";
+                case MAC -> "a MAC address";
+                case USYM, KSYM -> "a symbol";
+            };
             case Type.Str s -> "a string";
             case Type.Stack s -> s.user() ? "a user stack" : "a kernel stack";
             case Type.None n -> "nothing";
@@ -1008,6 +1012,11 @@ public final class Checker {
                     throw new SourceException(args.getLast().position(), "ntop() takes an integer or an array");
                 }
                 return new Type.Formatted(Type.Formatted.Kind.INET);
+            }
+            case "usym", "ksym" -> {
+                arity(c, 1);
+                requireInt(args.getFirst(), c.name() + "()'s address");
+                return new Type.Formatted(c.name().equals("usym") ? Type.Formatted.Kind.USYM : Type.Formatted.Kind.KSYM);
             }
             case "macaddr" -> {
                 arity(c, 1);

@@ -1221,6 +1221,12 @@ public final class CodeGen {
                     a.stxW(R10, dst + 8, R0);
                 }
             }
+            case Expr.Call c when c.name().equals("usym") || c.name().equals("ksym") -> {
+                zero(dst, size);
+                evalInt(c.args().getFirst());
+                a.stxDW(R10, dst + 8, R0);
+                a.call(Helper.GET_CURRENT_PID_TGID).rsh64(R0, 32).stxDW(R10, dst, R0);
+            }
             case Expr.Call c when c.name().equals("macaddr") -> {
                 zero(dst, size);
                 Expr addr = c.args().getFirst();

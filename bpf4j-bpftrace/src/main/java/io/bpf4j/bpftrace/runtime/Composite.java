@@ -110,6 +110,14 @@ public record Composite(String text, String json, String key) {
                 String s = String.join(":", parts);
                 yield new Composite(s, Json.write(s));
             }
+            case Type.Formatted f when f.kind() == Type.Formatted.Kind.USYM || f.kind() == Type.Formatted.Kind.KSYM -> {
+                long pid = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+                long addr = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + 8);
+                io.bpf4j.core.symbols.Frame frame = f.kind() == Type.Formatted.Kind.USYM
+                        ? Symbols.INSTANCE.user(pid, addr) : Symbols.INSTANCE.kernel(addr);
+                String s = frame.resolved() ? frame.symbol() : "0x" + Long.toHexString(addr);
+                yield new Composite(s, Json.write(s));
+            }
             case Type.Formatted f -> {
                 long af = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
                 byte[] addr = bytes.asSlice(offset + 8, af == 10 ? 16 : 4).toArray(ValueLayout.JAVA_BYTE);
@@ -131,6 +139,11 @@ public record Composite(String text, String json, String key) {
                 yield new Composite(Long.toString(v), Long.toString(v));
             }
         };
+    }
+
+    /** The symbolizer of usym() and ksym(), made on first use. */
+    private static final class Symbols {
+        static final io.bpf4j.core.symbols.Symbolizer INSTANCE = new io.bpf4j.core.symbols.Symbolizer();
     }
 
     /** An IPv6 address as inet_ntop writes it: the longest run of zero groups as "::". */
