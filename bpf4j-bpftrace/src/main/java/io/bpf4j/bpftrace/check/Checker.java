@@ -1013,6 +1013,17 @@ public final class Checker {
                 }
                 return new Type.Formatted(Type.Formatted.Kind.INET);
             }
+            case "join" -> {
+                if (args.isEmpty() || args.size() > 2) throw new SourceException(c.position(), "join() takes an "
+                        + "array of strings (char **) and an optional delimiter");
+                requireInt(args.getFirst(), "join()'s array");
+                if (args.size() == 2) {
+                    if (!(args.get(1) instanceof Expr.StringLiteral d)) throw new SourceException(args.get(1).position(),
+                            "join()'s delimiter must be a string literal");
+                    types.put(d, Type.Str.holding(d.value().length() + 1));
+                }
+                return new Type.None();
+            }
             case "usym", "ksym" -> {
                 arity(c, 1);
                 requireInt(args.getFirst(), c.name() + "()'s address");

@@ -32,6 +32,7 @@ import static io.bpf4j.core.asm.Register.R2;
 import static io.bpf4j.core.asm.Register.R3;
 import static io.bpf4j.core.asm.Register.R4;
 import static io.bpf4j.core.asm.Register.R6;
+import static io.bpf4j.core.asm.Register.R7;
 
 /**
  * Generates one BPF program for one target of a probe block.
@@ -52,6 +53,7 @@ public final class CodeGen {
     private final Analysis analysis;
     private final Map<String, ? extends MapReference> maps;
     private final MapReference events;
+    private final MapReference joinScratch;
     private final EventTable eventTable;
     private final long startNs;
     private final Assembler a = new Assembler();
@@ -65,10 +67,11 @@ public final class CodeGen {
     private final java.util.ArrayDeque<String[]> loops = new java.util.ArrayDeque<>();
 
     private CodeGen(Analysis analysis, Map<String, ? extends MapReference> maps, MapReference events,
-                    EventTable eventTable, long startNs) {
+                    MapReference joinScratch, EventTable eventTable, long startNs) {
         this.analysis = analysis;
         this.maps = maps;
         this.events = events;
+        this.joinScratch = joinScratch;
         this.eventTable = eventTable;
         this.startNs = startNs;
     }
@@ -78,14 +81,15 @@ public final class CodeGen {
      *
      * @param maps       the created maps by name, as the analysis lists them
      * @param events     the ring buffer that carries events to user space
+     * @param joinScratch a one-element per-CPU array of {@link Event.Join}'s record size, where join() builds it
      * @param eventTable where event ids are registered
      * @param startNs    CLOCK_MONOTONIC at the start of tracing, what {@code elapsed} counts from
      * @throws SourceException when the block needs something this generator cannot produce
      */
     public static Instructions generate(Analysis analysis, CheckedProbe probe, ProbeTarget target,
                                         Map<String, ? extends MapReference> maps, MapReference events,
-                                        EventTable eventTable, long startNs) {
-        CodeGen g = new CodeGen(analysis, maps, events, eventTable, startNs);
+                                        MapReference joinScratch, EventTable eventTable, long startNs) {
+        CodeGen g = new CodeGen(analysis, maps, events, joinScratch, eventTable, startNs);
         g.target = target;
         return g.program(probe);
     }
@@ -438,6 +442,7 @@ public final class CodeGen {
                 Event ev = c.name().equals("system") ? new Event.System(fmt, types) : new Event.Cat(fmt, types);
                 send(eventTable.id(ev), args, types);
             }
+            case "join" -> join(c);
             case "signal" -> {
                 Expr sig = c.args().getFirst();
                 if (sig instanceof Expr.StringLiteral lit) a.mov64(R1, Checker.signalNumber(lit));
@@ -503,6 +508,38 @@ public final class CodeGen {
         }
         a.mov64(R1, id).stxDW(R10, buf, R1);
         output(buf, size);
+    }
+
+    /**
+     * join(argv[, delimiter]): the strings are read into a per-CPU scratch map value (they do not fit the stack),
+     * which is then sent as the record.
+     */
+    private void join(Expr.Call c) {
+        String delimiter = c.args().size() == 2 ? ((Expr.StringLiteral) c.args().get(1)).value() : " ";
+        int id = eventTable.id(new Event.Join(delimiter));
+        int n = Event.Join.JOIN_ARGS;
+        int each = Event.Join.JOIN_ARG_SIZE;
+        int argv = alloc(8);
+        int tmp = alloc(8);
+        evalInt(c.args().getFirst());
+        a.stxDW(R10, argv, R0);
+        a.stDW(R10, tmp, 0);
+        String done = label("joindone");
+        String send = label("joinsend");
+        a.loadMapFd(R1, joinScratch);
+        stackPointer(R2, tmp);
+        a.call(Helper.MAP_LOOKUP_ELEM).jeq(R0, 0, done).mov64(R7, R0);
+        a.mov64(R1, id).stxDW(R7, 0, R1);
+        for (int i = 0; i < n; i++) a.stB(R7, 8 + i * each, 0);
+        for (int i = 0; i < n; i++) {
+            stackPointer(R1, tmp);
+            a.mov64(R2, 8).ldxDW(R3, R10, argv).add64(R3, 8 * i).call(Helper.PROBE_READ);
+            a.ldxDW(R3, R10, tmp).jeq(R3, 0, send);
+            a.mov64(R1, R7).add64(R1, 8 + i * each).mov64(R2, each).call(Helper.PROBE_READ_STR);
+        }
+        a.label(send).loadMapFd(R1, events).mov64(R2, R7).mov64(R3, 8 + n * each).mov64(R4, 0)
+                .call(Helper.RINGBUF_OUTPUT);
+        a.label(done);
     }
 
     /** Sends a record that is only an event id. */

@@ -48,6 +48,12 @@ public final class Output {
         out.flush();
     }
 
+    /** {@code join()}'s line. */
+    public void join(String text) {
+        if (json) typed("join", text);
+        else typed("join", text + "\n");
+    }
+
     /** {@code time()}'s text. */
     public void time(String text) {
         typed("time", text);
