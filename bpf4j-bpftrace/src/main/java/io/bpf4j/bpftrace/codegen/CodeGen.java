@@ -454,8 +454,8 @@ public final class CodeGen {
             }
             case "clear" -> {
                 String name = ((Expr.MapAccess) c.args().getFirst()).name();
-                // a map without keys keeps its one element, zeroed, as in bpftrace
-                signal(info(name).keys().isEmpty() ? new Event.ZeroMap(name) : new Event.ClearMap(name));
+                // an aggregation without keys keeps its one element, zeroed, as in bpftrace
+                signal(keylessAggregation(info(name)) ? new Event.ZeroMap(name) : new Event.ClearMap(name));
             }
             case "zero" -> signal(new Event.ZeroMap(((Expr.MapAccess) c.args().getFirst()).name()));
             case "exit" -> {
@@ -466,7 +466,7 @@ public final class CodeGen {
             case "delete" -> {
                 Expr.MapAccess m = (Expr.MapAccess) c.args().getFirst();
                 MapInfo info = info(m.name());
-                if (info.keys().isEmpty()) {
+                if (keylessAggregation(info)) {
                     signal(new Event.ZeroMap(m.name()));
                     return false;
                 }
@@ -482,6 +482,10 @@ public final class CodeGen {
             default -> throw new SourceException(c.position(), c.name() + "() cannot be used as a statement");
         }
         return false;
+    }
+
+    private static boolean keylessAggregation(MapInfo info) {
+        return info.keys().isEmpty() && info.kind() != MapKind.VALUE;
     }
 
     private void printf(String format, List<Expr> args) {
