@@ -111,7 +111,8 @@ public final class BtCommand implements Callable<Integer> {
             return 0;
         }
         if (!format.equals("text") && !format.equals("json")) {
-            return error(err, "Invalid output format \"" + format + "\"");
+            error(err, "Invalid output format \"" + format + "\"");
+            return 2;
         }
         String source;
         String name;
