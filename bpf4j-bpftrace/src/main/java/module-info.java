@@ -11,6 +11,7 @@ module io.bpf4j.bpftrace {
     exports io.bpf4j.bpftrace.ast;
     exports io.bpf4j.bpftrace.check;
     exports io.bpf4j.bpftrace.codegen;
+    exports io.bpf4j.bpftrace.format;
     exports io.bpf4j.bpftrace.parse;
     exports io.bpf4j.bpftrace.runtime;
 }

@@ -13,11 +13,11 @@ import io.bpf4j.bpftrace.check.TraceFsCatalog;
 import io.bpf4j.bpftrace.check.Type;
 import io.bpf4j.bpftrace.codegen.CodeGen;
 import io.bpf4j.bpftrace.codegen.EventTable;
+import io.bpf4j.bpftrace.format.Printf;
 import io.bpf4j.bpftrace.parse.Parser;
 import io.bpf4j.bpftrace.runtime.Event;
 import io.bpf4j.bpftrace.runtime.MapValues;
 import io.bpf4j.bpftrace.runtime.Output;
-import io.bpf4j.bpftrace.runtime.Printf;
 import io.bpf4j.bpftrace.runtime.Strftime;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Program;
@@ -90,6 +90,7 @@ public final class BpfTrace implements AutoCloseable {
     private final StringBuilder verboseReport = new StringBuilder();
     private final CountDownLatch attached = new CountDownLatch(1);
     private BpfMap ring;
+    private BpfMap joinScratch;
     private volatile EventStream stream;
     private volatile boolean stopRequested;
     /** After exit() or stop(), as in bpftrace: the records still buffered are dropped, until END runs. */
@@ -221,6 +222,8 @@ public final class BpfTrace implements AutoCloseable {
 
     private void load() {
         ring = BpfMap.create(MapSpec.ringBuffer("bt_events", RING_BYTES));
+        joinScratch = BpfMap.create(MapSpec.builder(MapType.PERCPU_ARRAY).name("bt_join").keySize(4)
+                .valueSize(8 + Event.Join.JOIN_ARGS * Event.Join.JOIN_ARG_SIZE).maxEntries(1).build());
         for (MapInfo info : analysis.maps().values()) {
             MapSpec spec = MapSpec.builder(info.kind().perCpu() ? MapType.PERCPU_HASH : MapType.HASH)
                     .name(mapName(info.name())).keySize(info.kernelKeySize()).valueSize(info.valueSize())
@@ -230,7 +233,8 @@ public final class BpfTrace implements AutoCloseable {
         long start = System.nanoTime(); // CLOCK_MONOTONIC on Linux, as bpf_ktime_get_ns
         for (CheckedProbe probe : analysis.probes()) {
             for (ProbeTarget target : probe.targets()) {
-                Instructions insns = CodeGen.generate(analysis, probe, target, maps, ring, eventTable, start);
+                Instructions insns = CodeGen.generate(analysis, probe, target, maps, ring, joinScratch, eventTable,
+                        start);
                 ProgramSpec spec = ProgramSpec.of(programName(target), programType(target), insns);
                 Program program = Program.load(spec, options.verbose() ? 4 : 0);
                 programs.add(new Loaded(target, program));
@@ -369,7 +373,12 @@ public final class BpfTrace implements AutoCloseable {
     }
 
     private void attach() {
-        for (Loaded l : programs) {
+        // uprobes and perf software events run their programs newest first: attached in reverse, the blocks of one
+        // probe run in source order, as bpftrace's do
+        List<Loaded> order = new ArrayList<>();
+        for (Loaded l : programs) if (!lifo(l.target())) order.add(l);
+        for (Loaded l : programs.reversed()) if (lifo(l.target())) order.add(l);
+        for (Loaded l : order) {
             switch (l.target()) {
                 case ProbeTarget.Tracepoint t -> attachments.add(Tracepoint.attach(l.program(),
                         t.format().category(), t.format().name()));
@@ -397,6 +406,10 @@ public final class BpfTrace implements AutoCloseable {
         if (options.pid() != 0) {
             ProcessHandle.of(options.pid()).ifPresentOrElse(p -> p.onExit().thenRun(this::end), this::end);
         }
+    }
+
+    private static boolean lifo(ProbeTarget t) {
+        return t instanceof ProbeTarget.Uprobe || t instanceof ProbeTarget.Usdt || t instanceof ProbeTarget.Software;
     }
 
     private static PerfEvent.Software software(String perfName) {
@@ -435,6 +448,16 @@ public final class BpfTrace implements AutoCloseable {
             case Event.Printf p -> output.printf(Printf.format(p.format(), decode(p.args(), record)));
             case Event.PrintMap p -> output.map(analysis.maps().get(p.map()), top(map(p.map()), p.top()), p.divisor());
             case Event.PrintValue p -> output.value(decode(List.of(p.type()), record).getFirst());
+            case Event.Join j -> {
+                List<String> parts = new ArrayList<>();
+                for (int i = 0; i < Event.Join.JOIN_ARGS; i++) {
+                    Object s = MapValues.decodeValue(new Type.Str(Event.Join.JOIN_ARG_SIZE), record.asSlice(
+                            8 + (long) i * Event.Join.JOIN_ARG_SIZE, Event.Join.JOIN_ARG_SIZE).toArray(ValueLayout.JAVA_BYTE));
+                    if (s.toString().isEmpty()) break;
+                    parts.add(s.toString());
+                }
+                output.join(String.join(j.delimiter(), parts));
+            }
             case Event.Time t -> output.time(Strftime.format(t.format(), java.time.ZonedDateTime.now()));
             case Event.System x -> output.system(runCommand(Printf.format(x.format(), decode(x.args(), record))));
             case Event.Cat c -> output.cat(catFile(Printf.format(c.format(), decode(c.args(), record))));
@@ -521,6 +544,7 @@ public final class BpfTrace implements AutoCloseable {
         for (BpfMap m : maps.values()) m.close();
         maps.clear();
         if (ring != null) ring.close();
+        if (joinScratch != null) joinScratch.close();
     }
 
     /** For messages: the program's size. */

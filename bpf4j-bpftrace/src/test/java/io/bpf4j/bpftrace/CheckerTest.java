@@ -119,7 +119,7 @@ class CheckerTest {
         assertThatThrownBy(() -> check("t:syscalls:sys_enter_openat { @x = args->nope; }"))
                 .hasMessageContaining("has no field 'nope'; it has: __syscall_nr, dfd, filename, flags");
         assertThatThrownBy(() -> check("t:syscalls:sys_enter_nope { }")).hasMessageContaining(
-                "no tracepoint syscalls:sys_enter_nope");
+                "tracepoint not found: syscalls:sys_enter_nope");
         assertThatThrownBy(() -> check("BEGIN { @x = retval; }")).hasMessageContaining("only available in uretprobes");
         assertThatThrownBy(() -> check("BEGIN { @h = hist(1); @y = @h; }")).hasMessageContaining("print it");
     }

@@ -92,4 +92,31 @@ class ParserTest {
         assertThatThrownBy(() -> Parser.parse("BEGIN { 1 = 2; }")).hasMessageContaining("can be assigned");
         assertThatThrownBy(() -> Parser.parse("")).hasMessageContaining("no probes");
     }
+
+    @Test
+    void structDefinitionsCastsTuplesLoopsAndDefines() {
+        Script s = Parser.parse("""
+                #define LIMIT 3
+                struct Foo { int x; char c[4]; };
+                BEGIN {
+                  $p = (struct Foo *)arg0;
+                  $t = (1, "a", (int8)-2);
+                  while ($i < LIMIT) { $i++; if ($i == 2) { continue; } break; }
+                  @v = $p->c[1] + $t.0 + *$p + sizeof(struct Foo);
+                }
+                """);
+        assertThat(s.definitions()).containsExactly("struct Foo { int x; char c[4]; }");
+        List<Stmt> body = s.probes().getFirst().body();
+        assertThat(((Stmt.AssignVar) body.get(0)).value()).isInstanceOfSatisfying(Expr.Cast.class,
+                c -> assertThat(c.type()).isEqualTo("struct Foo *"));
+        assertThat(((Stmt.AssignVar) body.get(1)).value()).isInstanceOfSatisfying(Expr.Tuple.class,
+                t -> assertThat(t.elements()).hasSize(3));
+        Stmt.While w = (Stmt.While) body.get(2);
+        assertThat(((Expr.Binary) w.condition()).right()).isEqualTo(new Expr.IntLiteral(3,
+                ((Expr.Binary) w.condition()).right().position()));
+        assertThat(w.body()).hasSize(3);
+        assertThat(w.body().get(0)).isInstanceOf(Stmt.AssignVar.class); // $i++ as a statement is an assignment
+        assertThatThrownBy(() -> Parser.parse("#include <no/such/header.h>\nBEGIN { }"))
+                .hasMessageContaining("'no/such/header.h' file not found");
+    }
 }

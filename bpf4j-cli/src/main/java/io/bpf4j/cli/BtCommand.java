@@ -111,8 +111,8 @@ public final class BtCommand implements Callable<Integer> {
             return 0;
         }
         if (!format.equals("text") && !format.equals("json")) {
-            throw new ParameterException(spec.commandLine(), "invalid output format \"" + format
-                    + "\": use text or json");
+            error(err, "Invalid output format \"" + format + "\"");
+            return 2;
         }
         String source;
         String name;

@@ -40,10 +40,28 @@ class BtCommandTest {
     }
 
     @Test
-    void anUnknownOutputFormatIsAUsageError() {
+    void usageErrorsAreBpftraces() {
         Run r = run("bt", "-f", "jsonx", "-e", "BEGIN { exit(); }");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).startsWith("bpf4j: invalid output format \"jsonx\"");
+        assertThat(r.err()).isEqualTo("ERROR: Invalid output format \"jsonx\"\n");
+        r = run("bt", "-p", "a1111", "file.bt");
+        assertThat(r.err()).isEqualTo("ERROR: pid 'a1111' is not a valid decimal number\n");
+        r = run("bt", "-p", "5000000", "file.bt");
+        assertThat(r.err()).isEqualTo("ERROR: pid '5000000' out of valid pid range [1,4194304]\n");
+        r = run("bt", "no_such_file.bt");
+        assertThat(r.err()).isEqualTo("ERROR: failed to open file 'no_such_file.bt': No such file or directory\n");
+        r = run("bt", "-idonotexist");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("USAGE: bpf4j bt");
+        assertThat(run("bt", "--version").out()).contains("bpftrace v0.17.0");
+    }
+
+    @Test
+    @KernelTest
+    void infoSaysWhatIsSupported() {
+        Run r = run("bt", "--info");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("Loop support: yes", "perf_event_array: yes", "kfunc: no");
     }
 
     @Test

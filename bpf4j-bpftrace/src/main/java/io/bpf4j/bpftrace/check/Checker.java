@@ -7,6 +7,7 @@ import io.bpf4j.bpftrace.ast.Probe;
 import io.bpf4j.bpftrace.ast.Script;
 import io.bpf4j.bpftrace.ast.SourceException;
 import io.bpf4j.bpftrace.ast.Stmt;
+import io.bpf4j.bpftrace.format.Printf;
 import io.bpf4j.core.link.Uprobe;
 
 import java.nio.file.Path;
@@ -44,6 +45,10 @@ public final class Checker {
             Map.entry("minor-faults", "minor-faults"), Map.entry("major-faults", "major-faults"),
             Map.entry("alignment-faults", "alignment-faults"), Map.entry("emulation-faults", "emulation-faults"),
             Map.entry("dummy", "dummy"));
+
+    /** Functions bpftrace refuses a kretprobe on: the return probe itself takes these locks. */
+    private static final Set<String> BANNED_KRETPROBES = Set.of("_raw_spin_lock", "_raw_spin_lock_irqsave",
+            "_raw_spin_unlock_irqrestore", "queued_spin_lock_slowpath");
 
     private final ProbeCatalog catalog;
     private final List<String> positionals;
@@ -117,9 +122,22 @@ public final class Checker {
 
     private List<ProbeTarget> resolve(Probe p) {
         List<ProbeTarget> out = new ArrayList<>();
-        for (AttachPoint ap : p.attachPoints()) out.addAll(resolve(ap));
+        SourceException missing = null;
+        for (AttachPoint ap : p.attachPoints()) {
+            try {
+                out.addAll(resolve(ap));
+            } catch (SourceException e) {
+                // as bpftrace: one of several uprobes of a block naming a function the binary lacks is left out
+                if (e != missingFunction || p.attachPoints().size() == 1) throw e;
+                missing = e;
+            }
+        }
+        if (out.isEmpty() && missing != null) throw missing;
         return out;
     }
+
+    /** The error of the last uprobe naming a function its binary does not have. */
+    private SourceException missingFunction;
 
     private List<ProbeTarget> resolve(AttachPoint written) {
         AttachPoint ap = substitutePositionals(written);
@@ -173,17 +191,29 @@ public final class Checker {
             }
             case "uprobe", "uretprobe" -> {
                 requireParts(ap, 2, provider + ":BINARY:FUNCTION");
-                if (parts.get(1).contains("*") || parts.get(1).contains("?")) {
-                    throw new SourceException(ap.position(), "wildcards in " + provider + " function names are not "
-                            + "supported yet: name the function");
-                }
                 Path binary;
                 try {
-                    binary = Uprobe.resolve(parts.get(0));
+                    binary = Uprobe.resolve(Binaries.readable(parts.get(0), pid));
                 } catch (IllegalArgumentException e) {
                     throw new SourceException(ap.position(), e.getMessage());
                 }
-                yield List.of(new ProbeTarget.Uprobe(binary, parts.get(1), provider.equals("uretprobe")));
+                boolean ret = provider.equals("uretprobe");
+                if (!isGlob(parts.get(1))) {
+                    String fn = parts.get(1);
+                    if (!fn.contains("+") && !fn.matches("(0x)?\\d+") && !Uprobe.functionNames(binary).contains(fn)) {
+                        missingFunction = new SourceException(ap.position(), "no function '" + fn + "' in " + binary);
+                        throw missingFunction;
+                    }
+                    yield List.of(new ProbeTarget.Uprobe(binary, fn, ret));
+                }
+                Pattern fn = glob(parts.get(1));
+                List<ProbeTarget> found = new ArrayList<>();
+                for (String f : Uprobe.functionNames(binary)) {
+                    if (fn.matcher(f).matches()) found.add(new ProbeTarget.Uprobe(binary, f, ret));
+                }
+                if (found.isEmpty()) throw new SourceException(ap.position(), "no function of " + binary
+                        + " matches " + parts.get(1));
+                yield found;
             }
             case "usdt" -> usdt(ap);
             case "kprobe", "kretprobe", "kfunc", "kretfunc", "fentry", "fexit" -> throw refusedKernelProbe(ap,
@@ -256,7 +286,7 @@ public final class Checker {
             return out;
         }
         TracepointFormat format = catalog.tracepointFormat(category, name).orElseThrow(() ->
-                new SourceException(ap.position(), "no tracepoint " + category + ":" + name
+                new SourceException(ap.position(), "tracepoint not found: " + category + ":" + name
                         + " (list them with: bpf4j bt -l 'tracepoint:" + category + ":*')"));
         return List.of(new ProbeTarget.Tracepoint(format));
     }
@@ -267,6 +297,13 @@ public final class Checker {
      */
     private SourceException refusedKernelProbe(AttachPoint ap, String provider) {
         String function = ap.parts().isEmpty() ? "" : ap.parts().getLast();
+        if ((provider.equals("kprobe") || provider.equals("kretprobe")) && ap.parts().size() != 1) {
+            return new SourceException(ap.position(), provider + " probe type requires 1 argument");
+        }
+        if (provider.equals("kretprobe") && BANNED_KRETPROBES.contains(function)) {
+            return new SourceException(ap.position(), "error: kretprobe:" + function + " can't be used as it might "
+                    + "lock up your system.");
+        }
         boolean ret = provider.equals("kretprobe") || provider.equals("kretfunc") || provider.equals("fexit");
         String why = provider.startsWith("k") && provider.contains("probe")
                 ? "kprobes are not supported by bpf4j bt (and this kernel may lack them: CONFIG_KPROBES)"
@@ -518,7 +555,11 @@ public final class Checker {
             case Type.Named n -> n.name();
             case Type.Buf b -> "a buffer";
             case Type.Timestamp ts -> "a timestamp";
-            case Type.Formatted f -> f.kind() == Type.Formatted.Kind.INET ? "an address" : "a MAC address";
+            case Type.Formatted f -> switch (f.kind()) {
+                case INET -> "an address";
+                case MAC -> "a MAC address";
+                case USYM, KSYM -> "a symbol";
+            };
             case Type.Str s -> "a string";
             case Type.Stack s -> s.user() ? "a user stack" : "a kernel stack";
             case Type.None n -> "nothing";
@@ -623,8 +664,9 @@ public final class Checker {
                     throw new SourceException(i.position(), "only a map or a variable can be incremented");
                 }
                 Type t = expr(i.target());
-                if (!(t instanceof Type.Int)) throw new SourceException(i.position(), "only integers can be "
-                        + "incremented");
+                if (!(t instanceof Type.Int) && !(t instanceof Type.Ptr)) {
+                    throw new SourceException(i.position(), "only integers and pointers can be incremented");
+                }
                 yield t;
             }
         };
@@ -843,7 +885,7 @@ public final class Checker {
                     argTypes.add(t);
                 }
                 try {
-                    io.bpf4j.bpftrace.runtime.Printf.check(fmt.value(), argTypes);
+                    checkFormat(fmt.value(), argTypes);
                 } catch (IllegalArgumentException e) {
                     throw new SourceException(c.position(), e.getMessage());
                 }
@@ -932,6 +974,15 @@ public final class Checker {
                 }
                 return new Type.Buf((int) n);
             }
+            case "reg" -> {
+                arity(c, 1);
+                if (!(args.getFirst() instanceof Expr.StringLiteral r) || regOffset(r.value()) < 0) {
+                    throw new SourceException(c.position(), "reg() takes an x86-64 register name: ip, sp, bp, ax, "
+                            + "bx, cx, dx, si, di, r8…r15");
+                }
+                types.put(r, Type.Str.holding(1));
+                return Type.Int.U64;
+            }
             case "strftime" -> {
                 arity(c, 2);
                 if (!(args.getFirst() instanceof Expr.StringLiteral fmt)) {
@@ -962,6 +1013,22 @@ public final class Checker {
                     throw new SourceException(args.getLast().position(), "ntop() takes an integer or an array");
                 }
                 return new Type.Formatted(Type.Formatted.Kind.INET);
+            }
+            case "join" -> {
+                if (args.isEmpty() || args.size() > 2) throw new SourceException(c.position(), "join() takes an "
+                        + "array of strings (char **) and an optional delimiter");
+                requireInt(args.getFirst(), "join()'s array");
+                if (args.size() == 2) {
+                    if (!(args.get(1) instanceof Expr.StringLiteral d)) throw new SourceException(args.get(1).position(),
+                            "join()'s delimiter must be a string literal");
+                    types.put(d, Type.Str.holding(d.value().length() + 1));
+                }
+                return new Type.None();
+            }
+            case "usym", "ksym" -> {
+                arity(c, 1);
+                requireInt(args.getFirst(), c.name() + "()'s address");
+                return new Type.Formatted(c.name().equals("usym") ? Type.Formatted.Kind.USYM : Type.Formatted.Kind.KSYM);
             }
             case "macaddr" -> {
                 arity(c, 1);
@@ -1016,6 +1083,13 @@ public final class Checker {
                 if (args.isEmpty() || args.size() > 2) {
                     throw new SourceException(c.position(), "str() takes 1 or 2 arguments");
                 }
+                String constant = args.getFirst() instanceof Expr.Positional
+                        || args.getFirst() instanceof Expr.Binary ? constantString(args.getFirst()) : null;
+                if (constant != null) {
+                    // str($1) of a number is its text; str($1 + N) of a string skips N characters
+                    types.put(args.getFirst(), Type.Str.holding(constant.length() + 1));
+                    return Type.Str.holding(constant.length() + 1);
+                }
                 Type t = expr(args.getFirst());
                 int size = Type.Str.DEFAULT;
                 if (args.size() == 2) {
@@ -1059,7 +1133,7 @@ public final class Checker {
             argTypes.add(t);
         }
         try {
-            io.bpf4j.bpftrace.runtime.Printf.check(fmt.value(), argTypes);
+            checkFormat(fmt.value(), argTypes);
         } catch (IllegalArgumentException e) {
             throw new SourceException(c.position(), e.getMessage().replace("printf", c.name()));
         }
@@ -1086,8 +1160,17 @@ public final class Checker {
             case Expr.StringLiteral s -> s.value();
             case Expr.Positional p -> positional(p.index());
             case Expr.Call c when c.name().equals("str") && c.args().size() == 1 -> constantString(c.args().getFirst());
+            case Expr.Binary b when b.op().equals("+") && b.right() instanceof Expr.IntLiteral n
+                    && constantString(b.left()) instanceof String str && !isInteger(str) ->
+                    str.substring((int) Math.min(str.length(), Math.max(0, n.value())));
             default -> null;
         };
+    }
+
+    /** The offset of register {@code name} ({@code sp}, {@code ax}, {@code r8}…) in {@code struct pt_regs}. */
+    public static int regOffset(String name) {
+        return name.matches("r(8|9|1[0-5])") ? io.bpf4j.core.link.Usdt.ptRegsOffset(name)
+                : io.bpf4j.core.link.Usdt.ptRegsOffset("r" + name);
     }
 
     /** A signal's number from its name ({@code "SIGKILL"} or {@code "KILL"}). */
@@ -1103,5 +1186,32 @@ public final class Checker {
     private static void arity(Expr.Call c, int n) {
         if (c.args().size() != n) throw new SourceException(c.position(), c.name() + "() takes " + n
                 + (n == 1 ? " argument" : " arguments") + ", not " + c.args().size());
+    }
+
+    /**
+     * Checks that {@code format}'s conversions match the argument types: as many of each, {@code %r} (and
+     * {@code %rx}, {@code %rh}) for buf() values only, integers for every conversion but {@code %s}.
+     *
+     * @throws IllegalArgumentException with a message for the user when they do not
+     */
+    static void checkFormat(String format, List<Type> args) {
+        List<Character> conversions = Printf.conversions(format);
+        if (conversions.size() != args.size()) {
+            throw new IllegalArgumentException("printf: the format has " + conversions.size() + " conversion"
+                    + (conversions.size() == 1 ? "" : "s") + " but " + args.size() + " argument"
+                    + (args.size() == 1 ? " was" : "s were") + " given");
+        }
+        for (int i = 0; i < args.size(); i++) {
+            char c = conversions.get(i);
+            boolean raw = c == 'r' || c == 'y' || c == 'z';
+            if (raw != args.get(i) instanceof Type.Buf && (raw || !(args.get(i) instanceof Type.Int))) {
+                throw new IllegalArgumentException("printf: %r (argument " + (i + 1) + ") is for buf() values, "
+                        + "and buf() values print with %r");
+            }
+            if (c != 's' && !raw && args.get(i).inBuffer()) {
+                throw new IllegalArgumentException("printf: %" + c + " (argument " + (i + 1)
+                        + ") needs an integer, but the argument is a string; use %s");
+            }
+        }
     }
 }

@@ -100,20 +100,25 @@ public sealed interface Type {
 
     /**
      * Bytes printed in a special way: {@code INET} (ntop: an address family, 8 bytes, then 16 bytes of address),
-     * {@code MAC} (macaddr: 6 bytes).
+     * {@code MAC} (macaddr: 6 bytes), {@code USYM} and {@code KSYM} (usym/ksym: a process id, then an address,
+     * printed as the symbol there).
      */
     record Formatted(Kind kind) implements Type {
         /** The formats. */
-        public enum Kind { INET, MAC }
+        public enum Kind { INET, MAC, USYM, KSYM }
 
         @Override
         public int size() {
-            return kind == Kind.INET ? 24 : 8;
+            return switch (kind) {
+                case INET -> 24;
+                case MAC -> 8;
+                case USYM, KSYM -> 16;
+            };
         }
 
         @Override
         public int cSize() {
-            return kind == Kind.INET ? 24 : 6;
+            return kind == Kind.MAC ? 6 : size();
         }
 
         @Override

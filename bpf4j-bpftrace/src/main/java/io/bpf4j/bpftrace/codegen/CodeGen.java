@@ -12,6 +12,7 @@ import io.bpf4j.bpftrace.check.MapKind;
 import io.bpf4j.bpftrace.check.ProbeTarget;
 import io.bpf4j.bpftrace.check.TracepointFormat;
 import io.bpf4j.bpftrace.check.Type;
+import io.bpf4j.bpftrace.format.Printf;
 import io.bpf4j.bpftrace.runtime.Event;
 import io.bpf4j.core.asm.Assembler;
 import io.bpf4j.core.asm.Helper;
@@ -32,6 +33,7 @@ import static io.bpf4j.core.asm.Register.R2;
 import static io.bpf4j.core.asm.Register.R3;
 import static io.bpf4j.core.asm.Register.R4;
 import static io.bpf4j.core.asm.Register.R6;
+import static io.bpf4j.core.asm.Register.R7;
 
 /**
  * Generates one BPF program for one target of a probe block.
@@ -52,6 +54,7 @@ public final class CodeGen {
     private final Analysis analysis;
     private final Map<String, ? extends MapReference> maps;
     private final MapReference events;
+    private final MapReference joinScratch;
     private final EventTable eventTable;
     private final long startNs;
     private final Assembler a = new Assembler();
@@ -65,10 +68,11 @@ public final class CodeGen {
     private final java.util.ArrayDeque<String[]> loops = new java.util.ArrayDeque<>();
 
     private CodeGen(Analysis analysis, Map<String, ? extends MapReference> maps, MapReference events,
-                    EventTable eventTable, long startNs) {
+                    MapReference joinScratch, EventTable eventTable, long startNs) {
         this.analysis = analysis;
         this.maps = maps;
         this.events = events;
+        this.joinScratch = joinScratch;
         this.eventTable = eventTable;
         this.startNs = startNs;
     }
@@ -78,14 +82,15 @@ public final class CodeGen {
      *
      * @param maps       the created maps by name, as the analysis lists them
      * @param events     the ring buffer that carries events to user space
+     * @param joinScratch a one-element per-CPU array of {@link Event.Join}'s record size, where join() builds it
      * @param eventTable where event ids are registered
      * @param startNs    CLOCK_MONOTONIC at the start of tracing, what {@code elapsed} counts from
      * @throws SourceException when the block needs something this generator cannot produce
      */
     public static Instructions generate(Analysis analysis, CheckedProbe probe, ProbeTarget target,
                                         Map<String, ? extends MapReference> maps, MapReference events,
-                                        EventTable eventTable, long startNs) {
-        CodeGen g = new CodeGen(analysis, maps, events, eventTable, startNs);
+                                        MapReference joinScratch, EventTable eventTable, long startNs) {
+        CodeGen g = new CodeGen(analysis, maps, events, joinScratch, eventTable, startNs);
         g.target = target;
         return g.program(probe);
     }
@@ -438,6 +443,7 @@ public final class CodeGen {
                 Event ev = c.name().equals("system") ? new Event.System(fmt, types) : new Event.Cat(fmt, types);
                 send(eventTable.id(ev), args, types);
             }
+            case "join" -> join(c);
             case "signal" -> {
                 Expr sig = c.args().getFirst();
                 if (sig instanceof Expr.StringLiteral lit) a.mov64(R1, Checker.signalNumber(lit));
@@ -449,8 +455,8 @@ public final class CodeGen {
             }
             case "clear" -> {
                 String name = ((Expr.MapAccess) c.args().getFirst()).name();
-                // a map without keys keeps its one element, zeroed, as in bpftrace
-                signal(info(name).keys().isEmpty() ? new Event.ZeroMap(name) : new Event.ClearMap(name));
+                // an aggregation without keys keeps its one element, zeroed, as in bpftrace
+                signal(keylessAggregation(info(name)) ? new Event.ZeroMap(name) : new Event.ClearMap(name));
             }
             case "zero" -> signal(new Event.ZeroMap(((Expr.MapAccess) c.args().getFirst()).name()));
             case "exit" -> {
@@ -461,7 +467,7 @@ public final class CodeGen {
             case "delete" -> {
                 Expr.MapAccess m = (Expr.MapAccess) c.args().getFirst();
                 MapInfo info = info(m.name());
-                if (info.keys().isEmpty()) {
+                if (keylessAggregation(info)) {
                     signal(new Event.ZeroMap(m.name()));
                     return false;
                 }
@@ -477,6 +483,10 @@ public final class CodeGen {
             default -> throw new SourceException(c.position(), c.name() + "() cannot be used as a statement");
         }
         return false;
+    }
+
+    private static boolean keylessAggregation(MapInfo info) {
+        return info.keys().isEmpty() && info.kind() != MapKind.VALUE;
     }
 
     private void printf(String format, List<Expr> args) {
@@ -503,6 +513,38 @@ public final class CodeGen {
         }
         a.mov64(R1, id).stxDW(R10, buf, R1);
         output(buf, size);
+    }
+
+    /**
+     * join(argv[, delimiter]): the strings are read into a per-CPU scratch map value (they do not fit the stack),
+     * which is then sent as the record.
+     */
+    private void join(Expr.Call c) {
+        String delimiter = c.args().size() == 2 ? ((Expr.StringLiteral) c.args().get(1)).value() : " ";
+        int id = eventTable.id(new Event.Join(delimiter));
+        int n = Event.Join.JOIN_ARGS;
+        int each = Event.Join.JOIN_ARG_SIZE;
+        int argv = alloc(8);
+        int tmp = alloc(8);
+        evalInt(c.args().getFirst());
+        a.stxDW(R10, argv, R0);
+        a.stDW(R10, tmp, 0);
+        String done = label("joindone");
+        String send = label("joinsend");
+        a.loadMapFd(R1, joinScratch);
+        stackPointer(R2, tmp);
+        a.call(Helper.MAP_LOOKUP_ELEM).jeq(R0, 0, done).mov64(R7, R0);
+        a.mov64(R1, id).stxDW(R7, 0, R1);
+        for (int i = 0; i < n; i++) a.stB(R7, 8 + i * each, 0);
+        for (int i = 0; i < n; i++) {
+            stackPointer(R1, tmp);
+            a.mov64(R2, 8).ldxDW(R3, R10, argv).add64(R3, 8 * i).call(Helper.PROBE_READ);
+            a.ldxDW(R3, R10, tmp).jeq(R3, 0, send);
+            a.mov64(R1, R7).add64(R1, 8 + i * each).mov64(R2, each).call(Helper.PROBE_READ_STR);
+        }
+        a.label(send).loadMapFd(R1, events).mov64(R2, R7).mov64(R3, 8 + n * each).mov64(R4, 0)
+                .call(Helper.RINGBUF_OUTPUT);
+        a.label(done);
     }
 
     /** Sends a record that is only an event id. */
@@ -598,6 +640,8 @@ public final class CodeGen {
             case Expr.Call c when c.name().equals("kaddr") -> constant(R0,
                     KernelSymbolAddress.of(constantString(c.args().getFirst())).orElseThrow());
             case Expr.Call c when c.name().equals("strncmp") -> strncmp(c);
+            case Expr.Call c when c.name().equals("reg") -> a.ldxDW(R0, R6,
+                    Checker.regOffset(((Expr.StringLiteral) c.args().getFirst()).value()));
             case Expr.Call c when c.name().equals("strftime") -> evalInt(c.args().get(1));
             case Expr.Call c when c.name().equals("strcontains") -> strcontains(c);
             case Expr.Call c -> throw new SourceException(c.position(), c.name() + "() has no integer value");
@@ -608,8 +652,7 @@ public final class CodeGen {
 
     private static long parsePositional(String v) {
         if (v.isEmpty()) return 0;
-        return v.startsWith("0x") ? Long.parseUnsignedLong(v.substring(2), 16)
-                : v.startsWith("-0x") ? -Long.parseUnsignedLong(v.substring(3), 16) : Long.parseLong(v);
+        return v.startsWith("0x") ? Long.parseUnsignedLong(v.substring(2), 16) : Long.decode(v);
     }
 
     private void builtin(Expr.Builtin b) {
@@ -706,6 +749,12 @@ public final class CodeGen {
         evalInt(b.right());
         a.mov64(R1, R0).ldxDW(R0, R10, tmp);
         stack = mark;
+        if (analysis.type(b.left()) instanceof Type.Ptr p && !(analysis.type(b.right()) instanceof Type.Ptr)
+                && (b.op().equals("+") || b.op().equals("-"))) {
+            // pointer arithmetic counts in elements, as in C
+            int scale = Math.max(1, analysis.ctypes().resolve(p.target()).cSize());
+            if (scale != 1) a.mul64(R1, scale);
+        }
         boolean signed = analysis.type(b.left()) instanceof Type.Int l && l.signed()
                 && analysis.type(b.right()) instanceof Type.Int r && r.signed();
         switch (b.op()) {
@@ -764,6 +813,10 @@ public final class CodeGen {
         return switch (e) {
             case Expr.StringLiteral s -> s.value();
             case Expr.Positional p -> analysis.positional(p.index());
+            case Expr.Binary b -> {
+                String str = constantString(b.left());
+                yield str.substring((int) Math.min(str.length(), Math.max(0, ((Expr.IntLiteral) b.right()).value())));
+            }
             case Expr.Call c -> constantString(c.args().getFirst());
             default -> throw new IllegalStateException("not a constant string: " + e);
         };
@@ -1087,10 +1140,14 @@ public final class CodeGen {
     /** {@code x++}, {@code ++x}…: the new value is stored; r0 = the old value (postfix) or the new (prefix). */
     private void increment(Expr.Increment inc) {
         int mark = stack;
+        int delta = inc.delta();
+        if (analysis.type(inc.target()) instanceof Type.Ptr p) {
+            delta *= Math.max(1, analysis.ctypes().resolve(p.target()).cSize());
+        }
         switch (inc.target()) {
             case Expr.Variable v -> {
                 int slot = variableSlots.get(v.name());
-                a.ldxDW(R0, R10, slot).mov64(R1, R0).add64(R1, inc.delta()).stxDW(R10, slot, R1);
+                a.ldxDW(R0, R10, slot).mov64(R1, R0).add64(R1, delta).stxDW(R10, slot, R1);
                 if (inc.prefix()) a.mov64(R0, R1);
             }
             case Expr.MapAccess m -> {
@@ -1101,10 +1158,10 @@ public final class CodeGen {
                 a.stDW(R10, value, 0);
                 lookup(m.name(), key);
                 a.jeq(R0, 0, missing).ldxDW(R1, R0, 0).stxDW(R10, value, R1).label(missing);
-                a.ldxDW(R1, R10, value).add64(R1, inc.delta()).stxDW(R10, value, R1);
+                a.ldxDW(R1, R10, value).add64(R1, delta).stxDW(R10, value, R1);
                 update(m.name(), key, value);
                 a.ldxDW(R0, R10, value);
-                if (!inc.prefix()) a.add64(R0, -inc.delta());
+                if (!inc.prefix()) a.add64(R0, -delta);
             }
             default -> throw new IllegalStateException("unchecked increment target");
         }
@@ -1206,6 +1263,12 @@ public final class CodeGen {
                     a.stxW(R10, dst + 8, R0);
                 }
             }
+            case Expr.Call c when c.name().equals("usym") || c.name().equals("ksym") -> {
+                zero(dst, size);
+                evalInt(c.args().getFirst());
+                a.stxDW(R10, dst + 8, R0);
+                a.call(Helper.GET_CURRENT_PID_TGID).rsh64(R0, 32).stxDW(R10, dst, R0);
+            }
             case Expr.Call c when c.name().equals("macaddr") -> {
                 zero(dst, size);
                 Expr addr = c.args().getFirst();
@@ -1241,6 +1304,9 @@ public final class CodeGen {
                     a.mov64(R2, n).call(Helper.PROBE_READ);
                 }
             }
+            case Expr.Call c when c.name().equals("str") && (c.args().getFirst() instanceof Expr.Positional
+                    || c.args().getFirst() instanceof Expr.Binary b && !(analysis.type(b) instanceof Type.Int)) ->
+                    literal(constantString(c.args().getFirst()), dst, size);
             case Expr.Call c when c.name().equals("str") -> {
                 Expr arg = c.args().getFirst();
                 int limit = Math.min(size, analysis.type(c).size());

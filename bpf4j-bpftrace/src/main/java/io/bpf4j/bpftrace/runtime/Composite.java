@@ -1,6 +1,7 @@
 package io.bpf4j.bpftrace.runtime;
 
 import io.bpf4j.bpftrace.check.Type;
+import io.bpf4j.bpftrace.format.RawBuffer;
 import io.bpf4j.output.Json;
 
 import java.lang.foreign.MemorySegment;
@@ -16,7 +17,12 @@ import java.util.List;
  * @param text the text form
  * @param json the JSON form
  */
-public record Composite(String text, String json) {
+public record Composite(String text, String json, String key) {
+    /** A value that prints the same as a map key and elsewhere. */
+    public Composite(String text, String json) {
+        this(text, json, text);
+    }
+
     /** The text form, so that printf's {@code %s} and map printing show it. */
     @Override
     public String toString() {
@@ -44,6 +50,7 @@ public record Composite(String text, String json) {
             case Type.Record r -> {
                 List<String> text = new ArrayList<>();
                 List<String> json = new ArrayList<>();
+                List<String> key = new ArrayList<>();
                 for (Type.Member m : r.members()) {
                     Composite c;
                     if (m.bitWidth() != 0) {
@@ -56,8 +63,10 @@ public record Composite(String text, String json) {
                     }
                     text.add("." + m.name() + " = " + c.text());
                     json.add("\"" + m.name() + "\": " + c.json());
+                    key.add("." + m.name() + "=" + c.key());
                 }
-                yield new Composite("{ " + String.join(", ", text) + " }", "{ " + String.join(", ", json) + " }");
+                yield new Composite("{ " + String.join(", ", text) + " }", "{ " + String.join(", ", json) + " }",
+                        "{" + String.join(",", key) + "}");
             }
             case Type.Array a when a.element() instanceof Type.Int i && i.bytes() == 1 && i.signed() -> {
                 int n = 0;
@@ -102,6 +111,14 @@ public record Composite(String text, String json) {
                 String s = String.join(":", parts);
                 yield new Composite(s, Json.write(s));
             }
+            case Type.Formatted f when f.kind() == Type.Formatted.Kind.USYM || f.kind() == Type.Formatted.Kind.KSYM -> {
+                long pid = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+                long addr = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + 8);
+                io.bpf4j.core.symbols.Frame frame = f.kind() == Type.Formatted.Kind.USYM
+                        ? Symbols.INSTANCE.user(pid, addr) : Symbols.INSTANCE.kernel(addr);
+                String s = frame.resolved() ? frame.symbol() : "0x" + Long.toHexString(addr);
+                yield new Composite(s, Json.write(s));
+            }
             case Type.Formatted f -> {
                 long af = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
                 byte[] addr = bytes.asSlice(offset + 8, af == 10 ? 16 : 4).toArray(ValueLayout.JAVA_BYTE);
@@ -123,6 +140,11 @@ public record Composite(String text, String json) {
                 yield new Composite(Long.toString(v), Long.toString(v));
             }
         };
+    }
+
+    /** The symbolizer of usym() and ksym(), made on first use. */
+    private static final class Symbols {
+        static final io.bpf4j.core.symbols.Symbolizer INSTANCE = new io.bpf4j.core.symbols.Symbolizer();
     }
 
     /** An IPv6 address as inet_ntop writes it: the longest run of zero groups as "::". */

@@ -1,6 +1,7 @@
 package io.bpf4j.bpftrace.runtime;
 
 import io.bpf4j.bpftrace.check.Type;
+import io.bpf4j.bpftrace.format.Printf;
 
 import java.util.List;
 
@@ -22,6 +23,17 @@ public sealed interface Event {
 
     /** {@code print(value)} of something that is not a map: the value follows the id. */
     record PrintValue(Type type) implements Event {
+    }
+
+    /**
+     * {@code join(argv, delimiter)}: {@link #JOIN_ARGS} strings of {@link #JOIN_ARG_SIZE} bytes follow the id, the
+     * first empty one ending the list.
+     */
+    record Join(String delimiter) implements Event {
+        /** How many strings a join() record holds. */
+        public static final int JOIN_ARGS = 16;
+        /** The bytes of each. */
+        public static final int JOIN_ARG_SIZE = 64;
     }
 
     /** {@code time(format)}: the current time, formatted as C's strftime does. */

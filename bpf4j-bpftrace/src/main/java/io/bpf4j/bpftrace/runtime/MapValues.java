@@ -3,6 +3,7 @@ package io.bpf4j.bpftrace.runtime;
 import io.bpf4j.bpftrace.check.MapInfo;
 import io.bpf4j.bpftrace.check.MapKind;
 import io.bpf4j.bpftrace.check.Type;
+import io.bpf4j.bpftrace.format.RawBuffer;
 import io.bpf4j.core.BpfMap;
 
 import java.lang.foreign.MemorySegment;

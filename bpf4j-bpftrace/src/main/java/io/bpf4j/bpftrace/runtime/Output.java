@@ -48,6 +48,12 @@ public final class Output {
         out.flush();
     }
 
+    /** {@code join()}'s line. */
+    public void join(String text) {
+        if (json) typed("join", text);
+        else typed("join", text + "\n");
+    }
+
     /** {@code time()}'s text. */
     public void time(String text) {
         typed("time", text);
@@ -131,7 +137,7 @@ public final class Output {
     private static String keyText(List<Object> key) {
         if (key.isEmpty()) return "";
         List<String> parts = new ArrayList<>();
-        for (Object k : key) parts.add(String.valueOf(k));
+        for (Object k : key) parts.add(k instanceof Composite c ? c.key() : String.valueOf(k));
         return "[" + String.join(", ", parts) + "]";
     }
 

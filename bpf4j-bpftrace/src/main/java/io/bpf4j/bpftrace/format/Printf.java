@@ -1,6 +1,5 @@
-package io.bpf4j.bpftrace.runtime;
+package io.bpf4j.bpftrace.format;
 
-import io.bpf4j.bpftrace.check.Type;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,30 +25,14 @@ public final class Printf {
     }
 
     /**
-     * Checks that {@code format}'s conversions match the argument types.
+     * The conversion characters of {@code format}, in order ({@code %%} is text, not a conversion): what the checker
+     * matches the arguments' types against.
      *
-     * @throws IllegalArgumentException with a message for the user when they do not
+     * @throws IllegalArgumentException when the format is malformed
      */
-    public static void check(String format, List<Type> args) {
-        List<Conversion> conversions = parse(format).stream().filter(p -> p instanceof Conversion)
-                .map(p -> (Conversion) p).toList();
-        if (conversions.size() != args.size()) {
-            throw new IllegalArgumentException("printf: the format has " + conversions.size() + " conversion"
-                    + (conversions.size() == 1 ? "" : "s") + " but " + args.size() + " argument"
-                    + (args.size() == 1 ? " was" : "s were") + " given");
-        }
-        for (int i = 0; i < args.size(); i++) {
-            char c = conversions.get(i).conversion();
-            boolean raw = c == 'r' || c == 'y' || c == 'z';
-            if (raw != args.get(i) instanceof Type.Buf && (raw || !(args.get(i) instanceof Type.Int))) {
-                throw new IllegalArgumentException("printf: %r (argument " + (i + 1) + ") is for buf() values, "
-                        + "and buf() values print with %r");
-            }
-            if (c != 's' && !raw && args.get(i).inBuffer()) {
-                throw new IllegalArgumentException("printf: %" + c + " (argument " + (i + 1)
-                        + ") needs an integer, but the argument is a string; use %s");
-            }
-        }
+    public static List<Character> conversions(String format) {
+        return parse(format).stream().filter(p -> p instanceof Conversion).map(p -> ((Conversion) p).conversion())
+                .toList();
     }
 
     /**

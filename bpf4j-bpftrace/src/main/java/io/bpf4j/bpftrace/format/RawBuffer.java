@@ -1,4 +1,4 @@
-package io.bpf4j.bpftrace.runtime;
+package io.bpf4j.bpftrace.format;
 
 import java.util.ArrayList;
 import java.util.List;
