@@ -97,9 +97,7 @@ public record Composite(String text, String json, String key) {
             }
             case Type.Timestamp ts -> {
                 long ns = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
-                // CLOCK_MONOTONIC (bpf_ktime_get_ns) to the wall clock, through the JVM's two clocks
-                java.time.Instant now = java.time.Instant.now();
-                long wall = now.getEpochSecond() * 1_000_000_000L + now.getNano() - java.lang.System.nanoTime() + ns;
+                long wall = MonotonicToWall.OFFSET + ns;
                 String s = Strftime.format(ts.format(), java.time.ZonedDateTime.ofInstant(
                         java.time.Instant.ofEpochSecond(Math.floorDiv(wall, 1_000_000_000L),
                                 Math.floorMod(wall, 1_000_000_000L)), java.time.ZoneId.systemDefault()));
@@ -140,6 +138,19 @@ public record Composite(String text, String json, String key) {
                 yield new Composite(Long.toString(v), Long.toString(v));
             }
         };
+    }
+
+    /**
+     * CLOCK_MONOTONIC (bpf_ktime_get_ns, {@link java.lang.System#nanoTime}) to the wall clock, measured once so that
+     * every strftime() of a run converts alike.
+     */
+    private static final class MonotonicToWall {
+        static final long OFFSET = offset();
+
+        private static long offset() {
+            java.time.Instant now = java.time.Instant.now();
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano() - java.lang.System.nanoTime();
+        }
     }
 
     /** The symbolizer of usym() and ksym(), made on first use. */
