@@ -3,6 +3,7 @@ package io.bpf4j.output.jfr;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfType;
 import io.bpf4j.core.events.BtfRecord;
+import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.Sink;
 import io.bpf4j.output.TraceEvent;
@@ -166,18 +167,23 @@ public final class JfrSink implements Sink {
     public void close() throws IOException {
         closing = true;
         FlightRecorder.removeListener(listener);
+        IOException failed = null;
         if (recording.getState() == RecordingState.RUNNING) {
-            // stop() writes the destination under JFR's own lock. Not stop() then dump(): on Ctrl-C this runs
-            // beside JFR's shutdown hook, which deletes the chunk files dump() would copy from (seen under load:
-            // "Missing chunkfile when writing recording"). setDestination checked the file was writable, and a
-            // write that failed anyway shows as a short file below.
+            // written here rather than by stop(), which writes the destination but keeps a failure to itself
+            recording.setDestination(null);
             recording.stop();
+            try {
+                recording.dump(file);
+            } catch (IOException e) {
+                failed = e;
+            }
         }
-        // whoever stopped it (this sink or JFR's shutdown hook), the file must be whole
+        // what JFR's shutdown hook wrote, when it stopped the recording first, must be whole too
         long size = recording.getState() == RecordingState.STOPPED ? recording.getSize() : 0;
         recording.close();
         for (Factory f : factories.values()) f.factory().unregister();
         bytes = Files.exists(file) ? Files.size(file) : 0;
+        if (failed != null) throw new IOException("cannot write " + IoErrors.describe(failed, file), failed);
         if (bytes < size) {
             throw new IOException("cannot write " + file + ": " + bytes + " of the recording's " + size + " bytes "
                     + "written (is the disk full?)");
