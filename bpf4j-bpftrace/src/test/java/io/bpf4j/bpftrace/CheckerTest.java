@@ -6,8 +6,8 @@ import io.bpf4j.bpftrace.check.MapInfo;
 import io.bpf4j.bpftrace.check.MapKind;
 import io.bpf4j.bpftrace.check.ProbeCatalog;
 import io.bpf4j.bpftrace.check.ProbeTarget;
-import io.bpf4j.bpftrace.check.TracepointFormat;
 import io.bpf4j.bpftrace.check.Type;
+import io.bpf4j.core.link.TracepointFormat;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -42,8 +42,9 @@ class CheckerTest {
         public Optional<TracepointFormat> tracepointFormat(String category, String name) {
             return switch (category + ":" + name) {
                 case "syscalls:sys_enter_openat", "syscalls:sys_exit_openat" ->
-                        Optional.of(TracepointFormat.parse(category, name, OPENAT));
-                case "sched:sched_switch" -> Optional.of(TracepointFormat.parse(category, name, SWITCH));
+                        Optional.of(TracepointFormat.parse(category, name, OPENAT).withoutCommonFields());
+                case "sched:sched_switch" ->
+                        Optional.of(TracepointFormat.parse(category, name, SWITCH).withoutCommonFields());
                 default -> Optional.empty();
             };
         }
@@ -58,7 +59,7 @@ class CheckerTest {
         TracepointFormat f = TracepointFormat.parse("sched", "sched_switch", SWITCH);
         assertThat(f.field("prev_comm").orElseThrow().charArray()).isTrue();
         assertThat(f.field("prev_comm").orElseThrow().declaration()).isEqualTo("char prev_comm[16]");
-        TracepointFormat o = TracepointFormat.parse("syscalls", "sys_enter_openat", OPENAT);
+        TracepointFormat o = TracepointFormat.parse("syscalls", "sys_enter_openat", OPENAT).withoutCommonFields();
         assertThat(o.fields()).extracting(TracepointFormat.Field::name)
                 .containsExactly("__syscall_nr", "dfd", "filename", "flags");
         assertThat(o.field("filename").orElseThrow().declaration()).isEqualTo("const char *filename");

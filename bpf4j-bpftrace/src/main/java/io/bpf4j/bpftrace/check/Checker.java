@@ -8,6 +8,7 @@ import io.bpf4j.bpftrace.ast.Script;
 import io.bpf4j.bpftrace.ast.SourceException;
 import io.bpf4j.bpftrace.ast.Stmt;
 import io.bpf4j.bpftrace.format.Printf;
+import io.bpf4j.core.link.TracepointFormat;
 import io.bpf4j.core.link.Uprobe;
 
 import java.nio.file.Path;
@@ -874,21 +875,7 @@ public final class Checker {
         List<Expr> args = c.args();
         switch (c.name()) {
             case "printf" -> {
-                if (args.isEmpty() || !(args.getFirst() instanceof Expr.StringLiteral fmt)) {
-                    throw new SourceException(c.position(), "printf's first argument must be a string literal");
-                }
-                types.put(fmt, Type.Str.holding(fmt.value().length() + 1));
-                List<Type> argTypes = new ArrayList<>();
-                for (Expr a : args.subList(1, args.size())) {
-                    Type t = expr(a);
-                    if (t instanceof Type.None) throw new SourceException(a.position(), "this call has no value");
-                    argTypes.add(t);
-                }
-                try {
-                    checkFormat(fmt.value(), argTypes);
-                } catch (IllegalArgumentException e) {
-                    throw new SourceException(c.position(), e.getMessage());
-                }
+                formatted(c);
                 return new Type.None();
             }
             case "print" -> {

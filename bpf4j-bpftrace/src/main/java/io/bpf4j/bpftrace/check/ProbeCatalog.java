@@ -1,5 +1,6 @@
 package io.bpf4j.bpftrace.check;
 
+import io.bpf4j.core.link.TracepointFormat;
 import java.util.List;
 import java.util.Optional;
 

@@ -1,5 +1,6 @@
 package io.bpf4j.bpftrace.check;
 
+import io.bpf4j.core.link.TracepointFormat;
 import java.nio.file.Path;
 
 /** One concrete place a probe block runs: an attach point with its wildcards expanded and its aliases resolved. */

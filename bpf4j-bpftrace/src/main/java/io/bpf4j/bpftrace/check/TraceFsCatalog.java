@@ -1,11 +1,11 @@
 package io.bpf4j.bpftrace.check;
 
 import io.bpf4j.core.link.Tracefs;
+import io.bpf4j.core.link.TracepointFormat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,16 +38,6 @@ public final class TraceFsCatalog implements ProbeCatalog {
 
     @Override
     public Optional<TracepointFormat> tracepointFormat(String category, String name) {
-        if (category.contains("/") || name.contains("/") || category.startsWith(".") || name.startsWith(".")) {
-            return Optional.empty();
-        }
-        Path file = Tracefs.events().resolve(category).resolve(name).resolve("format");
-        try {
-            return Optional.of(TracepointFormat.parse(category, name, Files.readString(file)));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        return Tracefs.format(category, name).map(TracepointFormat::withoutCommonFields);
     }
 }

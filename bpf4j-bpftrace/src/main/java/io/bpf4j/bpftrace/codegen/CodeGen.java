@@ -10,7 +10,6 @@ import io.bpf4j.bpftrace.check.KernelSymbolAddress;
 import io.bpf4j.bpftrace.check.MapInfo;
 import io.bpf4j.bpftrace.check.MapKind;
 import io.bpf4j.bpftrace.check.ProbeTarget;
-import io.bpf4j.bpftrace.check.TracepointFormat;
 import io.bpf4j.bpftrace.check.Type;
 import io.bpf4j.bpftrace.format.Printf;
 import io.bpf4j.bpftrace.runtime.Event;
@@ -19,6 +18,7 @@ import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.asm.MapReference;
 import io.bpf4j.core.asm.Register;
+import io.bpf4j.core.link.TracepointFormat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -26,8 +26,9 @@ public final class KprobeMulti {
      * Attaches {@code program} to the kernel functions {@code symbols}.
      *
      * @param flags 0 for entry, {@link #F_RETURN} for return
-     * @throws io.bpf4j.core.error.BpfException when the kernel refuses: EOPNOTSUPP without fprobe support, ENOENT for an
-     *                                    unknown function, EPERM under lockdown…
+     * @throws io.bpf4j.core.error.BpfException
+     *         when the kernel refuses: EOPNOTSUPP without fprobe support, ENOENT for an
+     *         unknown function, EPERM under lockdown…
      */
     public static Link attach(Program program, List<String> symbols, int flags) {
         if (symbols.isEmpty()) throw new IllegalArgumentException("kprobe_multi needs at least one function");

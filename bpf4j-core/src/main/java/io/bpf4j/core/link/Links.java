@@ -21,8 +21,9 @@ public final class Links {
      * @param target the attach type's target: a file descriptor (cgroup directory, netns) or an interface index
      *               (tcx), 0 for none (iterators)
      * @param flags  BPF_F_* link flags, usually 0
-     * @throws io.bpf4j.core.error.BpfException when the kernel refuses: ENODEV for a missing interface, EINVAL when this
-     *                                    program or kernel cannot be attached this way…
+     * @throws io.bpf4j.core.error.BpfException
+     *         when the kernel refuses: ENODEV for a missing interface, EINVAL when this
+     *         program or kernel cannot be attached this way…
      */
     public static Link create(Program program, int target, AttachType attachType, int flags) {
         String what = attachType.name().toLowerCase(Locale.ROOT) + " '" + program.name() + "'"

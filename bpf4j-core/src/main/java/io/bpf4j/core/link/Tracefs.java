@@ -1,8 +1,14 @@
 package io.bpf4j.core.link;
 
+import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.core.internal.ObjectPath;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Where the kernel's tracing file system is: the tracepoint events ({@code events/CATEGORY/NAME/} with their
@@ -33,5 +39,25 @@ public final class Tracefs {
      */
     public static Path event(String category, String name) {
         return events().resolve(category).resolve(name);
+    }
+
+    /**
+     * The record layout of tracepoint {@code category:name}, read from its {@code format} file; empty when there is
+     * no such tracepoint.
+     *
+     * @throws UncheckedIOException when the file exists but cannot be read
+     */
+    public static Optional<TracepointFormat> format(String category, String name) {
+        if (category.contains("/") || name.contains("/") || category.startsWith(".") || name.startsWith(".")) {
+            return Optional.empty();
+        }
+        Path file = event(category, name).resolve("format");
+        try {
+            return Optional.of(TracepointFormat.parse(category, name, Files.readString(file)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + IoErrors.describe(e, file), e);
+        }
     }
 }

@@ -1,15 +1,11 @@
 package io.bpf4j.tools.trace;
 
-import io.bpf4j.core.format.IoErrors;
 import io.bpf4j.core.link.Tracefs;
+import io.bpf4j.core.link.TracepointFormat;
 import io.bpf4j.core.link.Usdt;
 import io.bpf4j.tools.KernelFunctions;
 import io.bpf4j.tools.UsageError;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,9 +42,6 @@ final class Probe {
             return type.contains("char") && type.contains("*");
         }
     }
-
-    private static final Pattern FIELD = Pattern.compile(
-            "field:(.+?)\\s+([A-Za-z_]\\w*)(\\[[^]]*])?;\\s*offset:(\\d+);\\s*size:(\\d+);\\s*signed:(\\d+);");
 
     final String text;
     final Kind kind;
@@ -166,23 +159,20 @@ final class Probe {
                 : java.util.Optional.empty();
     }
 
-    /** The fields of tracepoint {@code category:name}, from its tracefs format file. */
+    /** The fields of tracepoint {@code category:name}, from its tracefs format file ({@link Tracefs#format}). */
     static Map<String, Field> format(String category, String name) {
-        Path file = Tracefs.event(category, name).resolve("format");
-        try {
-            Map<String, Field> out = new LinkedHashMap<>();
-            Matcher m = FIELD.matcher(Files.readString(file));
-            while (m.find()) {
-                out.put(m.group(2), new Field(m.group(2), m.group(1).strip(), Integer.parseInt(m.group(4)),
-                        Integer.parseInt(m.group(5)), m.group(6).equals("1"), m.group(3) != null));
-            }
-            return out;
-        } catch (NoSuchFileException e) {
-            throw new UsageError("no tracepoint " + category + ":" + name + " (" + file
+        TracepointFormat format = Tracefs.format(category, name).orElseThrow(() -> {
+            Path file = Tracefs.event(category, name).resolve("format");
+            return new UsageError("no tracepoint " + category + ":" + name + " (" + file
                     + " does not exist; see " + file.getParent().getParent().getParent() + ")");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + IoErrors.reason(e), e);
+        });
+        Map<String, Field> out = new LinkedHashMap<>();
+        for (TracepointFormat.Field f : format.fields()) {
+            // trace's own type names the element type of an array ("char" for char comm[16])
+            String type = f.array() ? f.cType().substring(0, f.cType().indexOf('[')).strip() : f.cType();
+            out.put(f.name(), new Field(f.name(), type, f.offset(), f.size(), f.signed(), f.array()));
         }
+        return out;
     }
 
     /** The probe's own names (fields, args, retval) and the process names, for error messages. */

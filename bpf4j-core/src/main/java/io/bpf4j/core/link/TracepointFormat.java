@@ -1,4 +1,4 @@
-package io.bpf4j.bpftrace.check;
+package io.bpf4j.core.link;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,11 +7,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The record layout of one tracepoint, from its tracefs {@code format} file: what {@code args->field} reads.
+ * The record layout of one tracepoint, from its tracefs {@code format} file ({@link Tracefs#format}): the fields a
+ * tracepoint program's context holds, at their offsets.
  *
  * @param category the tracepoint's category, e.g. {@code syscalls}
  * @param name     its name, e.g. {@code sys_enter_openat}
- * @param fields   the fields after the common ones ({@code common_pid}… are left out, as bpftrace does)
+ * @param fields   the fields in record order, the common ones ({@code common_pid}…) included
  */
 public record TracepointFormat(String category, String name, List<Field> fields) {
     private static final Pattern FIELD = Pattern.compile(
@@ -36,9 +37,19 @@ public record TracepointFormat(String category, String name, List<Field> fields)
             return cType.startsWith("__data_loc");
         }
 
+        /** A fixed-size array stored in the record ({@code char[16]}, {@code u64[6]}). */
+        public boolean array() {
+            return !dataLoc() && cType.endsWith("]");
+        }
+
         /** A {@code char[N]} field: a string stored in the record. */
         public boolean charArray() {
-            return !dataLoc() && cType.contains("char") && cType.endsWith("]");
+            return array() && cType.contains("char");
+        }
+
+        /** Whether the field is one every tracepoint has ({@code common_type}, {@code common_pid}…). */
+        public boolean common() {
+            return name.startsWith("common_");
         }
 
         /** The field as a C declaration, as {@code bpftrace -lv} lists it. */
@@ -49,6 +60,11 @@ public record TracepointFormat(String category, String name, List<Field> fields)
             }
             return cType + (cType.endsWith("*") ? "" : " ") + name;
         }
+    }
+
+    /** This format without the common fields, the tracepoint's own. */
+    public TracepointFormat withoutCommonFields() {
+        return new TracepointFormat(category, name, fields.stream().filter(f -> !f.common()).toList());
     }
 
     /** The field called {@code name}. */
@@ -74,7 +90,6 @@ public record TracepointFormat(String category, String name, List<Field> fields)
             int space = Math.max(decl.lastIndexOf(' '), decl.lastIndexOf('*'));
             field = decl.substring(space + 1);
             type = decl.substring(0, space + 1).strip() + array;
-            if (field.startsWith("common_")) continue;
             int size = Integer.parseInt(m.group(3));
             boolean signed = m.group(4).equals("1");
             fields.add(new Field(field, type, Integer.parseInt(m.group(2)), size, signed));
