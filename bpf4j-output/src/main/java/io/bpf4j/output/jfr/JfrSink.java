@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code --output jfr:FILE.jfr}: kernel events as Java Flight Recorder events, in a recording JDK Mission Control
@@ -51,16 +53,24 @@ public final class JfrSink implements Sink {
     private long bytes;
     /** Set when the recording stops before {@link #close()}: JFR's shutdown hook, on Ctrl-C or SIGTERM. */
     private volatile boolean stoppedByJvm;
-    private boolean closing;
+    /** Counted down once JFR's shutdown hook has stopped the recording and written {@link #file}. */
+    private final CountDownLatch writtenByJvm = new CountDownLatch(1);
+    private volatile boolean closing;
     private long missed;
     private final FlightRecorderListener listener = new FlightRecorderListener() {
         @Override
         public void recordingStateChanged(Recording r) {
-            if (r == recording && r.getState() != RecordingState.RUNNING && !closing) stoppedByJvm = true;
+            // JFR tells the listeners after it wrote the destination (PlatformRecording.stop)
+            if (r == recording && r.getState() != RecordingState.RUNNING && !closing) {
+                stoppedByJvm = true;
+                writtenByJvm.countDown();
+            }
         }
     };
     private final Map<EventType, Factory> factories = new HashMap<>();
     private String tool = "bpf4j";
+    /** A bound, not a timing: JFR writes the recording at its own pace on a busy machine. */
+    private static final long SHUTDOWN_WRITE_WAIT_S = 60;
 
     /** One event type's factory and the struct fields in the order of its JFR fields. */
     private record Factory(EventFactory factory, List<String> fields, List<Kind> kinds) {
@@ -165,6 +175,10 @@ public final class JfrSink implements Sink {
 
     @Override
     public void close() throws IOException {
+        if (jvmShuttingDown()) {
+            closeInShutdown();
+            return;
+        }
         closing = true;
         FlightRecorder.removeListener(listener);
         IOException failed = null;
@@ -187,6 +201,41 @@ public final class JfrSink implements Sink {
         if (bytes < size) {
             throw new IOException("cannot write " + file + ": " + bytes + " of the recording's " + size + " bytes "
                     + "written (is the disk full?)");
+        }
+    }
+
+    /**
+     * On Ctrl-C or SIGTERM JFR's own shutdown hook runs beside the one closing this sink: it stops the recording,
+     * writes the destination set in the constructor, then deletes its repository's chunk files. Stopping or
+     * dumping the recording here as well would race that deletion (a dump then fails with "Missing chunkfile", or
+     * writes nothing), so the sink leaves the recording to JFR and waits until JFR says it is written.
+     */
+    private void closeInShutdown() throws IOException {
+        if (recording.getState() == RecordingState.NEW) return; // never opened: nothing for JFR to write
+        try {
+            if (!writtenByJvm.await(SHUTDOWN_WRITE_WAIT_S, TimeUnit.SECONDS)) {
+                throw new IOException("cannot write " + file + ": JFR's shutdown did not write the recording within "
+                        + SHUTDOWN_WRITE_WAIT_S + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("cannot write " + file + ": interrupted while JFR wrote the recording", e);
+        } finally {
+            FlightRecorder.removeListener(listener);
+        }
+        bytes = Files.exists(file) ? Files.size(file) : 0;
+        if (bytes == 0) throw new IOException("cannot write " + file + ": JFR's shutdown wrote an empty recording");
+    }
+
+    /** Whether the JVM is running its shutdown hooks: the only moment {@code addShutdownHook} refuses a hook. */
+    private static boolean jvmShuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
         }
     }
 
