@@ -652,8 +652,13 @@ final class ItaniumParser {
                 StringBuilder q = new StringBuilder();
                 cvQualifiers(q);
                 Node inner = type();
-                if (inner instanceof FunctionType f) t = new FunctionType(f.ret, f.params, q + f.cvRef);
-                else t = new Qual(inner, q.toString());
+                if (inner instanceof FunctionType f) {
+                    // a member function's qualified type is one substitution candidate, not two
+                    if (!subs.isEmpty() && subs.getLast() == inner) subs.removeLast();
+                    t = new FunctionType(f.ret, f.params, q + f.cvRef);
+                } else {
+                    t = new Qual(inner, q.toString());
+                }
             }
             case 'P' -> {
                 pos++;
@@ -1065,16 +1070,24 @@ final class ItaniumParser {
         printList(p, params);
     }
 
-    private static void printList(P p, List<Node> items) {
-        boolean first = true;
+    /**
+     * Prints {@code items} separated by commas; an empty pack prints nothing, nor the comma before it. Tells whether
+     * the list ended with such a pack after a comma: c++filt then does not space a closing {@code >} from a
+     * {@code >} before it, as it does otherwise ({@code A<B<int> >}, but {@code A<B<int>>} when an empty pack
+     * followed).
+     */
+    private static boolean printList(P p, List<Node> items) {
+        boolean first = true, dropped = false;
         for (Node n : items) {
             int mark = p.sb.length();
             if (!first) p.sb.append(", ");
             int before = p.sb.length();
             n.print(p);
-            if (p.sb.length() == before) p.sb.setLength(mark); // an empty pack
+            dropped = p.sb.length() == before && !first;
+            if (p.sb.length() == before) p.sb.setLength(mark);
             else first = false;
         }
+        return dropped;
     }
 
     /** A node of the demangled tree; types print as a left part and a right part around a declarator. */
@@ -1261,7 +1274,7 @@ final class ItaniumParser {
 
         @Override
         boolean simple() {
-            return true;
+            return !(name instanceof Template);
         }
     }
 
@@ -1279,8 +1292,8 @@ final class ItaniumParser {
             name.print(p);
             if (p.endsWith('<')) p.sb.append(' ');
             p.sb.append('<');
-            printList(p, args);
-            if (p.endsWith('>')) p.sb.append(' ');
+            boolean dropped = printList(p, args);
+            if (p.endsWith('>') && !dropped) p.sb.append(' ');
             p.sb.append('>');
         }
 
@@ -1400,7 +1413,14 @@ final class ItaniumParser {
         @Override
         void left(P p) {
             inner.left(p);
-            p.sb.append(quals);
+            // a qualifier the template argument has already is not repeated: T const with T = A const
+            String q = quals;
+            if (through(p, inner) instanceof Qual already) {
+                for (String each : new String[] {" const", " volatile", " restrict"}) {
+                    if (already.quals.contains(each)) q = q.replace(each, "");
+                }
+            }
+            p.sb.append(q);
         }
 
         @Override
@@ -1425,10 +1445,50 @@ final class ItaniumParser {
         }
     }
 
-    /** Whether {@code n} is printed around a declarator: a function or array type (seen through T_). */
-    private static Node declaratorType(Node n) {
-        while (n instanceof TParam t && t.resolved != null && !(t.resolved instanceof ArgPack)) n = t.resolved;
-        return n instanceof FunctionType || n instanceof ArrayType ? n : null;
+    /**
+     * What {@code n} stands for where it is printed: a template parameter's argument (the pack element a pack
+     * expansion is at), {@code null} for an element of an empty pack.
+     */
+    private static Node through(P p, Node n) {
+        while (n instanceof TParam t) {
+            Node a = t.argument(p);
+            if (a instanceof ArgPack pack && p.packIndex >= 0) {
+                p.packSize = pack.items.size();
+                if (p.packIndex >= pack.items.size()) return null;
+                a = pack.items.get(p.packIndex);
+            }
+            n = a;
+        }
+        return n;
+    }
+
+    /**
+     * {@code n} when it is printed around a declarator (a function or array type, possibly cv-qualified: the
+     * qualifiers go with the element type, {@code char const (&) [4]}), else {@code null}.
+     */
+    private static Node declaratorType(P p, Node n) {
+        n = through(p, n);
+        Node core = n instanceof Qual q ? through(p, q.inner) : n;
+        return core instanceof FunctionType || core instanceof ArrayType ? n : null;
+    }
+
+    /**
+     * Whether {@code n}'s left part ends inside a declarator's parentheses (a pointer, reference or member pointer
+     * to a function or array), so that what follows goes there unspaced: {@code void (*f())(int)}.
+     */
+    private static boolean opensDeclarator(P p, Node n) {
+        n = through(p, n);
+        if (n instanceof Qual q) n = through(p, q.inner);
+        if (n instanceof Pointer ptr) {
+            Pointer c = ptr.collapsed(p);
+            return declaratorType(p, (c != null ? c : ptr).pointee) != null;
+        }
+        return n instanceof PtrMem m && declaratorType(p, m.member) != null;
+    }
+
+    private static boolean isArray(P p, Node n) {
+        n = through(p, n);
+        return (n instanceof Qual q ? through(p, q.inner) : n) instanceof ArrayType;
     }
 
     static final class Pointer extends Node {
@@ -1440,12 +1500,26 @@ final class ItaniumParser {
             this.symbol = symbol;
         }
 
+        /** A reference to a reference (through a template argument) collapses: {@code &&} only when both are. */
+        private Pointer collapsed(P p) {
+            if (symbol.equals("*")) return null;
+            if (!(through(p, pointee) instanceof Pointer r) || r.symbol.equals("*")) return null;
+            Pointer c = new Pointer(r.pointee, symbol.equals("&&") && r.symbol.equals("&&") ? "&&" : "&");
+            Pointer again = c.collapsed(p);
+            return again != null ? again : c;
+        }
+
         @Override
         void left(P p) {
-            Node d = declaratorType(pointee);
+            Pointer c = collapsed(p);
+            if (c != null) {
+                c.left(p);
+                return;
+            }
+            Node d = declaratorType(p, pointee);
             if (d != null) {
                 d.left(p);
-                p.sb.append(d instanceof ArrayType ? " (" : "(");
+                p.sb.append(isArray(p, d) ? " (" : "(");
                 p.sb.append(symbol);
             } else {
                 pointee.left(p);
@@ -1455,7 +1529,12 @@ final class ItaniumParser {
 
         @Override
         void right(P p) {
-            Node d = declaratorType(pointee);
+            Pointer c = collapsed(p);
+            if (c != null) {
+                c.right(p);
+                return;
+            }
+            Node d = declaratorType(p, pointee);
             if (d != null) {
                 p.sb.append(')');
                 d.right(p);
@@ -1476,10 +1555,10 @@ final class ItaniumParser {
 
         @Override
         void left(P p) {
-            Node d = declaratorType(member);
+            Node d = declaratorType(p, member);
             if (d != null) {
                 d.left(p);
-                p.sb.append(d instanceof ArrayType ? " (" : "(");
+                p.sb.append(isArray(p, d) ? " (" : "(");
             } else {
                 member.left(p);
                 p.sb.append(' ');
@@ -1490,7 +1569,7 @@ final class ItaniumParser {
 
         @Override
         void right(P p) {
-            Node d = declaratorType(member);
+            Node d = declaratorType(p, member);
             if (d != null) {
                 p.sb.append(')');
                 d.right(p);
@@ -1514,7 +1593,7 @@ final class ItaniumParser {
         @Override
         void left(P p) {
             ret.left(p);
-            p.sb.append(' ');
+            if (!opensDeclarator(p, ret)) p.sb.append(' ');
         }
 
         @Override
@@ -1581,9 +1660,7 @@ final class ItaniumParser {
             boolean r = withReturn && ret != null;
             if (r) {
                 ret.left(p);
-                if (declaratorType(ret) == null && !(ret instanceof Pointer ptr && declaratorType(ptr.pointee) != null)) {
-                    p.sb.append(' ');
-                }
+                if (!opensDeclarator(p, ret)) p.sb.append(' ');
             }
             name.print(p);
             p.sb.append('(');
