@@ -32,15 +32,27 @@ final class ItaniumParser {
     /** Inside a lambda's signature, where template parameters are the lambda's own {@code auto} parameters. */
     private int inLambda;
 
-    private ItaniumParser(String in) {
+    /** Read {@code sr} names GCC's older way ({@code sr <type> <name>}); see {@link #unresolvedName}. */
+    private final boolean olderUnresolvedNames;
+    /** Whether an {@code sr} name was read the ABI's way where GCC's older way could have been meant. */
+    private boolean ambiguousUnresolvedName;
+
+    private ItaniumParser(String in, boolean olderUnresolvedNames) {
         this.in = in;
+        this.olderUnresolvedNames = olderUnresolvedNames;
     }
 
     /** The demangled text of {@code name}, or {@code null} when it is not a name this parser understands. */
     static String demangle(String name) {
-        ItaniumParser p = new ItaniumParser(name);
+        ItaniumParser p = new ItaniumParser(name, false);
+        String d = p.parse();
+        if (d == null && p.ambiguousUnresolvedName) d = new ItaniumParser(name, true).parse();
+        return d;
+    }
+
+    private String parse() {
         try {
-            Node n = p.mangledName();
+            Node n = mangledName();
             P out = new P();
             n.print(out);
             return out.sb.toString();
@@ -174,6 +186,7 @@ final class ItaniumParser {
     }
 
     private static String cvRefOf(Node name) {
+        if (name instanceof Local l) return cvRefOf(l.entity);
         return name instanceof Nested n ? n.cvRef : "";
     }
 
@@ -290,9 +303,11 @@ final class ItaniumParser {
             return new Local(enc, entity);
         }
         if (consume('d')) {
-            // a default argument's scope: d [<number>] _
-            if (peek() != '_') nonNegative();
+            // an entity in a default argument: d [<number>] _, the arguments counted from the last
+            int n = peek() == '_' ? 1 : nonNegative() + 2;
             expect('_');
+            entity = name(tag);
+            return new Local(enc, new Nested(new Text("{default arg#" + n + "}"), entity, cvRefOf(entity)));
         }
         entity = name(tag);
         discriminator();
@@ -983,47 +998,29 @@ final class ItaniumParser {
         return new Binary(a, op, b);
     }
 
+    /**
+     * {@code sr}: a member of a dependent type. The ABI's {@code sr <qualifier>+ E <name>} ({@code sr3stdE4swap})
+     * and GCC's older {@code sr <type> <name>} ({@code sr3std4swap}) cannot always be told apart: as c++filt does,
+     * the whole name is read the first way, and read again the second way if that fails.
+     */
     private Node unresolvedName() {
         pos += 2; // sr
-        if (consume('N')) {
-            Node n = unresolvedType();
-            while (!consume('E')) n = new Nested(n, simpleId(), "");
-            return new Nested(n, unresolvedBase(), "");
-        }
-        Node first;
-        if (peek() == 'T' || peek() == 'D' || peek() == 'S') {
-            first = unresolvedType();
-            return new Nested(first, unresolvedBase(), "");
-        }
-        Node n = simpleId();
-        while (!consume('E')) n = new Nested(n, simpleId(), "");
-        return new Nested(n, unresolvedBase(), "");
-    }
-
-    private Node unresolvedType() {
-        if (peek() == 'T') {
-            Node t = templateParam();
-            subs.add(t);
-            if (peek() == 'I') {
-                t = new Template(t, templateArgs());
-                subs.add(t);
+        Node type;
+        char c = peek();
+        if (!olderUnresolvedNames && (isDigit(c) || isLower(c) || c == 'C' || c == 'U' || c == 'L')) {
+            ambiguousUnresolvedName = true;
+            type = null;
+            // the qualifiers are not substitution candidates (their template arguments' types are)
+            while (!consume('E')) {
+                Node level = simpleId();
+                type = type == null ? level : new Nested(type, level, "");
             }
-            return t;
+        } else {
+            type = type();
         }
-        if (peek() == 'D') {
-            Node t = decltype();
-            subs.add(t);
-            return t;
-        }
-        if (peek() == 'S') {
-            Node t = substitution();
-            if (peek() == 'I') {
-                t = new Template(t, templateArgs());
-                subs.add(t);
-            }
-            return t;
-        }
-        return simpleId();
+        Node member = unqualifiedName(null);
+        if (peek() == 'I') member = new Template(member, templateArgs());
+        return new Nested(type, member, "");
     }
 
     private Node simpleId() {
@@ -1035,7 +1032,7 @@ final class ItaniumParser {
     private Node unresolvedBase() {
         if (isDigit(peek())) return simpleId();
         if (consume("dn")) {
-            Node t = isDigit(peek()) ? simpleId() : unresolvedType();
+            Node t = isDigit(peek()) ? simpleId() : type();
             return new Text("~" + str(t));
         }
         consume("on");
@@ -1071,21 +1068,25 @@ final class ItaniumParser {
     }
 
     /**
-     * Prints {@code items} separated by commas; an empty pack prints nothing, nor the comma before it. Tells whether
-     * the list ended with such a pack after a comma: c++filt then does not space a closing {@code >} from a
-     * {@code >} before it, as it does otherwise ({@code A<B<int> >}, but {@code A<B<int>>} when an empty pack
-     * followed).
+     * Prints {@code items} separated by commas as c++filt does with empty packs among them: a comma is dropped only
+     * when nothing at all follows it ({@code <int>} for {@code <int, []>}, but {@code (int, , char)}). Tells whether
+     * the list ended by dropping one: c++filt then does not space a closing {@code >} from a {@code >} before it,
+     * as it does otherwise ({@code A<B<int> >}, but {@code A<B<int>>} when an empty pack came last).
      */
     private static boolean printList(P p, List<Node> items) {
-        boolean first = true, dropped = false;
-        for (Node n : items) {
-            int mark = p.sb.length();
-            if (!first) p.sb.append(", ");
-            int before = p.sb.length();
-            n.print(p);
-            dropped = p.sb.length() == before && !first;
-            if (p.sb.length() == before) p.sb.setLength(mark);
-            else first = false;
+        if (items.isEmpty()) return false;
+        items.getFirst().print(p);
+        int[] marks = new int[items.size()];
+        for (int i = 1; i < items.size(); i++) {
+            marks[i] = p.sb.length();
+            p.sb.append(", ");
+            items.get(i).print(p);
+        }
+        boolean dropped = false;
+        for (int i = items.size() - 1; i > 0; i--) {
+            if (p.sb.length() != marks[i] + 2) break;
+            p.sb.setLength(marks[i]);
+            dropped = true;
         }
         return dropped;
     }
@@ -1269,6 +1270,8 @@ final class ItaniumParser {
 
         @Override
         String baseName() {
+            // an unnamed class's or closure's constructors are named after the class around it, as c++filt does
+            if (prefix != null && name instanceof Text t && t.text.startsWith("{")) return prefix.baseName();
             return name.baseName();
         }
 
