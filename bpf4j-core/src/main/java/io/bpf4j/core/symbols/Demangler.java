@@ -36,9 +36,4 @@ public final class Demangler {
             return symbol;
         }
     }
-
-    /** Whether {@code symbol} looks like an Itanium-mangled C++ name (begins with {@code _Z}). */
-    public static boolean isMangled(String symbol) {
-        return symbol != null && symbol.startsWith("_Z");
-    }
 }
