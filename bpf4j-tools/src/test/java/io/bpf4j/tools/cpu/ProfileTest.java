@@ -52,8 +52,7 @@ class ProfileTest {
 
             ToolRun folded = ToolRun.start(Profile.class, "-f", "-p", String.valueOf(w.pid()), "2").finish();
             assertThat(folded.exit()).as(folded.err()).isZero();
-            // the folded format has no spaces in frames: c++filt's "void ns::run<int>(int)" is spelled with a '_'
-            assertThat(folded.out()).containsPattern("(?m)^" + w.comm + ";.*;main;void_ns::run<int>\\(int\\);"
+            assertThat(folded.out()).containsPattern("(?m)^" + w.comm + ";.*;main;void ns::run<int>\\(int\\);"
                     + java.util.regex.Pattern.quote(method) + " [1-9][0-9]*$");
         }
     }
