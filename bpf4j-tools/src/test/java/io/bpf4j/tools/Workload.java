@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A tiny C (or C++) program compiled with gcc (g++) for a test ({@code -O0 -g -fno-omit-frame-pointer}, so its user stacks
- * unwind), run as a child with a unique command name and a unique {@code FN} function name. A program that must
+ * A tiny C (or C++) program compiled with gcc (g++) for a test ({@code -O0 -g -fno-omit-frame-pointer}, so its
+ * user stacks unwind), run as a child with a unique command name and a unique {@code FN} function name. A program that must
  * not start its work before the tool attaches waits in {@code getchar()} until {@link #go()} writes a line on its
  * stdin.
  */

@@ -10,6 +10,11 @@ import java.util.Map;
  * (https://itanium-cxx-abi.github.io/cxx-abi/abi.html#mangling) into a small tree of {@link Node}s, printed the way
  * GNU {@code c++filt} prints names. One instance parses one name; {@link #demangle} is the entry point.
  *
+ * <p>Where c++filt's text is not the only reading of the grammar, c++filt's is the one printed: the standard
+ * library's abbreviations spelled out ({@code Ss} as {@code std::basic_string<char, …>}), {@code A<B<int> >},
+ * operands in parentheses ({@code (1)+(2)}), template parameters looked up in the template arguments of the
+ * function being printed, and the handling of commas around empty parameter packs.
+ *
  * <p>Failures (a name outside the grammar, a substitution or template parameter that refers to nothing) throw
  * {@link Fail}; {@link Demangler} turns any failure into "give the name back as it was".
  */
@@ -72,7 +77,7 @@ final class ItaniumParser {
         }
         if (!in.startsWith("_Z")) throw new Fail();
         pos = 2;
-        Node n = encoding(true);
+        Node n = encoding();
         // clone suffixes: .cold, .part.N, .isra.N, .constprop.N, .lto_priv.N, .localalias…
         while (pos < in.length() && peek() == '.' && pos + 1 < in.length()
                 && (isLower(in.charAt(pos + 1)) || in.charAt(pos + 1) == '_' || isDigit(in.charAt(pos + 1)))) {
@@ -169,10 +174,10 @@ final class ItaniumParser {
     // ---------------------------------------------------------------- encodings and names
 
     /**
-     * {@code <encoding> ::= <name> <bare-function-type> | <name> | <special-name>}. {@code topLevel} tells whether
-     * the function's parameters end at the end of the input (else at an {@code E} or a clone suffix).
+     * {@code <encoding> ::= <name> <bare-function-type> | <name> | <special-name>}. A function's parameters end
+     * where the input does, at the {@code E} closing a local name or literal, or at a clone suffix.
      */
-    private Node encoding(boolean topLevel) {
+    private Node encoding() {
         char c = peek();
         if (c == 'T' || (c == 'G' && "VRAT".indexOf(peek(1)) >= 0)) return specialName();
         Node name = name(true);
@@ -211,16 +216,16 @@ final class ItaniumParser {
         if (consume("TW")) return new Special("TLS wrapper function for ", name(false));
         if (consume("Th")) {
             callOffset('h');
-            return new Special("non-virtual thunk to ", encoding(false));
+            return new Special("non-virtual thunk to ", encoding());
         }
         if (consume("Tv")) {
             callOffset('v');
-            return new Special("virtual thunk to ", encoding(false));
+            return new Special("virtual thunk to ", encoding());
         }
         if (consume("Tc")) {
             callOffset(next());
             callOffset(next());
-            return new Special("covariant return thunk to ", encoding(false));
+            return new Special("covariant return thunk to ", encoding());
         }
         if (consume("TC")) {
             Node derived = type();
@@ -231,9 +236,9 @@ final class ItaniumParser {
         }
         if (consume("GV")) return new Special("guard variable for ", name(false));
         if (consume("GR")) return new Special("reference temporary #0 for ", name(false));
-        if (consume("GA")) return new Special("hidden alias for ", encoding(false));
-        if (consume("GTt")) return new Special("transaction clone for ", encoding(false));
-        if (consume("GTn")) return new Special("non-transaction clone for ", encoding(false));
+        if (consume("GA")) return new Special("hidden alias for ", encoding());
+        if (consume("GTt")) return new Special("transaction clone for ", encoding());
+        if (consume("GTn")) return new Special("non-transaction clone for ", encoding());
         throw new Fail();
     }
 
@@ -294,7 +299,7 @@ final class ItaniumParser {
 
     private Node localName(boolean tag) {
         expect('Z');
-        Node enc = encoding(false);
+        Node enc = encoding();
         expect('E');
         Node entity;
         if (consume('s')) {
@@ -829,13 +834,13 @@ final class ItaniumParser {
         expect('L');
         if (peek() == '_' && peek(1) == 'Z') {
             pos += 2;
-            Node e = encoding(false);
+            Node e = encoding();
             expect('E');
             return e;
         }
         if (peek() == 'Z') {
             pos++;
-            Node e = encoding(false);
+            Node e = encoding();
             expect('E');
             return e;
         }
