@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A tiny C program compiled with gcc for a test ({@code -O0 -g -fno-omit-frame-pointer}, so its user stacks
- * unwind), run as a child with a unique command name and a unique {@code FN} function name. A program that must
+ * A tiny C (or C++) program compiled with gcc (g++) for a test ({@code -O0 -g -fno-omit-frame-pointer}, so its
+ * user stacks unwind), run as a child with a unique command name and a unique {@code FN} function name. A program that must
  * not start its work before the tool attaches waits in {@code getchar()} until {@link #go()} writes a line on its
  * stdin.
  */
@@ -36,22 +36,31 @@ public final class Workload implements AutoCloseable {
      * @param prefix the function's name before its unique number, and the command's (cut to fit TASK_COMM_LEN)
      */
     public static Workload start(String prefix, String source) throws Exception {
+        return start(prefix, source, "gcc", ".c");
+    }
+
+    /** As {@link #start}, for a C++ program, compiled with g++. */
+    public static Workload startCxx(String prefix, String source) throws Exception {
+        return start(prefix, source, "g++", ".cc");
+    }
+
+    private static Workload start(String prefix, String source, String compiler, String suffix) throws Exception {
         int n = ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
         String function = "bpf4j_" + prefix + "_" + n;
         String comm = prefix.substring(0, Math.min(prefix.length(), 8)) + n;
         Path dir = Files.createTempDirectory("bpf4j-workload-");
-        Path c = dir.resolve(comm + ".c"), exe = dir.resolve(comm);
+        Path c = dir.resolve(comm + suffix), exe = dir.resolve(comm);
         Files.writeString(c, source.replace("FN", function));
         Process gcc;
         try {
-            gcc = new ProcessBuilder("gcc", "-O0", "-g", "-fno-omit-frame-pointer", "-o", exe.toString(),
+            gcc = new ProcessBuilder(compiler, "-O0", "-g", "-fno-omit-frame-pointer", "-o", exe.toString(),
                     c.toString()).redirectErrorStream(true).start();
         } catch (IOException noGcc) {
-            assumeTrue(false, "gcc is needed to build the workload: " + noGcc.getMessage());
+            assumeTrue(false, compiler + " is needed to build the workload: " + noGcc.getMessage());
             throw noGcc;
         }
         String log = new String(gcc.getInputStream().readAllBytes());
-        if (gcc.waitFor() != 0) throw new IllegalStateException("gcc failed:\n" + log);
+        if (gcc.waitFor() != 0) throw new IllegalStateException(compiler + " failed:\n" + log);
         return new Workload(function, comm, new ProcessBuilder(exe.toString()).start(), dir);
     }
 

@@ -50,6 +50,8 @@ public final class ElfSymbols {
     private final long[] starts;
     private final long[] sizes;
     private final String[] names;
+    /** {@link #names} demangled, each on the first lookup that hits it (a race computes one twice, harmlessly). */
+    private final String[] shown;
 
     private ElfSymbols(Path path, int type, String buildId, List<Segment> segments, List<ElfSymbol> functions) {
         this.path = path;
@@ -78,6 +80,7 @@ public final class ElfSymbols {
         starts = new long[unique.size()];
         sizes = new long[unique.size()];
         names = new String[unique.size()];
+        shown = new String[unique.size()];
         for (int i = 0; i < starts.length; i++) {
             starts[i] = unique.get(i).value();
             sizes[i] = unique.get(i).size();
@@ -234,7 +237,11 @@ public final class ElfSymbols {
         return fileOffset;
     }
 
-    /** The function containing ELF virtual address {@code vaddr}: name and offset, if a symbol covers it. */
+    /**
+     * The function containing ELF virtual address {@code vaddr}: name and offset, if a symbol covers it. C++ names
+     * come demangled, as perf and bcc show them ({@code JavaCalls::call_helper(JavaValue*, …)}); each is demangled
+     * once, when first found, so that files with tens of thousands of symbols cost only for the frames seen.
+     */
     public Optional<Hit> find(long vaddr) {
         int lo = 0, hi = starts.length - 1, found = -1;
         while (lo <= hi) {
@@ -250,10 +257,12 @@ public final class ElfSymbols {
         long off = vaddr - starts[found];
         // A sized symbol covers [start, start+size); an unsized one (hand-written assembly) anything up to the next.
         if (sizes[found] != 0 && Long.compareUnsigned(off, sizes[found]) >= 0) return Optional.empty();
-        return Optional.of(new Hit(names[found], off));
+        String name = shown[found];
+        if (name == null) shown[found] = name = Demangler.demangle(names[found]);
+        return Optional.of(new Hit(name, off));
     }
 
-    /** A symbol lookup result. */
+    /** A symbol lookup result: the function's name (demangled when it is a C++ name) and the offset into it. */
     public record Hit(String name, long offset) {
     }
 

@@ -28,6 +28,35 @@ class ProfileTest {
             int main(void) { FN(open("/dev/zero", O_RDONLY)); return 0; }
             """;
 
+    // C++: a member function in a namespace called from a function template, both with mangled symbols
+    // (_ZN2ns5Klass…Ei, _ZN2ns3runIiEEvT_), which stacks show demangled as perf and bcc do
+    private static final String CXX = """
+            namespace ns {
+            struct Klass {
+                volatile unsigned long n = 0;
+                __attribute__((noinline)) void FN(int step) { for (;;) n += step; }
+            };
+            template <typename T> __attribute__((noinline)) void run(T step) { Klass k; k.FN(step); }
+            }
+            int main() { ns::run<int>(1); return 0; }
+            """;
+
+    @Test
+    void cxxFramesAreDemangledInTextAndFoldedOutput() throws Exception {
+        try (Workload w = Workload.startCxx("cxx", CXX)) {
+            String method = "ns::Klass::" + w.function + "(int)";
+            ToolRun text = ToolRun.start(Profile.class, "-U", "-p", String.valueOf(w.pid()), "2").finish();
+            assertThat(text.exit()).as(text.err()).isZero();
+            assertThat(text.out()).contains("\n    " + method + "\n    void ns::run<int>(int)\n    main\n");
+            assertThat(text.out()).doesNotContain("_ZN2ns");
+
+            ToolRun folded = ToolRun.start(Profile.class, "-f", "-p", String.valueOf(w.pid()), "2").finish();
+            assertThat(folded.exit()).as(folded.err()).isZero();
+            assertThat(folded.out()).containsPattern("(?m)^" + w.comm + ";.*;main;void ns::run<int>\\(int\\);"
+                    + java.util.regex.Pattern.quote(method) + " [1-9][0-9]*$");
+        }
+    }
+
     @Test
     void foldedShowsTheSpinningFunctionOfTheChild() throws Exception {
         try (Workload w = Workload.start("spin", SPIN)) {
