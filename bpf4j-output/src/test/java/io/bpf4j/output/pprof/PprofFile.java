@@ -10,12 +10,15 @@ import com.google.protobuf.DynamicMessage;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 
 import static com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Label.LABEL_OPTIONAL;
@@ -25,6 +28,7 @@ import static com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type.TYP
 import static com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type.TYPE_MESSAGE;
 import static com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type.TYPE_STRING;
 import static com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type.TYPE_UINT64;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A pprof file read back for tests: gunzipped and parsed by protobuf's own parser ({@link DynamicMessage}) against
@@ -142,6 +146,29 @@ public record PprofFile(DynamicMessage profile) {
         }).toList();
     }
 
+    /**
+     * Runs {@code go tool pprof ARGS} (e.g. {@code -top FILE}) and returns what it printed; fails when it fails, and
+     * skips the test when go is not installed.
+     */
+    public static String goToolPprof(Object... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("go", "tool", "pprof"));
+        for (Object a : args) cmd.add(a.toString());
+        Process go;
+        try {
+            go = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException notFound) {
+            assumeTrue(false, "go tool pprof is not installed (Debian: apt-get install golang-go): "
+                    + notFound.getMessage());
+            throw notFound;
+        }
+        String out = new String(go.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!go.waitFor(60, TimeUnit.SECONDS) || go.exitValue() != 0) {
+            go.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + " failed:\n" + out);
+        }
+        return out;
+    }
+
     private String valueType(DynamicMessage v) {
         return string((Long) get(v, "type")) + "/" + string((Long) get(v, "unit"));
     }
@@ -151,7 +178,9 @@ public record PprofFile(DynamicMessage profile) {
     }
 
     private static <T> void put(Map<Long, T> table, long id, T value, String what) {
-        if (id == 0 || table.put(id, value) != null) throw new IllegalStateException(what + " id " + id + " is 0 or used twice");
+        if (id == 0 || table.put(id, value) != null) {
+            throw new IllegalStateException(what + " id " + id + " is 0 or used twice");
+        }
     }
 
     private static <T> T resolve(Map<Long, T> table, long id, String what) {

@@ -7,18 +7,14 @@ import io.bpf4j.output.TraceInfo;
 import io.bpf4j.output.recorder.Outputs;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code --output pprof:FILE}: known stacks written by the sink, read back with protobuf's parser against
@@ -158,33 +154,16 @@ class PprofTest {
             try (PprofSink sink = new PprofSink(file)) {
                 sink.stacks(PROFILE);
             }
-            String top = goToolPprof("-top", file);
+            String top = PprofFile.goToolPprof("-top", file);
             // 100 samples of 10.1 ms; bpf4j_spin's own 60 are 606 ms, and with those under it 90 samples
             assertThat(top).contains("Type: cpu").contains("Total samples = 1010.10ms")
-                    .containsPattern("(?m)^\\s*606\\.06ms\\s+60\\.00%\\s+60\\.00%\\s+909\\.09ms\\s+90\\.00%\\s+bpf4j_spin$")
+                    .containsPattern("(?m)^\\s*606\\.06ms\\s+60\\.00%\\s+60\\.00%\\s+909\\.09ms\\s+90\\.00%"
+                            + "\\s+bpf4j_spin$")
                     .containsPattern("(?m)\\s+clear_page_erms$").containsPattern("(?m)\\s+Interpreter$");
-            assertThat(goToolPprof("-top", "-sample_index=samples", file))
+            assertThat(PprofFile.goToolPprof("-top", "-sample_index=samples", file))
                     .containsPattern("(?m)^\\s*60\\s+60\\.00%\\s+60\\.00%\\s+90\\s+90\\.00%\\s+bpf4j_spin$");
         } finally {
             Files.deleteIfExists(file);
         }
-    }
-
-    /** Runs {@code go tool pprof ARGS FILE}; skips the test when go is not installed. */
-    static String goToolPprof(Object... args) throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>(List.of("go", "tool", "pprof"));
-        for (Object a : args) cmd.add(a.toString());
-        Process go;
-        try {
-            go = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        } catch (IOException notFound) {
-            assumeTrue(false, "go tool pprof is not installed (Debian: apt-get install golang-go): "
-                    + notFound.getMessage());
-            throw notFound;
-        }
-        String out = new String(go.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(go.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(go.exitValue()).as(out).isZero();
-        return out;
     }
 }
