@@ -29,10 +29,14 @@ import java.util.zip.GZIPOutputStream;
  * already ({@code has_functions}): no reader tries to symbolize them again; a frame no symbol covers is a function
  * {@code [unknown]} at its own address. Mappings carry no address range: a file may be mapped at different
  * addresses in the processes of one profile.
+ *
+ * <p>Encoded with protobuf-java's {@link CodedOutputStream} and the field numbers of profile.proto written below,
+ * not with classes protoc generates: the writer needs eight small messages, and the build then needs no protoc
+ * binary, no plugin and no generated sources.
  */
 public final class Pprof {
     /** The name of the frames no symbol covers, as in folded stacks. */
-    static final String UNKNOWN = "[unknown]";
+    private static final String UNKNOWN = "[unknown]";
 
     // field numbers of profile.proto, message by message
     private static final int PROFILE_SAMPLE_TYPE = 1, PROFILE_SAMPLE = 2, PROFILE_MAPPING = 3,
@@ -88,7 +92,7 @@ public final class Pprof {
     }
 
     /** The mapping a frame is in, as its file name: perf's names for the kernel's, the path for an ELF file. */
-    static String mappingName(Frame f) {
+    private static String mappingName(Frame f) {
         String module = f.module();
         if (f.kind() == Frame.Kind.KERNEL) {
             return module == null || module.equals("kernel") ? "[kernel.kallsyms]" : "[" + module + "]";
