@@ -103,9 +103,9 @@ class BadInputTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
-            opensnoop --output bogus:x        | opensnoop | Invalid value for option '--output' (KIND:PATH): 'bogus:x': unknown kind 'bogus'; the kinds are ctf, json, folded, flamegraph, perfetto, jfr
-            opensnoop --output nokind         | opensnoop | Invalid value for option '--output' (KIND:PATH): 'nokind' is not KIND:PATH (KIND one of ctf, json, folded, flamegraph, perfetto, jfr)
-            run /nonexistent.bpf.o --output x | run       | Invalid value for option '--output' (KIND:PATH): 'x' is not KIND:PATH (KIND one of ctf, json, folded, flamegraph, perfetto, jfr)
+            opensnoop --output bogus:x        | opensnoop | Invalid value for option '--output' (KIND:PATH): 'bogus:x': unknown kind 'bogus'; the kinds are ctf, json, folded, flamegraph, pprof, perfetto, jfr
+            opensnoop --output nokind         | opensnoop | Invalid value for option '--output' (KIND:PATH): 'nokind' is not KIND:PATH (KIND one of ctf, json, folded, flamegraph, pprof, perfetto, jfr)
+            run /nonexistent.bpf.o --output x | run       | Invalid value for option '--output' (KIND:PATH): 'x' is not KIND:PATH (KIND one of ctf, json, folded, flamegraph, pprof, perfetto, jfr)
             syscount -e EBOGUS                | syscount  | Invalid value for option '--errno': unknown errno 'EBOGUS': give its name (EPERM, ENOENT…) or its number (from 1)
             xdpfilter -i lo 1.2.3.x           | xdpfilter | not an IP address or CIDR: '1.2.3.x'
             xdpfilter -i lo 10.0.0.1 --mode x | xdpfilter | --mode is skb or native, not 'x'

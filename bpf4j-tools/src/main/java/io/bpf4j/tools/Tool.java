@@ -37,7 +37,7 @@ public abstract class Tool implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "KIND:PATH", split = ",", converter = OptionTypes.Output.class,
             description = "Also record to KIND:PATH, several separated by commas: ctf:DIR, "
                     + "perfetto:FILE.json, jfr:FILE.jfr, json:FILE (events); folded:FILE, "
-                    + "flamegraph:FILE.html (stacks).")
+                    + "flamegraph:FILE.html, pprof:FILE.pb.gz (stacks).")
     protected List<String> outputs = new ArrayList<>();
 
     /** {@code --buffer-kb KB}: the events ring buffer's size. */

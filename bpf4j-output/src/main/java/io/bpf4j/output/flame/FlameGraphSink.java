@@ -21,6 +21,7 @@ public final class FlameGraphSink implements Sink {
     private final Path file;
     private final List<StackCounts.Stack> stacks = new ArrayList<>();
     private String unit = "samples";
+    private StackCounts.Values values;
     private String title = "Flame graph";
     private long bytes;
 
@@ -37,6 +38,7 @@ public final class FlameGraphSink implements Sink {
     @Override
     public void stacks(StackCounts s) {
         unit = s.unit();
+        values = s.values();
         stacks.addAll(s.stacks());
     }
 
@@ -49,7 +51,8 @@ public final class FlameGraphSink implements Sink {
     public void close() throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            FlameGraph.write(new StackCounts(unit, stacks), title, w);
+            FlameGraph.write(values == null ? new StackCounts(unit, stacks) : new StackCounts(unit, stacks, values),
+                    title, w);
         }
         bytes = Files.size(tmp);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);

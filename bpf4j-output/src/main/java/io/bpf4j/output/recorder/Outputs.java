@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * The {@code --output KIND:PATH} flag of every tool and of {@code bpf4j run}: parses the specs and opens one
  * {@link Sink} each. Kinds: {@code json:FILE} (JSON lines), {@code folded:FILE} (folded stacks),
- * {@code flamegraph:FILE.html} (an interactive flame graph),
+ * {@code flamegraph:FILE.html} (an interactive flame graph), {@code pprof:FILE.pb.gz} (stacks as a pprof profile),
  * {@code perfetto:FILE} (Chrome/Perfetto trace JSON), {@code jfr:FILE.jfr} (a Java Flight Recorder recording),
  * {@code ctf:DIR} (a Common Trace Format trace for babeltrace2 and Trace Compass).
  */
@@ -21,7 +21,8 @@ public final class Outputs {
     }
 
     /** The kinds {@link #open} accepts, for help texts and error messages. */
-    public static final List<String> KINDS = List.of("ctf", "json", "folded", "flamegraph", "perfetto", "jfr");
+    public static final List<String> KINDS = List.of("ctf", "json", "folded", "flamegraph", "pprof", "perfetto",
+            "jfr");
 
     /**
      * Opens one sink per spec ({@code KIND:PATH}).
@@ -86,6 +87,7 @@ public final class Outputs {
                 case "json" -> new JsonLinesSink(path);
                 case "folded" -> new io.bpf4j.output.flame.FoldedSink(path);
                 case "flamegraph" -> new io.bpf4j.output.flame.FlameGraphSink(path);
+                case "pprof" -> new io.bpf4j.output.pprof.PprofSink(path);
                 case "perfetto" -> new io.bpf4j.output.perfetto.PerfettoSink(path);
                 case "jfr" -> new io.bpf4j.output.jfr.JfrSink(path);
                 default -> throw new IllegalStateException("kind " + kind + " passed check()");

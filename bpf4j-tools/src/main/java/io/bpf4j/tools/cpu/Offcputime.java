@@ -1,6 +1,7 @@
 package io.bpf4j.tools.cpu;
 
 import io.bpf4j.core.link.RawTracepoint;
+import io.bpf4j.output.StackCounts;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Background;
 import io.bpf4j.tools.Tool;
@@ -96,7 +97,9 @@ public final class Offcputime extends Tool {
             names.begin();
             s.loop(duration, null, null, null);
             names.close();
-            stacks.print(stacks.resolve(stacks.read(), true), "us");
+            // in nanoseconds for pprof, the unit of profile's CPU time (the tool's precision stays the microsecond)
+            stacks.print(stacks.resolve(stacks.read(), true), "us",
+                    StackCounts.Values.of(new StackCounts.ValueType("off_cpu", "nanoseconds")), 1000);
             stacks.reportLost("offcputime", "block(s)");
         }
         return 0;

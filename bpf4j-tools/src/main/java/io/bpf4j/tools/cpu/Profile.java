@@ -2,6 +2,7 @@ package io.bpf4j.tools.cpu;
 
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.PerfEvent;
+import io.bpf4j.output.StackCounts;
 import io.bpf4j.tools.Background;
 import io.bpf4j.tools.OptionTypes;
 import io.bpf4j.tools.Tool;
@@ -83,7 +84,11 @@ public final class Profile extends Tool {
             names.begin();
             s.loop(duration, null, null, null);
             names.close();
-            stacks.print(stacks.resolve(stacks.read(), true), "samples");
+            // each sample stands for a period of CPU time: pprof readers show both, as Go's CPU profiles do
+            long period = 1_000_000_000L / frequency;
+            StackCounts.ValueType cpuNs = new StackCounts.ValueType("cpu", "nanoseconds");
+            stacks.print(stacks.resolve(stacks.read(), true), "samples", new StackCounts.Values(
+                    List.of(new StackCounts.ValueType("samples", "count"), cpuNs), cpuNs, period), 1, period);
             stacks.reportLost("profile", "sample(s)");
         }
         return 0;

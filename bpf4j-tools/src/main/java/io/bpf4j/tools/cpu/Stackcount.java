@@ -7,6 +7,7 @@ import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.RawTracepoint;
 import io.bpf4j.core.link.Tracepoint;
 import io.bpf4j.core.link.Uprobe;
+import io.bpf4j.output.StackCounts;
 import io.bpf4j.tools.Background;
 import io.bpf4j.tools.CommonOptions;
 import io.bpf4j.tools.KernelFunctions;
@@ -129,7 +130,8 @@ public final class Stackcount extends Tool {
                 // an interval with nothing to show prints nothing, not even its timestamp
                 if (entries.isEmpty() && interval != null) return;
                 timestamp.print(s);
-                stacks.print(stacks.resolve(entries, perPid), "count");
+                stacks.print(stacks.resolve(entries, perPid), "count",
+                        StackCounts.Values.of(new StackCounts.ValueType("events", "count")), 1);
             };
             // stacks named while tracing: at the end, only the last ones are left
             names.begin();

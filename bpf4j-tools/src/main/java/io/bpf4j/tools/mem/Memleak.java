@@ -342,10 +342,17 @@ public final class Memleak extends Tool {
         }
     }
 
-    /** The last report's stacks, in bytes, to --output (folded, flame graph): one snapshot, not a sum of them. */
+    /**
+     * The last report's stacks, in bytes, to --output (folded, flame graph; pprof also gets their allocations, named
+     * as Go's heap profiles name what is not freed yet): one snapshot, not a sum of them.
+     */
     private void sendToSinks(ToolSession s) {
         List<StackCounts.Stack> st = new ArrayList<>();
-        for (Group g : last) st.add(new StackCounts.Stack(null, g.frames(), g.bytes()));
-        s.stacks(new StackCounts("bytes", st));
+        for (Group g : last) {
+            long allocations = g.allocs().size();
+            st.add(new StackCounts.Stack(null, g.frames(), g.bytes(), List.of(allocations, g.bytes())));
+        }
+        s.stacks(new StackCounts("bytes", st, StackCounts.Values.of(new StackCounts.ValueType("inuse_objects",
+                "count"), new StackCounts.ValueType("inuse_space", "bytes"))));
     }
 }

@@ -266,9 +266,13 @@ public final class Stacks implements AutoCloseable {
 
     /**
      * Prints {@code stacks} ({@code unit}: what the counts are) as text, folded lines or JSON lines, and hands them
-     * to the sinks.
+     * to the sinks with what their values are ({@code values}, for pprof): each stack's {@code i}th value is its
+     * count times {@code perCount[i]} (profile: a sample, and the CPU time it stands for).
      */
-    public void print(List<Stack> stacks, String unit) {
+    public void print(List<Stack> stacks, String unit, StackCounts.Values values, long... perCount) {
+        if (perCount.length != values.types().size()) {
+            throw new IllegalArgumentException(perCount.length + " factors for " + values.types().size() + " values");
+        }
         ToolSession s = session;
         Options o = options;
         // one write at the end rather than one a line (the session's writer flushes at each line)
@@ -283,9 +287,11 @@ public final class Stacks implements AutoCloseable {
         for (Stack st : stacks) {
             List<Frame> frames = new ArrayList<>(st.kernel());
             frames.addAll(st.user());
-            sc.add(new StackCounts.Stack(st.comm(), frames, st.count()));
+            List<Long> v = new ArrayList<>(perCount.length);
+            for (long f : perCount) v.add(st.count() * f);
+            sc.add(new StackCounts.Stack(st.comm(), frames, st.count(), v));
         }
-        s.stacks(new StackCounts(unit, sc));
+        s.stacks(new StackCounts(unit, sc, values));
         s.out().flush();
     }
 

@@ -1,5 +1,6 @@
 package io.bpf4j.tools.mem;
 
+import io.bpf4j.output.pprof.PprofFile;
 import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.Workload;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,8 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bpf4j.tools.ToolRun;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -161,6 +166,24 @@ class MemleakTest {
                 });
                 assertThat(addresses).hasSize(7).doesNotHaveDuplicates().allMatch(a -> a.matches("0x[0-9a-f]+"));
             });
+        }
+    }
+
+    @Test
+    void pprofOutputHoldsOutstandingBytesAndAllocationsByStack() throws Exception {
+        Path file = Files.createTempFile("bpf4j-memleak", ".pb.gz");
+        try (Workload c = Workload.start("leak", LEAKER)) {
+            leakWhileTracing(c, "-p", String.valueOf(c.pid()), "--output", "pprof:" + file, NEVER);
+            PprofFile p = PprofFile.read(file);
+            assertThat(p.sampleTypes()).containsExactly("inuse_objects/count", "inuse_space/bytes");
+            Map<String, List<Long>> byLeaf = new HashMap<>();
+            for (PprofFile.Sample s : p.samples()) byLeaf.put(s.functions().getFirst(), s.values());
+            assertThat(byLeaf).containsEntry(c.function, List.of(7L, 86415L))
+                    .containsEntry(c.function + "_calloc", List.of(1L, 3000L))
+                    .containsEntry(c.function + "_realloc", List.of(1L, 54321L))
+                    .doesNotContainKey(c.function + "_freed");
+        } finally {
+            Files.deleteIfExists(file);
         }
     }
 
