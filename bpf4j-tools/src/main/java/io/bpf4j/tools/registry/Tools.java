@@ -11,6 +11,7 @@ import io.bpf4j.tools.fs.Opensnoop;
 import io.bpf4j.tools.irq.Hardirqs;
 import io.bpf4j.tools.irq.Softirqs;
 import io.bpf4j.tools.jvm.Javagc;
+import io.bpf4j.tools.jvm.Javathreads;
 import io.bpf4j.tools.mem.Kmemtrace;
 import io.bpf4j.tools.mem.Memleak;
 import io.bpf4j.tools.net.Solisten;
@@ -86,6 +87,7 @@ public final class Tools {
             new Entry(PACKETS, Xdpfilter.class, List.of("xdpfilter")),
             new Entry(PACKETS, Ddosdetect.class, List.of("ddosdetect")),
             new Entry(JVM, Javagc.class, List.of("javagc")),
+            new Entry(JVM, Javathreads.class, List.of("javathreads")),
             new Entry(ANY, Trace.class, List.of("trace")),
             new Entry(ANY, Argdist.class, List.of("argdist")));
 
