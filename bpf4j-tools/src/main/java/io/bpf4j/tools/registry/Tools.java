@@ -10,6 +10,7 @@ import io.bpf4j.tools.fs.Mkdirsnoop;
 import io.bpf4j.tools.fs.Opensnoop;
 import io.bpf4j.tools.irq.Hardirqs;
 import io.bpf4j.tools.irq.Softirqs;
+import io.bpf4j.tools.jvm.Javaclassload;
 import io.bpf4j.tools.jvm.Javagc;
 import io.bpf4j.tools.jvm.Javathreads;
 import io.bpf4j.tools.mem.Kmemtrace;
@@ -88,6 +89,7 @@ public final class Tools {
             new Entry(PACKETS, Ddosdetect.class, List.of("ddosdetect")),
             new Entry(JVM, Javagc.class, List.of("javagc")),
             new Entry(JVM, Javathreads.class, List.of("javathreads")),
+            new Entry(JVM, Javaclassload.class, List.of("javaclassload")),
             new Entry(ANY, Trace.class, List.of("trace")),
             new Entry(ANY, Argdist.class, List.of("argdist")));
 
