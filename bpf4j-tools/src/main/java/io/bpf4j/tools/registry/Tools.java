@@ -13,6 +13,7 @@ import io.bpf4j.tools.irq.Softirqs;
 import io.bpf4j.tools.jvm.Javaclassload;
 import io.bpf4j.tools.jvm.Javagc;
 import io.bpf4j.tools.jvm.Javajit;
+import io.bpf4j.tools.jvm.Javamonitor;
 import io.bpf4j.tools.jvm.Javathreads;
 import io.bpf4j.tools.mem.Kmemtrace;
 import io.bpf4j.tools.mem.Memleak;
@@ -92,6 +93,7 @@ public final class Tools {
             new Entry(JVM, Javathreads.class, List.of("javathreads")),
             new Entry(JVM, Javaclassload.class, List.of("javaclassload")),
             new Entry(JVM, Javajit.class, List.of("javajit")),
+            new Entry(JVM, Javamonitor.class, List.of("javamonitor")),
             new Entry(ANY, Trace.class, List.of("trace")),
             new Entry(ANY, Argdist.class, List.of("argdist")));
 
