@@ -19,11 +19,11 @@ import picocli.CommandLine.Option;
  * {@code Thread.threadId()} and its kernel thread id, as bcc's uthreads for Java (javathreads) shows them.
  *
  * <p>Hooks the USDT probes {@code hotspot:thread__start} and {@code hotspot:thread__stop} of the libjvm.so the
- * process maps, which HotSpot fires without any flag, on the thread itself, for every thread that runs Java code
- * on a thread of its own: those the program starts, and the JVM's own (e.g. {@code Common-Cleaner}, compiler
- * threads started on demand). Virtual threads have no kernel thread of their own and fire neither. bcc prints the
- * two ids as one {@code R=jtid/N=tid} column and the time since the tool started; here they are columns of their
- * own and the time is the wall clock.
+ * process maps, which HotSpot fires without any flag, on the thread itself: for the threads the program starts and
+ * those the JDK starts in Java (e.g. {@code Common-Cleaner}). Virtual threads have no JVM thread of their own and
+ * fire neither (their carrier threads, {@code ForkJoinPool-1-worker-N}, do). bcc prints the two ids as one
+ * {@code R=jtid/N=tid} column and the time since the tool started; here they are columns of their own and the time
+ * is the wall clock.
  */
 @Command(name = "javathreads", mixinStandardHelpOptions = true,
         description = "Trace the threads a Java process starts and stops (HotSpot USDT probes).")
