@@ -10,7 +10,11 @@ import io.bpf4j.tools.fs.Mkdirsnoop;
 import io.bpf4j.tools.fs.Opensnoop;
 import io.bpf4j.tools.irq.Hardirqs;
 import io.bpf4j.tools.irq.Softirqs;
+import io.bpf4j.tools.jvm.Javaclassload;
 import io.bpf4j.tools.jvm.Javagc;
+import io.bpf4j.tools.jvm.Javajit;
+import io.bpf4j.tools.jvm.Javamonitor;
+import io.bpf4j.tools.jvm.Javathreads;
 import io.bpf4j.tools.mem.Kmemtrace;
 import io.bpf4j.tools.mem.Memleak;
 import io.bpf4j.tools.net.Solisten;
@@ -86,6 +90,10 @@ public final class Tools {
             new Entry(PACKETS, Xdpfilter.class, List.of("xdpfilter")),
             new Entry(PACKETS, Ddosdetect.class, List.of("ddosdetect")),
             new Entry(JVM, Javagc.class, List.of("javagc")),
+            new Entry(JVM, Javathreads.class, List.of("javathreads")),
+            new Entry(JVM, Javaclassload.class, List.of("javaclassload")),
+            new Entry(JVM, Javajit.class, List.of("javajit")),
+            new Entry(JVM, Javamonitor.class, List.of("javamonitor")),
             new Entry(ANY, Trace.class, List.of("trace")),
             new Entry(ANY, Argdist.class, List.of("argdist")));
 
