@@ -67,7 +67,7 @@ public final class Profile extends Tool {
         s.set("user_stacks_only", o.userOnly() ? 1 : 0);
         s.set("kernel_stacks_only", o.kernelOnly() ? 1 : 0);
         s.set("include_idle", includeIdle ? 1 : 0);
-        try (Stacks stacks = stack.load(s);
+        try (Stacks stacks = stack.load(s).target(pid);
              Background names = stacks.prefetch(true, pid == null && tid == null)) {
             PerfEvent.Spec spec = PerfEvent.Spec.software(PerfEvent.Software.CPU_CLOCK).frequency(frequency);
             if (cpu != null) spec = spec.cpus(List.of(cpu));
