@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * What a {@link Symbolizer} does for the HotSpot JVMs whose stacks it names ({@link Symbolizer#hotSpotJvms}), so
@@ -57,12 +58,13 @@ public final class HotSpotJvms implements AutoCloseable {
     private final ScheduledExecutorService attacher;
     private final Map<Long, Jvm> jvms = new ConcurrentHashMap<>();
     private final long self = ProcessHandle.current().pid();
+    private volatile LongConsumer readMap = pid -> { };
 
     /** One JVM: what was asked of it, and the connection (used on the attacher thread only). */
     private static final class Jvm {
         final long pid;
         final Set<Long> unknown = ConcurrentHashMap.newKeySet();
-        JvmAttach connection;
+        volatile JvmAttach connection;
         boolean written;
         // guarded by this
         boolean failed;
@@ -89,6 +91,14 @@ public final class HotSpotJvms implements AutoCloseable {
         this.notes = notes;
         this.attacher = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("bpf4j-jvm-attach").factory());
+    }
+
+    /**
+     * What to do, on the attacher thread, once JVM {@code pid} wrote its perf map: the symbolizer reads it there,
+     * so that naming its frames (at a tool's end) finds it read.
+     */
+    void onWritten(LongConsumer read) {
+        this.readMap = read;
     }
 
     /** A process read by the symbolizer: if it is a HotSpot JVM seen for the first time, looks at it. */
@@ -129,6 +139,11 @@ public final class HotSpotJvms implements AutoCloseable {
         try {
             if (j.connection == null) j.connection = JvmAttach.attach(j.pid);
             j.connection.jcmd("Compiler.perfmap");
+            try {
+                readMap.accept(j.pid);
+            } catch (RuntimeException e) {
+                // read again, and any error reported, when the tool names its frames
+            }
             if (!j.written) {
                 j.written = true;
                 notes.accept("attached to JVM " + j.pid + ", which wrote its perf map " + PerfMap.path(j.pid)
@@ -150,16 +165,17 @@ public final class HotSpotJvms implements AutoCloseable {
     }
 
     /**
-     * Waits at most {@code max} for the perf maps asked for and not written yet, asking at once for those a refresh
-     * interval still delays: for a tool's last naming pass.
+     * Waits at most {@code max} for the perf maps asked of the JVMs attached to and not written yet, asking at once
+     * for those a refresh interval still delays: for a tool's last naming pass. A first attach, which takes longer
+     * than a tool may take to exit, is not waited for.
      *
-     * @return whether a perf map was written meanwhile (then frames named before may be named now)
+     * @return whether a perf map was written (and read) meanwhile: frames named before may be named now
      */
     public boolean settle(Duration max) {
         List<Future<?>> waits = new ArrayList<>();
         for (Jvm j : jvms.values()) {
             synchronized (j) {
-                if (j.pending == null) continue;
+                if (j.pending == null || j.connection == null) continue;
                 if (j.pending.getDelay(TimeUnit.NANOSECONDS) > 0 && j.pending.cancel(false)) {
                     j.pending = attacher.schedule(() -> write(j), 0, TimeUnit.NANOSECONDS);
                 }

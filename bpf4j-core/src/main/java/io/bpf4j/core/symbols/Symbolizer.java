@@ -44,6 +44,7 @@ public final class Symbolizer {
      * not attach to processes unasked.
      */
     public Symbolizer hotSpotJvms(HotSpotJvms jvms) {
+        jvms.onWritten(this::update);
         this.hotSpot = jvms;
         return this;
     }
