@@ -71,6 +71,7 @@ public final class HotSpotJvms implements AutoCloseable {
         boolean asked;
         long lastWrite;
         ScheduledFuture<?> pending;
+        ScheduledFuture<?> writing;
 
         Jvm(long pid) {
             this.pid = pid;
@@ -131,6 +132,8 @@ public final class HotSpotJvms implements AutoCloseable {
     /** Has the JVM write its perf map; on the attacher thread. */
     private void write(Jvm j) {
         synchronized (j) {
+            // new unknown addresses ask for the next write while this one goes on
+            j.writing = j.pending;
             j.pending = null;
             j.asked = true;
             j.lastWrite = System.nanoTime();
@@ -175,7 +178,9 @@ public final class HotSpotJvms implements AutoCloseable {
         List<Future<?>> waits = new ArrayList<>();
         for (Jvm j : jvms.values()) {
             synchronized (j) {
-                if (j.pending == null || j.connection == null) continue;
+                if (j.connection == null) continue;
+                if (j.writing != null && !j.writing.isDone()) waits.add(j.writing);
+                if (j.pending == null) continue;
                 if (j.pending.getDelay(TimeUnit.NANOSECONDS) > 0 && j.pending.cancel(false)) {
                     j.pending = attacher.schedule(() -> write(j), 0, TimeUnit.NANOSECONDS);
                 }

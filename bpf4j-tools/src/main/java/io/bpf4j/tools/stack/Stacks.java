@@ -50,10 +50,12 @@ public final class Stacks implements AutoCloseable {
     /** How often {@link #prefetch} reads a process's mappings again. */
     private static final Duration UPDATE_PERIOD = Duration.ofSeconds(1);
     /**
-     * How long the last pass waits for the perf maps of JVMs whose frames it could not name (asked for then, or
-     * still being written): the time a JVM already attached takes to write one, within the tool's 0.1 s to exit.
+     * How long the last pass waits, at most, for the perf maps of JVMs whose frames it could not name (asked for
+     * then, or being written): a JVM already attached to writes one in 2-20 ms and it is read in 5-30 ms, but on a
+     * loaded machine both take longer, and a stacks' frames all [unknown_java] (a JVM that compiled its hot code
+     * since the last refresh) are worth waiting for. Only a JVM that compiled code since stops the tool's exit.
      */
-    private static final Duration LAST_PERF_MAP_WAIT = Duration.ofMillis(50);
+    private static final Duration LAST_PERF_MAP_WAIT = Duration.ofMillis(500);
 
     /**
      * Which stacks the tool collects ({@code -U}/{@code -K}) and how it prints them: {@code bcc} for bcc
