@@ -26,7 +26,8 @@ import java.util.List;
  * hardware PMU, and a sample lands at timer-interrupt granularity. User stacks are walked with frame pointers
  * (code built without them shows short or wrong user stacks, as with bcc); user frames are symbolized from ELF
  * symbol tables and JIT frames from {@code /tmp/perf-PID.map}, at the end of the run (a process that exited by
- * then shows {@code [unknown]} frames).
+ * then shows {@code [unknown]} frames). A HotSpot JVM in the stacks is made to write its perf map through the
+ * Attach API ({@link io.bpf4j.core.symbols.HotSpotJvms}; {@code --no-perfmap}: not).
  */
 @Command(name = "profile", mixinStandardHelpOptions = true,
         description = "Profile CPU usage by sampling stack traces at a timed interval.")
