@@ -3,12 +3,16 @@ package io.bpf4j.core.jvm;
 import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -80,11 +84,45 @@ public final class JvmAttach implements AutoCloseable {
         if (pid == ProcessHandle.current().pid()) {
             throw new JvmAttachException("process " + pid + " is this JVM, which the Attach API does not attach to");
         }
+        // the handshake's trigger file, which the JDK fails to delete when the target is in another mount namespace
+        // (it deletes the path /proc/PID/cwd points to, resolved in ours)
+        String trigger = ".attach_pid" + namespacePid(pid);
+        List<Path> triggers = List.of(Path.of("/proc", Long.toString(pid), "cwd", trigger),
+                Path.of("/proc", Long.toString(pid), "root", "tmp", trigger));
+        List<Path> before = triggers.stream().filter(Files::exists).toList();
         try {
             return new JvmAttach(pid, VirtualMachine.attach(Long.toString(pid)));
         } catch (AttachNotSupportedException | IOException | RuntimeException e) {
             throw new JvmAttachException("cannot attach to JVM " + pid + ": " + reason(e), e);
+        } finally {
+            for (Path t : triggers) {
+                if (before.contains(t)) continue;
+                try {
+                    Files.deleteIfExists(t);
+                } catch (IOException | SecurityException e) {
+                    // an empty file left behind, as jcmd leaves it
+                }
+            }
         }
+    }
+
+    /**
+     * The PID process {@code pid} has in its own PID namespace (the last of {@code NSpid} in
+     * {@code /proc/PID/status}): the one it names its files with; {@code pid} when that cannot be read (a process
+     * gone, a kernel without {@code NSpid}).
+     */
+    public static long namespacePid(long pid) {
+        try (BufferedReader r = Files.newBufferedReader(Path.of("/proc", Long.toString(pid), "status"),
+                StandardCharsets.UTF_8)) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (!line.startsWith("NSpid:")) continue;
+                String[] ids = line.substring(6).strip().split("\\s+");
+                return Long.parseLong(ids[ids.length - 1]);
+            }
+        } catch (IOException | NumberFormatException e) {
+            // the PID as we see it
+        }
+        return pid;
     }
 
     /** The process attached to. */

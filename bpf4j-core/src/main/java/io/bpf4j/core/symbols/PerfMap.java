@@ -1,6 +1,7 @@
 package io.bpf4j.core.symbols;
 
 import io.bpf4j.core.format.IoErrors;
+import io.bpf4j.core.jvm.JvmAttach;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -60,22 +61,9 @@ public final class PerfMap {
         Path proc = Path.of("/proc", Long.toString(pid));
         Path root = proc.resolve("root");
         if (Files.isDirectory(root)) {
-            return root.resolve("tmp").resolve("perf-" + namespacePid(proc, pid) + ".map");
+            return root.resolve("tmp").resolve("perf-" + JvmAttach.namespacePid(pid) + ".map");
         }
         return Path.of("/tmp/perf-" + pid + ".map");
-    }
-
-    private static long namespacePid(Path proc, long pid) {
-        try (BufferedReader r = Files.newBufferedReader(proc.resolve("status"), StandardCharsets.UTF_8)) {
-            for (String line; (line = r.readLine()) != null; ) {
-                if (!line.startsWith("NSpid:")) continue;
-                String[] ids = line.substring(6).strip().split("\\s+");
-                return Long.parseLong(ids[ids.length - 1]);
-            }
-        } catch (IOException | NumberFormatException e) {
-            // gone, or an old kernel without NSpid: the PID as we see it
-        }
-        return pid;
     }
 
     /** Reads a perf map file; empty if it does not exist. */
