@@ -55,7 +55,7 @@ public final class JvmAttach implements AutoCloseable {
                 h = MethodHandles.lookup().findVirtual(c, "executeJCmd",
                         MethodType.methodType(InputStream.class, String.class));
             } catch (IllegalAccessException e) {
-                why = "the JDK's jcmd entry point (" + HOTSPOT_VM + ") is not exported to bpf4j: run its JVM with "
+                why = "the JDK's jcmd entry point (" + HOTSPOT_VM + ") is not exported to bpf4j: run this JVM with "
                         + ADD_EXPORTS;
             } catch (ReflectiveOperationException e) {
                 why = "this JDK's Attach API has no jcmd entry point (" + HOTSPOT_VM + ".executeJCmd)";
