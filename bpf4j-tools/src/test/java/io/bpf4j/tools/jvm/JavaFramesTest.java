@@ -111,6 +111,11 @@ class JavaFramesTest {
             return samples(l -> HOT.stream().anyMatch(h -> l.contains("long " + h + ".spin(long)_[j]")));
         }
 
+        List<String> unattributed() {
+            return lines.stream().filter(l -> HOT.stream().noneMatch(h -> l.contains("long " + h + ".spin(long)_[j]")))
+                    .toList();
+        }
+
         long complete() {
             return samples(l -> l.contains(";JavaMain;") && HOT.stream().anyMatch(h -> l.contains(h + ".spin")));
         }
@@ -144,7 +149,8 @@ class JavaFramesTest {
             in.println("exit");
             assertThat(r.exit()).as(r.err()).isZero();
             Profiled p = new Profiled(r.out().lines().toList(), r.err());
-            System.out.println("JavaFramesTest: " + String.join(" ", command) + ": " + p.figures() + "\n" + r.err());
+            System.out.println("JavaFramesTest: " + String.join(" ", command) + ": " + p.figures() + "\n" + r.err()
+                    + "not naming a hot method:\n" + String.join("\n", p.unattributed()));
             return p;
         } finally {
             child.destroyForcibly();
