@@ -172,13 +172,16 @@ public final class HotSpotJvms implements AutoCloseable {
      * for those a refresh interval still delays: for a tool's last naming pass. A first attach, which takes longer
      * than a tool may take to exit, is not waited for.
      *
-     * @return whether a perf map was written (and read) meanwhile: frames named before may be named now
+     * @return whether any JVM is attached to: its perf map may have been written (and read) since its frames were
+     *         last named, during this wait or before it (a last pass asks for a map at its first unnamed frame)
      */
     public boolean settle(Duration max) {
         List<Future<?>> waits = new ArrayList<>();
+        boolean attached = false;
         for (Jvm j : jvms.values()) {
             synchronized (j) {
                 if (j.connection == null) continue;
+                attached = true;
                 if (j.writing != null && !j.writing.isDone()) waits.add(j.writing);
                 if (j.pending == null) continue;
                 if (j.pending.getDelay(TimeUnit.NANOSECONDS) > 0 && j.pending.cancel(false)) {
@@ -188,19 +191,17 @@ public final class HotSpotJvms implements AutoCloseable {
             }
         }
         long deadline = System.nanoTime() + max.toNanos();
-        boolean done = false;
         for (Future<?> f : waits) {
             try {
                 f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                done = true;
             } catch (TimeoutException | ExecutionException e) {
                 // not written in time: the frames stay unnamed
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return done;
+                break;
             }
         }
-        return done;
+        return attached;
     }
 
     /** Whether a perf map at {@link PerfMap#path} was written since process {@code pid} started. */

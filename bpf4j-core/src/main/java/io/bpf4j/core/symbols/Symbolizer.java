@@ -53,7 +53,8 @@ public final class Symbolizer {
      * Waits at most {@code max} for the perf maps asked of JVMs and not written yet ({@link HotSpotJvms#settle});
      * false at once when none are looked after.
      *
-     * @return whether one was written meanwhile: {@link #update} then reads it, and frames resolve anew
+     * @return whether a JVM is attached to, whose perf map may have been written and read since its frames were
+     *         named: they may resolve anew
      */
     public boolean settleHotSpotJvms(Duration max) {
         HotSpotJvms h = hotSpot;

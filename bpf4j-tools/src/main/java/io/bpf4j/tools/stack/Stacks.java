@@ -226,7 +226,8 @@ public final class Stacks implements AutoCloseable {
         // each process as it is mapped now; symbol files read before (by prefetch) are not read again, and a process
         // gone since keeps the mappings last read
         List<Stack> out = resolve(object.map("stackmap")::stackTrace, entries, sym, sym::update, perProcess);
-        // frames in a JVM's code cache its perf map did not name: the map asked for since may name them
+        // frames in a JVM's code cache its perf map did not name: the map asked for at the first of them (written
+        // while this pass went on, or waited for now) may name them
         boolean unnamed = out.stream().anyMatch(st -> st.user().stream()
                 .anyMatch(f -> f.kind() == Frame.Kind.JIT && !f.resolved()));
         if (unnamed && sym.settleHotSpotJvms(LAST_PERF_MAP_WAIT)) {
