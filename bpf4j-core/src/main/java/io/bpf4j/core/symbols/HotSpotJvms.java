@@ -95,8 +95,8 @@ public final class HotSpotJvms implements AutoCloseable {
     }
 
     /**
-     * What to do, on the attacher thread, once JVM {@code pid} wrote its perf map: the symbolizer reads it there,
-     * so that naming its frames (at a tool's end) finds it read.
+     * What to do, on the attacher thread, once JVM {@code pid} wrote its perf map: the symbolizer reads it there
+     * (and the JVM's symbol tables), so that naming its frames (at a tool's end) finds them read.
      */
     void onWritten(LongConsumer read) {
         this.readMap = read;
@@ -142,6 +142,7 @@ public final class HotSpotJvms implements AutoCloseable {
         try {
             if (j.connection == null) j.connection = JvmAttach.attach(j.pid);
             j.connection.jcmd("Compiler.perfmap");
+            long took = (System.nanoTime() - start) / 1_000_000;
             try {
                 readMap.accept(j.pid);
             } catch (RuntimeException e) {
@@ -150,7 +151,7 @@ public final class HotSpotJvms implements AutoCloseable {
             if (!j.written) {
                 j.written = true;
                 notes.accept("attached to JVM " + j.pid + ", which wrote its perf map " + PerfMap.path(j.pid)
-                        + " (" + (System.nanoTime() - start) / 1_000_000 + " ms): Java frames are named; "
+                        + " (" + took + " ms): Java frames are named; "
                         + "--no-perfmap leaves JVMs alone");
             }
         } catch (JvmAttachException e) {

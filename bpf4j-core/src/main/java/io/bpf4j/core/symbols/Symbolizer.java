@@ -44,7 +44,9 @@ public final class Symbolizer {
      * not attach to processes unasked.
      */
     public Symbolizer hotSpotJvms(HotSpotJvms jvms) {
-        jvms.onWritten(this::update);
+        // on the attacher thread, once a JVM wrote its map: the map and, the first time, the JVM's symbol tables (a
+        // large libjvm.so) are read there rather than by the tool's last pass
+        jvms.onWritten(this::preload);
         this.hotSpot = jvms;
         return this;
     }
