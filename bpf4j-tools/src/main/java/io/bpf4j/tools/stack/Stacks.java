@@ -52,7 +52,7 @@ public final class Stacks implements AutoCloseable {
     /**
      * How long the last pass waits, at most, for the perf maps of JVMs whose frames it could not name (asked for
      * then, or being written): a JVM already attached to writes one in 2-20 ms and it is read in 5-30 ms, but on a
-     * loaded machine both take longer, and a stacks' frames all [unknown_java] (a JVM that compiled its hot code
+     * loaded machine both take longer, and stacks all [unknown_java] (a JVM that compiled its hot code
      * since the last refresh) are worth waiting for. Only a JVM that compiled code since stops the tool's exit.
      */
     private static final Duration LAST_PERF_MAP_WAIT = Duration.ofMillis(500);

@@ -51,7 +51,11 @@ class JavaFramesTest {
 
             interface Spin { long spin(long n); }
             final class Bpf4jHotAlpha implements Spin {
-                public long spin(long n) { long x = 0; for (long i = 0; i < n; i++) x += (i * 31) ^ (x >>> 3); return x; }
+                public long spin(long n) {
+                    long x = 0;
+                    for (long i = 0; i < n; i++) x += (i * 31) ^ (x >>> 3);
+                    return x;
+                }
             }
             final class Bpf4jHotBeta implements Spin {
                 public long spin(long n) { long x = 1; for (long i = 0; i < n; i++) x = x * 17 + i; return x; }
