@@ -5,11 +5,14 @@
  */
 module io.bpf4j.core {
     requires transitive io.bpf4j.object;
+    // attaching to running JVMs (jcmd's mechanism), to have them write their perf maps
+    requires jdk.attach;
 
     exports io.bpf4j.core;
     exports io.bpf4j.core.error;
     exports io.bpf4j.core.events;
     exports io.bpf4j.core.features;
+    exports io.bpf4j.core.jvm;
     exports io.bpf4j.core.kernel;
     exports io.bpf4j.core.link;
     exports io.bpf4j.core.symbols;

@@ -11,6 +11,7 @@ import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.object.ObjectMap;
 import io.bpf4j.core.object.ObjectProgram;
 import io.bpf4j.core.object.ObjectSpec;
+import io.bpf4j.core.symbols.HotSpotJvms;
 import io.bpf4j.core.symbols.Symbolizer;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.Histogram;
@@ -64,6 +65,7 @@ public final class ToolSession implements AutoCloseable {
     private Btf btf;
     private BpfObject object;
     private Symbolizer symbolizer;
+    private HotSpotJvms hotSpotJvms;
     private int ringBufferBytes;
     private Runnable onAttached;
     private final List<Supplier<String>> watches = new ArrayList<>();
@@ -384,6 +386,20 @@ public final class ToolSession implements AutoCloseable {
         return symbolizer;
     }
 
+    /**
+     * Has the {@link #symbolizer()} look after the HotSpot JVMs whose stacks it names ({@link HotSpotJvms}), its
+     * one-line notes on stderr; {@code attach}: have them write their perf maps through the Attach API (false with
+     * {@code --no-perfmap}). Closed with the session.
+     */
+    public void hotSpotJvms(boolean attach) {
+        if (hotSpotJvms != null) return;
+        hotSpotJvms = new HotSpotJvms(attach, note -> {
+            err.println(tool + ": " + note);
+            err.flush();
+        });
+        symbolizer().hotSpotJvms(hotSpotJvms);
+    }
+
     private void openSinks() {
         if (recorder.isOpen() || recorder.isEmpty()) return;
         recorder.open(TraceInfo.now(tool, eventTypes));
@@ -424,6 +440,7 @@ public final class ToolSession implements AutoCloseable {
             } catch (UncheckedIOException e) {
                 failure = add(failure, e);
             }
+            if (hotSpotJvms != null) hotSpotJvms.close();
             flushed();
             err.flush();
         } finally {

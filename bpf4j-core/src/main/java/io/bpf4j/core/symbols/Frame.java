@@ -20,8 +20,13 @@ public record Frame(long address, String symbol, long offset, String module, Kin
         KERNEL,
         /** User-space code from an ELF file (executable or shared object). */
         USER,
-        /** User-space code generated at run time and named in /tmp/perf-PID.map (a JVM with a perf-map agent, V8…). */
-        JIT
+        /**
+         * User-space code generated at run time and named in /tmp/perf-PID.map (a JVM's JIT-compiled methods and
+         * stubs, V8…); unresolved, an address in a JVM's code cache that its perf map does not name (yet).
+         */
+        JIT,
+        /** A JVM's template interpreter, running a method not compiled (yet): {@code Interpreter} in its perf map. */
+        INTERPRETED
     }
 
     /** A frame no symbol covers. */
@@ -34,10 +39,19 @@ public record Frame(long address, String symbol, long offset, String module, Kin
         return symbol != null;
     }
 
+    /**
+     * The name stack printers show: the symbol, else {@code [unknown_java]} for an unresolved {@link Kind#JIT} frame
+     * (JIT-compiled code the JVM's perf map did not name when it was read), else {@code [unknown]}.
+     */
+    public String name() {
+        return symbol != null ? symbol : kind == Kind.JIT ? "[unknown_java]" : "[unknown]";
+    }
+
     /** {@code symbol+0xOFF [module]}, {@code 0xADDRESS [module]} when unresolved, {@code [unknown]} with no module. */
     @Override
     public String toString() {
-        String where = module == null ? "[unknown]" : kind == Kind.JIT ? "[JIT " + module + "]" : "[" + module + "]";
+        boolean generated = kind == Kind.JIT || kind == Kind.INTERPRETED;
+        String where = module == null ? "[unknown]" : generated ? "[JIT " + module + "]" : "[" + module + "]";
         if (symbol == null) return "0x" + Long.toHexString(address) + " " + where;
         return symbol + "+0x" + Long.toHexString(offset) + " " + where;
     }

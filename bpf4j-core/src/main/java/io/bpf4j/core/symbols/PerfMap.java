@@ -1,6 +1,7 @@
 package io.bpf4j.core.symbols;
 
 import io.bpf4j.core.format.IoErrors;
+import io.bpf4j.core.jvm.JvmAttach;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -21,6 +22,9 @@ import java.util.Optional;
  * since JITs append when code is regenerated.
  */
 public final class PerfMap {
+    /** The name HotSpot gives its template interpreter's code in a perf map. */
+    static final String INTERPRETER = "Interpreter";
+
     /** One JIT-compiled function. */
     public record Entry(long start, long size, String name) {
         public boolean contains(long address) {
@@ -42,9 +46,24 @@ public final class PerfMap {
         for (int i = 0; i < entries.length; i++) starts[i] = entries[i].start;
     }
 
-    /** The perf map of process {@code pid}: {@code /tmp/perf-PID.map}, if it exists. */
+    /** The perf map of process {@code pid} ({@link #path}), if it exists. */
     public static Optional<PerfMap> forPid(long pid) {
-        return read(Path.of("/tmp/perf-" + pid + ".map"));
+        return read(path(pid));
+    }
+
+    /**
+     * Where process {@code pid}'s perf map is: {@code /tmp/perf-PID.map} as the process sees it, that is in its
+     * mount namespace ({@code /proc/PID/root/tmp}) and named with the PID it has in its PID namespace (the last of
+     * {@code NSpid} in {@code /proc/PID/status}), as perf looks for it; {@code /tmp/perf-PID.map} when its root
+     * cannot be read (a process gone, or a caller without ptrace access to it).
+     */
+    public static Path path(long pid) {
+        Path proc = Path.of("/proc", Long.toString(pid));
+        Path root = proc.resolve("root");
+        if (Files.isDirectory(root)) {
+            return root.resolve("tmp").resolve("perf-" + JvmAttach.namespacePid(pid) + ".map");
+        }
+        return Path.of("/tmp/perf-" + pid + ".map");
     }
 
     /** Reads a perf map file; empty if it does not exist. */
@@ -121,9 +140,13 @@ public final class PerfMap {
         return Optional.empty();
     }
 
-    /** The JIT frame for {@code address}, if an entry covers it. */
+    /**
+     * The JIT frame for {@code address}, if an entry covers it: {@link Frame.Kind#INTERPRETED} in the JVM's template
+     * interpreter (the entry HotSpot names {@code Interpreter}), else {@link Frame.Kind#JIT}.
+     */
     public Optional<Frame> resolve(long address) {
-        return find(address).map(e -> new Frame(address, e.name, address - e.start, module, Frame.Kind.JIT));
+        return find(address).map(e -> new Frame(address, e.name, address - e.start, module,
+                e.name.equals(INTERPRETER) ? Frame.Kind.INTERPRETED : Frame.Kind.JIT));
     }
 
     @Override

@@ -39,6 +39,8 @@ public final class ProcessSymbols {
     }
 
     private static final Pattern FIELDS = Pattern.compile("\\s+");
+    /** The HotSpot JVM's library: a process that maps it is a JVM. */
+    private static final String LIBJVM = "libjvm.so";
 
     private final long pid;
     private final List<Mapping> mappings;
@@ -46,10 +48,12 @@ public final class ProcessSymbols {
     private final Map<String, String> failures = new ConcurrentHashMap<>();
     private final PerfMap perfMap;
     private final Function<Path, ElfSymbols> loader;
+    private final boolean hotSpot;
 
     private ProcessSymbols(long pid, List<Mapping> mappings, PerfMap perfMap, Function<Path, ElfSymbols> loader) {
         this.pid = pid;
         this.mappings = List.copyOf(mappings);
+        this.hotSpot = mappings.stream().anyMatch(m -> m.isFile() && m.path().endsWith("/" + LIBJVM));
         this.perfMap = perfMap;
         this.loader = loader;
         this.files = new ConcurrentHashMap<>();
@@ -133,6 +137,14 @@ public final class ProcessSymbols {
         return mappings;
     }
 
+    /**
+     * Whether the process is a HotSpot JVM (it maps {@code libjvm.so}): then its anonymous executable memory is the
+     * JVM's code cache, JIT-compiled methods, stubs and the interpreter, named by its perf map.
+     */
+    public boolean isHotSpot() {
+        return hotSpot;
+    }
+
     /** The process's perf map (/tmp/perf-PID.map), if it had one when read. */
     public Optional<PerfMap> perfMap() {
         return Optional.ofNullable(perfMap);
@@ -178,8 +190,9 @@ public final class ProcessSymbols {
     }
 
     /**
-     * The frame for user address {@code address}: a JIT frame when the perf map names it, else the function of
-     * the mapped ELF file, else an unresolved frame naming the mapping.
+     * The frame for user address {@code address}: a JIT (or interpreter) frame when the perf map names it, else the
+     * function of the mapped ELF file, else an unresolved frame naming the mapping; in a HotSpot JVM's code cache
+     * and not in its perf map, an unresolved {@link Frame.Kind#JIT} frame (code compiled after the map was written).
      */
     public Frame resolve(long address) {
         Optional<Mapping> m = mapping(address);
@@ -187,6 +200,10 @@ public final class ProcessSymbols {
             if (perfMap != null) {
                 Optional<Frame> jit = perfMap.resolve(address);
                 if (jit.isPresent()) return jit.get();
+            }
+            if (hotSpot && m.isPresent() && m.get().path() == null) {
+                return Frame.unknown(address, perfMap != null ? perfMap.module() : "perf-" + pid + ".map",
+                        Frame.Kind.JIT);
             }
             return Frame.unknown(address, m.map(Mapping::path).orElse(null), Frame.Kind.USER);
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,10 +31,36 @@ public final class Symbolizer {
     private final Map<FileKey, ElfSymbols> elfFiles = new ConcurrentHashMap<>();
     private final Map<Long, CachedPerfMap> perfMaps = new ConcurrentHashMap<>();
     private volatile KernelSymbols kernel;
+    private volatile HotSpotJvms hotSpot;
     private final long created = System.nanoTime();
 
     /** A symbolizer with empty caches. */
     public Symbolizer() {
+    }
+
+    /**
+     * Has {@code jvms} look after the HotSpot JVMs whose stacks this names (their perf maps written through the
+     * Attach API, refreshed when frames fall outside them); the caller closes it. None by default: a library does
+     * not attach to processes unasked.
+     */
+    public Symbolizer hotSpotJvms(HotSpotJvms jvms) {
+        // on the attacher thread, once a JVM wrote its map: the map and, the first time, the JVM's symbol tables (a
+        // large libjvm.so) are read there rather than by the tool's last pass
+        jvms.onWritten(this::preload);
+        this.hotSpot = jvms;
+        return this;
+    }
+
+    /**
+     * Waits at most {@code max} for the perf maps asked of JVMs and not written yet ({@link HotSpotJvms#settle});
+     * false at once when none are looked after.
+     *
+     * @return whether a JVM is attached to, whose perf map may have been written and read since its frames were
+     *         named: they may resolve anew
+     */
+    public boolean settleHotSpotJvms(Duration max) {
+        HotSpotJvms h = hotSpot;
+        return h != null && h.settle(max);
     }
 
     /**
@@ -48,7 +75,16 @@ public final class Symbolizer {
 
     /** The symbols of process {@code pid}, read on first use and cached until {@link #refresh(long)}. */
     public ProcessSymbols process(long pid) {
-        return processes.computeIfAbsent(pid, p -> ProcessSymbols.of(p, this::elf, this::perfMap));
+        ProcessSymbols p = processes.get(pid);
+        if (p != null) return p;
+        p = processes.computeIfAbsent(pid, id -> ProcessSymbols.of(id, this::elf, this::perfMap));
+        seen(p);
+        return p;
+    }
+
+    private void seen(ProcessSymbols p) {
+        HotSpotJvms h = hotSpot;
+        if (h != null) h.seen(p);
     }
 
     /** Forgets process {@code pid}'s mappings and perf map (after it loaded libraries or JIT-compiled code). */
@@ -69,7 +105,7 @@ public final class Symbolizer {
         } catch (IllegalArgumentException gone) {
             return;
         }
-        processes.merge(pid, fresh, (old, now) -> old.sameAs(now) ? old : now);
+        seen(processes.merge(pid, fresh, (old, now) -> old.sameAs(now) ? old : now));
     }
 
     /**
@@ -107,7 +143,10 @@ public final class Symbolizer {
     /** Resolves an address of process {@code pid}; an unresolved frame when the process is gone. */
     public Frame user(long pid, long address) {
         try {
-            return process(pid).resolve(address);
+            Frame f = process(pid).resolve(address);
+            HotSpotJvms h = hotSpot;
+            if (h != null && f.kind() == Frame.Kind.JIT && !f.resolved()) h.unknown(pid, address);
+            return f;
         } catch (IllegalArgumentException gone) {
             return Frame.unknown(address, null, Frame.Kind.USER);
         }
@@ -135,9 +174,12 @@ public final class Symbolizer {
         return elfFiles.computeIfAbsent(key, k -> ElfSymbols.read(path));
     }
 
-    /** Process {@code pid}'s perf map, parsed again only when the file changed; {@code null} when it has none. */
+    /**
+     * Process {@code pid}'s perf map ({@link PerfMap#path}), parsed again only when the file changed; {@code null}
+     * when it has none.
+     */
     private PerfMap perfMap(long pid) {
-        Path path = Path.of("/tmp/perf-" + pid + ".map");
+        Path path = PerfMap.path(pid);
         FileKey key = FileKey.of(path);
         if (key.size() < 0) {
             perfMaps.remove(pid);

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.StringReader;
+import java.lang.management.ManagementFactory;
 import java.lang.foreign.Linker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,8 @@ class SymbolsTest {
         assertThat(map.entries()).hasSize(3);
         assertThat(map.resolve(0x7f0000001010L).orElseThrow().toString())
                 .isEqualTo("Interpreter+0x10 [JIT perf-4242.map]");
+        assertThat(map.resolve(0x7f0000001010L).orElseThrow().kind()).as("HotSpot's template interpreter")
+                .isEqualTo(Frame.Kind.INTERPRETED);
         Frame f = map.resolve(0x7f0000002090L).orElseThrow();
         assertThat(f.kind()).isEqualTo(Frame.Kind.JIT);
         assertThat(f.symbol()).isEqualTo("LFoo;::bar (compiled, tier 4)");
@@ -74,6 +77,37 @@ class SymbolsTest {
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    @Test
+    void anAddressInThisJvmsCodeCacheOutsideItsPerfMapIsAnUnknownJavaFrame() {
+        long pid = ProcessHandle.current().pid();
+        assumeTrue(!Files.exists(PerfMap.path(pid)), PerfMap.path(pid) + " exists already (a perf-map agent?)");
+        ProcessSymbols self = ProcessSymbols.of(pid);
+        assertThat(self.isHotSpot()).as("this JVM maps libjvm.so").isTrue();
+        ProcessSymbols.Mapping anon = self.mappings().stream().filter(m -> m.path() == null).findFirst().orElse(null);
+        assumeTrue(anon != null, "this JVM has no anonymous executable mapping (code cache)");
+        Frame f = self.resolve(anon.start() + 0x40);
+        assertThat(f.kind()).isEqualTo(Frame.Kind.JIT);
+        assertThat(f.resolved()).isFalse();
+        assertThat(f.name()).isEqualTo("[unknown_java]");
+        assertThat(Frame.unknown(1, null, Frame.Kind.USER).name()).isEqualTo("[unknown]");
+    }
+
+    @Test
+    void aPerfMapIsLookedForWhereTheProcessSeesTmp() {
+        long pid = ProcessHandle.current().pid();
+        // this process's own mount and PID namespaces: its /tmp through /proc/PID/root, its own PID
+        assertThat(PerfMap.path(pid)).isEqualTo(Path.of("/proc/" + pid + "/root/tmp/perf-" + pid + ".map"));
+        assertThat(PerfMap.path(Long.MAX_VALUE)).as("no such process").isEqualTo(
+                Path.of("/tmp/perf-" + Long.MAX_VALUE + ".map"));
+    }
+
+    @Test
+    void framePointersAreSeenInAJvmsOptions() {
+        boolean preserved = ManagementFactory.getRuntimeMXBean().getInputArguments()
+                .contains(HotSpotJvms.PRESERVE_FRAME_POINTER);
+        assertThat(HotSpotJvms.framePointers(ProcessHandle.current().pid())).isEqualTo(preserved);
     }
 
     @Test

@@ -17,8 +17,8 @@ import java.util.Map;
  * and the status line give a frame's name, count and percent; a click zooms to a frame (the button or Escape
  * resets); the search box takes a regular expression, highlights the frames it matches and shows the matched
  * percent of all counts. Colours are stable (a hash of the name) and say where a frame runs: warm for user code,
- * blue for the kernel, green for JIT-compiled code, grey for the process. {@code FILE.html#search=REGEX} opens with
- * a search applied.
+ * blue for the kernel, green for JIT-compiled code, teal for the JVM's interpreter, grey for the process.
+ * {@code FILE.html#search=REGEX} opens with a search applied.
  */
 public final class FlameGraph {
     private FlameGraph() {
@@ -27,7 +27,7 @@ public final class FlameGraph {
     /** One node of the merged call tree: a frame on one path from the root. */
     private static final class Node {
         final String name;
-        final char kind; // p process, u user, k kernel, j JIT
+        final char kind; // p process, u user, k kernel, j JIT, i interpreted
         long value;
         final Map<String, Node> children = new LinkedHashMap<>();
 
@@ -70,9 +70,10 @@ public final class FlameGraph {
                 char kind = switch (f.kind()) {
                     case KERNEL -> 'k';
                     case JIT -> 'j';
+                    case INTERPRETED -> 'i';
                     case USER -> 'u';
                 };
-                at = at.child(f.symbol() == null ? "[unknown]" : f.symbol(), kind);
+                at = at.child(f.name(), kind);
                 at.value += s.count();
             }
         }
@@ -135,13 +136,14 @@ public final class FlameGraph {
               switch (n.k) {
                 case "k": return `rgb(${Math.round(80 + 50 * a)},${Math.round(140 + 50 * b)},${Math.round(210 + 40 * a)})`;
                 case "j": return `rgb(${Math.round(60 + 60 * a)},${Math.round(180 + 60 * b)},${Math.round(60 + 50 * a)})`;
+                case "i": return `rgb(${Math.round(60 + 40 * a)},${Math.round(190 + 40 * b)},${Math.round(190 + 40 * a)})`;
                 case "p": case "r": return `rgb(${Math.round(170 + 30 * a)},${Math.round(170 + 30 * a)},${Math.round(170 + 30 * a)})`;
                 default: return `rgb(${Math.round(205 + 50 * a)},${Math.round(80 + 120 * b)},${Math.round(40 + 30 * a)})`;
               }
             }
             function percent(v) { return (100 * v / ROOT.v).toFixed(2) + "%"; }
             function describe(n) {
-              const kind = { k: " [kernel]", j: " [JIT]", p: " [process]", u: "", r: "" }[n.k];
+              const kind = { k: " [kernel]", j: " [JIT]", i: " [interpreted]", p: " [process]", u: "", r: "" }[n.k];
               return `${n.n}${kind}: ${n.v.toLocaleString("en")} ${UNIT} (${percent(n.v)})`;
             }
             function isAncestor(a, n) { for (let p = n; p; p = p.parent) if (p === a) return true; return false; }

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Stacks in the folded format flame graph tools read ({@code flamegraph.pl}, speedscope, inferno): one line per
  * stack, {@code process;outermost;…;innermost count}, with bcc's annotations: {@code _[k]} after kernel frames,
- * {@code _[j]} after JIT frames. Frames no symbol covers are {@code [unknown]}.
+ * {@code _[j]} after JIT frames, and async-profiler's {@code _[i]} after interpreted ones. Frames no symbol covers
+ * are {@code [unknown]}, or {@code [unknown_java]} in a JVM's code cache ({@link Frame#name()}).
  */
 public final class FoldedStacks {
     private FoldedStacks() {
@@ -38,10 +39,11 @@ public final class FoldedStacks {
 
     /** A frame's name as folded stacks spell it: the symbol, annotated with where it runs. */
     public static String name(Frame f) {
-        String name = f.symbol() == null ? "[unknown]" : clean(f.symbol());
+        String name = clean(f.name());
         return switch (f.kind()) {
             case KERNEL -> name + "_[k]";
             case JIT -> name + "_[j]";
+            case INTERPRETED -> name + "_[i]";
             case USER -> name;
         };
     }

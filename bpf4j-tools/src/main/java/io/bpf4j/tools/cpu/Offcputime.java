@@ -84,7 +84,7 @@ public final class Offcputime extends Tool {
         if (state != null) s.set("targ_state", state);
         s.set("min_block_ns", minUs * 1000);
         if (maxUs != null) s.set("max_block_ns", maxUs * 1000);
-        try (Stacks stacks = stack.load(s);
+        try (Stacks stacks = stack.load(s).target(pid);
              Background names = stacks.prefetch(true, pid == null && tid == null)) {
             s.keep(RawTracepoint.attach(stacks.object().program("offcputime_switch")));
             PrintWriter note = o.folded() || s.json() ? s.err() : s.out();

@@ -27,7 +27,8 @@ import java.util.List;
  * hardware PMU, and a sample lands at timer-interrupt granularity. User stacks are walked with frame pointers
  * (code built without them shows short or wrong user stacks, as with bcc); user frames are symbolized from ELF
  * symbol tables and JIT frames from {@code /tmp/perf-PID.map}, at the end of the run (a process that exited by
- * then shows {@code [unknown]} frames).
+ * then shows {@code [unknown]} frames). A HotSpot JVM in the stacks is made to write its perf map through the
+ * Attach API ({@link io.bpf4j.core.symbols.HotSpotJvms}; {@code --no-perfmap}: not).
  */
 @Command(name = "profile", mixinStandardHelpOptions = true,
         description = "Profile CPU usage by sampling stack traces at a timed interval.")
@@ -68,7 +69,7 @@ public final class Profile extends Tool {
         s.set("user_stacks_only", o.userOnly() ? 1 : 0);
         s.set("kernel_stacks_only", o.kernelOnly() ? 1 : 0);
         s.set("include_idle", includeIdle ? 1 : 0);
-        try (Stacks stacks = stack.load(s);
+        try (Stacks stacks = stack.load(s).target(pid);
              Background names = stacks.prefetch(true, pid == null && tid == null)) {
             PerfEvent.Spec spec = PerfEvent.Spec.software(PerfEvent.Software.CPU_CLOCK).frequency(frequency);
             if (cpu != null) spec = spec.cpus(List.of(cpu));

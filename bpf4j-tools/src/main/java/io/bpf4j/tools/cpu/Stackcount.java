@@ -68,6 +68,10 @@ public final class Stackcount extends Tool {
     @Option(names = {"-d", "--delimited"}, description = "Insert delimiter between kernel/user stacks.")
     boolean delimited;
 
+    @Option(names = "--no-perfmap",
+            description = "Do not attach to the JVMs in the stacks to have them write /tmp/perf-PID.map.")
+    boolean noPerfMap;
+
     @Option(names = {"-f", "--folded"}, description = "Output folded format.")
     boolean folded;
 
@@ -115,8 +119,8 @@ public final class Stackcount extends Tool {
             };
             s.autoload(p, wanted);
         }
-        Stacks.Options o = new Stacks.Options(userOnly || uprobe, kernelOnly, folded, delimited, true);
-        try (Stacks stacks = Stacks.load(s, stackStorage, stackDepth, o);
+        Stacks.Options o = new Stacks.Options(userOnly || uprobe, kernelOnly, folded, delimited, true, !noPerfMap);
+        try (Stacks stacks = Stacks.load(s, stackStorage, stackDepth, o).target(pid);
              Background names = stacks.prefetch(perPid, pid == null)) {
             s.keep(attach(s, stacks.object(), t));
             if (!folded && !s.json()) {

@@ -105,6 +105,10 @@ public final class Memleak extends Tool {
             + "object (with -p; default: the libc the process maps).")
     String obj;
 
+    @Option(names = "--no-perfmap", description = "Do not attach to the process, if a JVM, to have it write "
+            + "/tmp/perf-PID.map (its Java frames are then [unknown_java]).")
+    boolean noPerfMap;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "interval", converter = OptionTypes.Interval.class,
             defaultValue = "5",
             description = "Interval in seconds to print outstanding allocations (default ${DEFAULT-VALUE}).")
@@ -148,6 +152,7 @@ public final class Memleak extends Tool {
             if (h.exit() != null) s.autoload(h.exit(), pid != null);
         }
         s.load();
+        if (pid != null) s.hotSpotJvms(!noPerfMap);
         TypedMap<Long, AllocInfo> allocs = s.map("allocs").typed(Codec.LONG, info);
         boolean signalled;
         // stacks named while tracing: a report (the last one after Ctrl-C too) only has the newest ones left

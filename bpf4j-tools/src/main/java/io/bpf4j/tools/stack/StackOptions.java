@@ -36,10 +36,15 @@ public final class StackOptions {
             description = "The limit for both kernel and user stack traces (default ${DEFAULT-VALUE}).")
     int stackDepth;
 
+    @Option(names = "--no-perfmap",
+            description = "Do not attach to the JVMs in the stacks to have them write /tmp/perf-PID.map (their Java "
+                    + "frames are then [unknown_java]).")
+    boolean noPerfMap;
+
     /** Which stacks to collect and how to print them, libbpf-tools' way; {@code -U} with {@code -K} is refused. */
     public Stacks.Options options() {
         if (userOnly && kernelOnly) throw new UsageError("-U and -K are mutually exclusive");
-        return new Stacks.Options(userOnly, kernelOnly, folded, delimited, false);
+        return new Stacks.Options(userOnly, kernelOnly, folded, delimited, false, !noPerfMap);
     }
 
     /** Loads the session's object with its stack map sized by these options ({@link Stacks#load}). */

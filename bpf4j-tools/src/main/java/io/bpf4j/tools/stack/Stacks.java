@@ -34,8 +34,13 @@ import java.util.function.IntFunction;
  * {@code struct stack_key} ({@code cpu_stacks.h}) to a count — read, symbolized and printed as libbpf-tools prints them
  * (frames innermost first, kernel then user, then {@code -  comm (pid)} and the count) or folded for flame graphs
  * ({@code comm;user frames;kernel frames count}, outermost first, kernel frames suffixed {@code _[k]} and JIT frames
- * {@code _[j]} as bcc annotates them). Shared by profile, offcputime and stackcount; memleak shares
- * {@link #dropTracingFrames}. Closing it closes the object it loaded.
+ * {@code _[j]} as bcc annotates them, a JVM's interpreted frames {@code _[i]} as async-profiler does). Shared by
+ * profile, offcputime and stackcount; memleak shares {@link #dropTracingFrames}. Closing it closes the object it
+ * loaded.
+ *
+ * <p>Java frames: the HotSpot JVMs in the stacks are made to write their perf maps through the Attach API
+ * ({@link io.bpf4j.core.symbols.HotSpotJvms}; {@code --no-perfmap} turns it off), and to write them again when
+ * frames fall in their code cache outside the map, which the last pass waits for a little.
  */
 public final class Stacks implements AutoCloseable {
     /** bpf_get_stackid's -EFAULT: the task has no user stack (a kernel thread); not worth a "[Missed …]" line. */
@@ -44,6 +49,13 @@ public final class Stacks implements AutoCloseable {
     private static final Duration PREFETCH_PERIOD = Duration.ofMillis(100);
     /** How often {@link #prefetch} reads a process's mappings again. */
     private static final Duration UPDATE_PERIOD = Duration.ofSeconds(1);
+    /**
+     * How long the last pass waits, at most, for the perf maps of JVMs whose frames it could not name (asked for
+     * then, or being written): a JVM already attached to writes one in 2-20 ms and it is read in 5-30 ms, but on a
+     * loaded machine both take longer, and stacks all [unknown_java] (a JVM that compiled its hot code
+     * since the last refresh) are worth waiting for. Only a JVM that compiled code since stops the tool's exit.
+     */
+    private static final Duration LAST_PERF_MAP_WAIT = Duration.ofMillis(500);
 
     /**
      * Which stacks the tool collects ({@code -U}/{@code -K}) and how it prints them: {@code bcc} for bcc
@@ -54,8 +66,11 @@ public final class Stacks implements AutoCloseable {
      * @param folded     {@code -f}: folded lines for flame graphs
      * @param delimited  {@code -d}: a delimiter between kernel and user stacks
      * @param bcc        bcc stackcount's text layout
+     * @param perfMaps   have the JVMs in the user stacks write their perf maps through the Attach API
+     *                   ({@code --no-perfmap}: false)
      */
-    public record Options(boolean userOnly, boolean kernelOnly, boolean folded, boolean delimited, boolean bcc) {
+    public record Options(boolean userOnly, boolean kernelOnly, boolean folded, boolean delimited, boolean bcc,
+                          boolean perfMaps) {
     }
 
     /**
@@ -87,6 +102,7 @@ public final class Stacks implements AutoCloseable {
     private final BpfObject object;
     private final Options options;
     private final TypedMap<Key, Long> counts;
+    private volatile Integer target;
 
     private Stacks(ToolSession session, BpfObject object, Options options, TypedMap<Key, Long> counts) {
         this.session = session;
@@ -114,7 +130,17 @@ public final class Stacks implements AutoCloseable {
         ObjectMap sized = new ObjectMap(m.name(), ms, m.kind(), m.pinning(), m.data(), m.variables(),
                 m.initialValues(), m.btfKeyTypeId(), m.btfValueTypeId());
         BpfObject obj = BpfObject.load(spec.withMap(sized));
+        if (!options.kernelOnly()) s.hotSpotJvms(options.perfMaps());
         return new Stacks(s, obj, options, obj.map("counts").typed(key, Codec.LONG));
+    }
+
+    /**
+     * The one process the tool traces ({@code -p PID}), or null: {@link #prefetch} reads it first, so that a JVM is
+     * asked for its perf map before its first stack comes.
+     */
+    public Stacks target(Integer pid) {
+        this.target = pid;
+        return this;
     }
 
     /** The loaded object, to attach its programs. */
@@ -158,6 +184,8 @@ public final class Stacks implements AutoCloseable {
         boolean[] first = {true};
         Background names = Background.prepare("bpf4j-stacks", PREFETCH_PERIOD, b -> {
             if (!options.userOnly()) sym.kernelSymbols();
+            Integer pid = target;
+            if (first[0] && pid != null && !options.kernelOnly()) update.accept(pid);
             if (first[0] && self && !options.kernelOnly()) {
                 // the tool's own JVM shows in the stacks (its threads sleep, wake, start threads): its libjvm.so is
                 // large, and read at the end it alone would take tens of milliseconds
@@ -197,7 +225,15 @@ public final class Stacks implements AutoCloseable {
         Symbolizer sym = session.symbolizer();
         // each process as it is mapped now; symbol files read before (by prefetch) are not read again, and a process
         // gone since keeps the mappings last read
-        return resolve(object.map("stackmap")::stackTrace, entries, sym, sym::update, perProcess);
+        List<Stack> out = resolve(object.map("stackmap")::stackTrace, entries, sym, sym::update, perProcess);
+        // frames in a JVM's code cache its perf map did not name: the map asked for at the first of them (written
+        // while this pass went on, or waited for now) may name them
+        boolean unnamed = out.stream().anyMatch(st -> st.user().stream()
+                .anyMatch(f -> f.kind() == Frame.Kind.JIT && !f.resolved()));
+        if (unnamed && sym.settleHotSpotJvms(LAST_PERF_MAP_WAIT)) {
+            out = resolve(object.map("stackmap")::stackTrace, entries, sym, sym::update, perProcess);
+        }
+        return out;
     }
 
     /** As above, reading stacks with {@code stackmap}; {@code update} brings a process's mappings up to date. */
@@ -259,9 +295,9 @@ public final class Stacks implements AutoCloseable {
         return frames.stream().map(Stacks::name).toList();
     }
 
-    /** A frame as libbpf-tools prints it: the function name, or "[unknown]". */
+    /** A frame as libbpf-tools prints it: the function name, or "[unknown]" ({@link Frame#name()}). */
     private static String name(Frame f) {
-        return f.symbol() != null ? f.symbol() : "[unknown]";
+        return f.name();
     }
 
     /**
@@ -319,7 +355,13 @@ public final class Stacks implements AutoCloseable {
         List<String> parts = new ArrayList<>();
         if (st.comm() != null) parts.add(st.comm().replace(' ', '_'));
         if (st.missed().contains("[Missed User Stack]")) parts.add("[Missed User Stack]");
-        for (Frame f : st.user().reversed()) parts.add(name(f) + (f.kind() == Frame.Kind.JIT ? "_[j]" : ""));
+        for (Frame f : st.user().reversed()) {
+            parts.add(name(f) + switch (f.kind()) {
+                case JIT -> "_[j]";
+                case INTERPRETED -> "_[i]";
+                default -> "";
+            });
+        }
         if (o.delimited() && !st.user().isEmpty() && !st.kernel().isEmpty()) parts.add("-");
         if (st.missed().contains("[Missed Kernel Stack]")) parts.add("[Missed Kernel Stack]");
         for (Frame f : st.kernel().reversed()) parts.add(name(f) + "_[k]");
