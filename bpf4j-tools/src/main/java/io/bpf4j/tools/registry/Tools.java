@@ -10,7 +10,11 @@ import io.bpf4j.tools.fs.Mkdirsnoop;
 import io.bpf4j.tools.fs.Opensnoop;
 import io.bpf4j.tools.irq.Hardirqs;
 import io.bpf4j.tools.irq.Softirqs;
+import io.bpf4j.tools.jvm.Javacalls;
+import io.bpf4j.tools.jvm.Javaflow;
 import io.bpf4j.tools.jvm.Javagc;
+import io.bpf4j.tools.jvm.Javaobjnew;
+import io.bpf4j.tools.jvm.Javastat;
 import io.bpf4j.tools.mem.Kmemtrace;
 import io.bpf4j.tools.mem.Memleak;
 import io.bpf4j.tools.net.Solisten;
@@ -86,6 +90,10 @@ public final class Tools {
             new Entry(PACKETS, Xdpfilter.class, List.of("xdpfilter")),
             new Entry(PACKETS, Ddosdetect.class, List.of("ddosdetect")),
             new Entry(JVM, Javagc.class, List.of("javagc")),
+            new Entry(JVM, Javaobjnew.class, List.of("javaobjnew")),
+            new Entry(JVM, Javacalls.class, List.of("javacalls")),
+            new Entry(JVM, Javaflow.class, List.of("javaflow")),
+            new Entry(JVM, Javastat.class, List.of("javastat")),
             new Entry(ANY, Trace.class, List.of("trace")),
             new Entry(ANY, Argdist.class, List.of("argdist")));
 
