@@ -1,19 +1,13 @@
 /* javaflow: the flow of Java method calls in a HotSpot JVM — one event per entry and per return of the methods that
  * pass the filters, with the call depth of the thread (counting only those methods), from the USDT probes
- * hotspot:method__entry and hotspot:method__return (see hotspot_methods.h). A return whose entry came before the
- * tool attached is shown at depth 0. */
+ * hotspot:method__entry and hotspot:method__return (see hotspot_methods.h). A return is matched with its entry on
+ * the thread's call stack, so the calls an exception unwound (which fire no return) no longer count in the depth;
+ * a return whose entry came before the tool attached is shown at depth 0. */
 #include "bpf4j_tools.h"
 #include <bpf/usdt.bpf.h>
 #include "hotspot_methods.h"
 
 BPF4J_FILTERS
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u32);
-} depths SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -25,7 +19,7 @@ struct event {
 	__u32 cpu;
 	__u32 pid;
 	__u32 tid;
-	__u32 depth; /* of the call: 1 for the first that passed the filters on its thread */
+	__u32 depth; /* of the call: 1 for the outermost that passed the filters on its thread; 0 entered unseen */
 	__u8 ret;    /* 0 entry, 1 return */
 	char clazz[CLASS_LEN];
 	char method[METHOD_LEN];
@@ -35,28 +29,21 @@ const struct event *unused_event;
 static __always_inline int flow(void *clazz, int clazz_len, void *method, int method_len, bool ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, zero = 0, depth, *d;
+	__u64 entered;
+	__u32 tid = (__u32)id, depth;
+	struct call_stack *s;
 	struct method_name m = {};
 	struct event *e;
 
 	if (!bpf4j_pass_pid(id) || !hotspot_method(&m, clazz, clazz_len, method, method_len))
 		return 0;
-	d = bpf_map_lookup_elem(&depths, &tid);
-	if (!d) {
-		bpf_map_update_elem(&depths, &tid, &zero, BPF_NOEXIST);
-		d = bpf_map_lookup_elem(&depths, &tid);
-		if (!d) {
-			bpf4j_count_lost();
-			return 0;
-		}
-	}
-	if (ret) {
-		depth = *d;
-		if (*d)
-			(*d)--;
-	} else {
-		depth = ++(*d);
-	}
+	s = call_stack_of(tid);
+	if (!s)
+		return 0;
+	if (ret)
+		depth = call_pop(s, method_id(clazz, method), &entered);
+	else
+		depth = call_push(s, method_id(clazz, method), 0);
 	e = bpf4j_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;

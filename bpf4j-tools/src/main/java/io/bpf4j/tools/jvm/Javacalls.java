@@ -30,8 +30,9 @@ import java.util.Map;
  * the tool says so in one line and exits 1. With the flag, every Java call of the process hits the probe (a uprobe
  * trap, microseconds), whatever the filter: the filters are applied in the kernel, so that calls of other classes
  * add no map update and nothing to read, but the program runs much slower while the tool is attached. Calls are
- * counted at entry; a call's time is from its entry to its return (exceptions included), recursive calls each
- * timed; calls in progress when the tool attached are counted from the next. Methods are named
+ * counted at entry; a call's time is from its entry to its return, recursive calls each timed; a call left by an
+ * exception (HotSpot fires no return for it) is counted but not timed (the caller that catches it is); calls in
+ * progress when the tool attached are timed from the next. Methods are named
  * {@code java.lang.String.indexOf}; rows are sorted with the largest first (bcc prints the largest last).
  */
 @Command(name = "javacalls", mixinStandardHelpOptions = true,
@@ -94,12 +95,14 @@ public final class Javacalls extends Tool {
         MethodFilter.set(s, classPrefix, methodPrefix);
         s.autoload("javacalls_return", latency);
         s.load();
-        s.keep(Usdt.attach(s.loaded(), s.loaded().program("javacalls_entry"), jvm.libjvm(), "hotspot",
-                "method__entry", pid));
+        // returns first: a return whose entry was not seen is left out, while an entry whose return was missed
+        // would stay on its thread's stack, and every later return would pop the wrong entry
         if (latency) {
             s.keep(Usdt.attach(s.loaded(), s.loaded().program("javacalls_return"), jvm.libjvm(), "hotspot",
                     "method__return", pid));
         }
+        s.keep(Usdt.attach(s.loaded(), s.loaded().program("javacalls_entry"), jvm.libjvm(), "hotspot",
+                "method__entry", pid));
         s.watch(Targets.process(pid));
         var counts = s.map("counts").typed(keys, values);
         if (!s.json()) {

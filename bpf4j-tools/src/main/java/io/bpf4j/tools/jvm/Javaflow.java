@@ -27,7 +27,9 @@ import java.util.Map;
  * {@code -XX:+DTraceMethodProbes} ({@code -XX:+ExtendedDTraceProbes} before JDK 25): without it the tool says so in
  * one line and exits 1. Every Java call of the process hits the probes; the prefixes are compared in the kernel, so
  * only the calls shown become events (without {@code -C} that is every call: give one). The depth counts only the
- * methods shown, per thread, as bcc's. TIME is in seconds since the tool attached (bcc's header says us but shows
+ * methods shown, per thread, as bcc's; but where bcc's counter only grows when an exception unwinds calls (HotSpot
+ * fires no return for them), here a return is matched with its own entry on the thread's stack of calls, and the
+ * calls above it are dropped (not shown: their returns never happened). TIME is in seconds since the tool attached (bcc's header says us but shows
  * seconds). Events the ring buffer had no room for are counted and reported at exit ({@code --buffer-kb} gives it
  * more room).
  */
@@ -61,10 +63,14 @@ public final class Javaflow extends Tool {
         s.set("targ_pid", pid);
         MethodFilter.set(s, classPrefix, methodPrefix);
         s.load();
-        s.keep(Usdt.attach(s.loaded(), s.loaded().program("javaflow_entry"), jvm.libjvm(), "hotspot",
-                "method__entry", pid));
+        // bpf_ktime_get_ns() and System.nanoTime() both read CLOCK_MONOTONIC on Linux
+        start = System.nanoTime();
+        // returns first: a return whose entry was not seen shows at depth 0, while an entry whose return was missed
+        // (attached later) would indent the rest of its thread's flow one step too deep
         s.keep(Usdt.attach(s.loaded(), s.loaded().program("javaflow_return"), jvm.libjvm(), "hotspot",
                 "method__return", pid));
+        s.keep(Usdt.attach(s.loaded(), s.loaded().program("javaflow_entry"), jvm.libjvm(), "hotspot",
+                "method__entry", pid));
         s.watch(Targets.process(pid));
         EventType call = s.eventType("call", "event");
         if (!s.json()) {
@@ -74,8 +80,6 @@ public final class Javaflow extends Tool {
             row.left("CPU", 3).left("PID", 6).left("TID", 6).left("TIME(s)", 10).end("METHOD").println(s.out());
         }
         s.onEvents("events", call, e -> print(s, e));
-        // bpf_ktime_get_ns() and System.nanoTime() both read CLOCK_MONOTONIC on Linux
-        start = System.nanoTime();
         s.loop(duration.get(), null, null, null);
         if (s.ended() != null) s.err().println("javaflow: " + s.ended() + "; stopped");
         return 0;

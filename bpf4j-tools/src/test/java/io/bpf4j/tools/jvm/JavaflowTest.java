@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,6 +43,27 @@ class JavaflowTest {
                     outer();
                 }
 
+                static void thrower() {
+                    throw new IllegalStateException("unwinds thrower() and unwound()");
+                }
+
+                static void unwound() {
+                    thrower();
+                }
+
+                static int catcher() {
+                    try {
+                        unwound();
+                        return 0;
+                    } catch (IllegalStateException e) {
+                        return 1;
+                    }
+                }
+
+                static void throwing(int n) {
+                    for (int i = 0; i < n; i++) sum += catcher();
+                }
+
                 static void many(int n) {
                     for (int i = 0; i < n; i++) inner(i);
                 }
@@ -51,6 +73,8 @@ class JavaflowTest {
                     System.out.println("ready");
                     for (String line; (line = in.readLine()) != null; ) {
                         if (line.equals("work")) work();
+                        else if (line.equals("throw")) throwing(20);
+                        else if (line.equals("compile")) for (int i = 0; i < 500; i++) throwing(100);
                         else many(Integer.parseInt(line));
                         System.out.println("done");
                     }
@@ -59,6 +83,8 @@ class JavaflowTest {
             """;
     /** Where the METHOD column starts: CPU, PID, TID and TIME(s) are 3, 6, 6 and 10 wide, each then a space. */
     private static final int METHOD_COLUMN = 4 + 7 + 7 + 11;
+    /** How many times the test makes catcher() catch what thrower() threw, compiled. */
+    private static final int THROWS = 20;
 
     @TempDir
     Path dir;
@@ -94,6 +120,56 @@ class JavaflowTest {
                 assertThat(l.substring(11, 18)).as("one thread").isEqualTo(tid);
                 assertThat(l.substring(18, 29)).matches("\\d+\\.\\d{6} +");
             }
+        }
+    }
+
+    /**
+     * An exception thrown by thrower() unwinds it and unwound() up to catcher(), 20 times in a loop, after the child
+     * ran that loop 500 times compiling in the foreground (-Xbatch), so that compiled code runs it. In this test's
+     * runs HotSpot fired the returns of the unwound calls; on a long-running program whose C2 code had the throw and
+     * the catch inlined into one method it fired none (not made to happen here). Either way each catcher() return is
+     * matched with its own entry, and the calls after it are at their true depth: the flow, without the returns of
+     * the unwound calls wherever they were fired, is exactly the calls made.
+     */
+    @Test
+    void anExceptionUnwindsTheCallsAboveTheCatcher() throws Exception {
+        try (ControlledJvm jvm = new ControlledJvm(dir, "FlowUNIQUE", PROGRAM, "-XX:+DTraceMethodProbes",
+                "-Xbatch")) {
+            String c = "Flow" + jvm.unique;
+            jvm.run("compile");
+            jvm.run("compile");
+            ToolRun.Running running = ToolRun.start(Javaflow.class, "-p", Integer.toString(jvm.pid()), "-C", c);
+            jvm.run("throw");
+            jvm.run("work");
+            ToolRun r = running.stop();
+            assertThat(r.exit()).as(r.err()).isZero();
+            List<String> lines = r.out().lines().toList();
+            List<String> flow = lines.subList(2, lines.size()).stream().map(l -> l.substring(METHOD_COLUMN)).toList();
+            List<String> unwound = List.of("      <- " + c + ".thrower", "    <- " + c + ".unwound");
+            List<String> expected = new ArrayList<>();
+            expected.add("-> " + c + ".throwing");
+            for (int i = 0; i < THROWS; i++) {
+                expected.addAll(List.of("  -> " + c + ".catcher", "    -> " + c + ".unwound", "      -> " + c + ".thrower",
+                        "  <- " + c + ".catcher"));
+            }
+            expected.addAll(List.of(
+                    "<- " + c + ".throwing",
+                    "-> " + c + ".work",
+                    "  -> " + c + ".outer",
+                    "    -> " + c + ".middle",
+                    "      -> " + c + ".inner",
+                    "      <- " + c + ".inner",
+                    "      -> " + c + ".inner",
+                    "      <- " + c + ".inner",
+                    "    <- " + c + ".middle",
+                    "  <- " + c + ".outer",
+                    "<- " + c + ".work"));
+            // the returns of the unwound calls, where the JVM fired them (interpreted), come in their place
+            assertThat(flow.stream().filter(l -> !unwound.contains(l)).toList()).as(r.out())
+                    .containsExactlyElementsOf(expected);
+            long fired = flow.stream().filter(unwound::contains).count();
+            System.out.println("JavaflowTest: the JVM fired " + fired + " of the " + 2 * THROWS
+                    + " returns of unwound calls");
         }
     }
 
