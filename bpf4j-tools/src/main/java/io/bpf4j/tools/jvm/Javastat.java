@@ -116,6 +116,8 @@ public final class Javastat extends Tool {
         scan(s);
         TypedMap<Integer, List<JvmStats>> stats = s.map("stats").perCpu(Codec.INT, values);
         if (!s.json()) s.out().println("Tracing... Output every " + every + " secs. Hit Ctrl-C to end");
+        // the first interval starts now, not when the first probe was attached (attaching takes a while)
+        printed = totals(stats);
         s.loop(null, Duration.ofSeconds(every), count, () -> print(s, stats, every));
         return 0;
     }
@@ -168,9 +170,7 @@ public final class Javastat extends Tool {
     }
 
     private void print(ToolSession s, TypedMap<Integer, List<JvmStats>> stats, int every) {
-        Map<Integer, JvmStats> totals = new HashMap<>();
-        stats.entries().forEach(e -> totals.put(e.getKey(),
-                e.getValue().stream().reduce(NONE, JvmStats::plus)));
+        Map<Integer, JvmStats> totals = totals(stats);
         Map<Integer, JvmStats> added = new TreeMap<>();
         totals.forEach((p, t) -> added.put(p, t.minus(printed.get(p))));
         printed = totals;
@@ -220,6 +220,13 @@ public final class Javastat extends Tool {
                     st.gc() / every, j == null || j.objnew() ? Long.toString(st.objnew() / every) : "-",
                     st.cload() / every, st.thread() / every);
         }
+    }
+
+    /** Each process's counters, summed over the CPUs. */
+    private static Map<Integer, JvmStats> totals(TypedMap<Integer, List<JvmStats>> stats) {
+        Map<Integer, JvmStats> totals = new HashMap<>();
+        stats.entries().forEach(e -> totals.put(e.getKey(), e.getValue().stream().reduce(NONE, JvmStats::plus)));
+        return totals;
     }
 
     private static ToLongFunction<Map.Entry<Integer, JvmStats>> sortKey(Field f) {
