@@ -114,6 +114,30 @@ class JavastatTest {
         }
     }
 
+    /**
+     * A JVM started after the tool attached is counted from its start: its libjvm.so (this JVM's) was probed for
+     * every process, and the kernel puts the probes into each process that maps it. Its counts then include its
+     * own start-up (the source launcher compiles the program: hundreds of classes), so they are at least the
+     * child's: 1 + 3 collections, 1 + 4 threads, and more than 1 + 5 class loads.
+     */
+    @Test
+    void aJvmStartedLaterIsCountedFromItsStart() throws Exception {
+        ToolRun.Running running = ToolRun.start(Javastat.class, "-C", "1");
+        try (ControlledJvm jvm = child()) {
+            jvm.run("go");
+            long seen = headers(running.outSoFar());
+            running.awaitOut("two more intervals", o -> headers(o) >= seen + 2 && o.endsWith("\n"));
+            ToolRun r = running.stop();
+            assertThat(r.exit()).as(r.err()).isZero();
+            long[] sums = sums(r.out(), jvm.pid(), "-", "-");
+            assertThat(sums[0]).as(r.out()).isGreaterThanOrEqualTo(4);
+            assertThat(sums[1]).as(r.out()).isGreaterThan(100);
+            assertThat(sums[2]).as(r.out()).isGreaterThanOrEqualTo(5);
+        } finally {
+            running.stop();
+        }
+    }
+
     /** -p: that JVM only; with -XX:+DTraceAllocProbes its allocations are counted, and JSON lines. */
     @Test
     void oneJvmAsJson() throws Exception {
