@@ -71,8 +71,10 @@ public final class Javaobjnew extends Tool {
         }
     }
 
-    /** The totals at the last print: the map is never emptied (a key read then deleted would lose what a CPU adds
-     * between the two), each table shows what was added since. */
+    /**
+     * The totals at the last print: the map is never emptied (a key read then deleted would lose what a CPU adds
+     * between the two), each table shows what was added since.
+     */
     private Map<ClassKey, Counts> printed = Map.of();
 
     @Override

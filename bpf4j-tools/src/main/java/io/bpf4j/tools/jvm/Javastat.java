@@ -124,8 +124,13 @@ public final class Javastat extends Tool {
 
     /** Finds the JVMs running now, probing the libjvm.so files not probed yet (unless -p). */
     private void scan(ToolSession s) {
-        List<HotSpotProcess> found = pid != null ? HotSpotProcess.of(pid).stream().toList()
-                : HotSpotProcess.all(ProcessHandle.current().pid());
+        List<HotSpotProcess> found;
+        try {
+            found = pid != null ? HotSpotProcess.of(pid).stream().toList()
+                    : HotSpotProcess.all(ProcessHandle.current().pid());
+        } catch (IllegalArgumentException exited) {
+            found = List.of(); // -p's process exited: the watch ends the loop
+        }
         Map<Integer, Jvm> now = new HashMap<>();
         for (HotSpotProcess p : found) {
             Jvm known = jvms.get(p.pid());
@@ -138,7 +143,7 @@ public final class Javastat extends Tool {
                 }
             }
             now.put(p.pid(), known);
-            if (pid == null && probed.add(fileKey(p.libjvm()))) attach(s, p.libjvm(), -1);
+            if (pid == null && probed.add(HotSpotProcess.fileKey(p.libjvm()))) attach(s, p.libjvm(), -1);
         }
         jvms.clear();
         jvms.putAll(now);
@@ -150,15 +155,6 @@ public final class Javastat extends Tool {
                 {"javastat_method", "method__entry"}};
         for (String[] p : probes) {
             s.keep(Usdt.attach(s.loaded().program(p[0]), libjvm, "hotspot", p[1], target));
-        }
-    }
-
-    private static Object fileKey(Path file) {
-        try {
-            Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
-            return key != null ? key : file.toRealPath();
-        } catch (IOException e) {
-            return file;
         }
     }
 
@@ -176,6 +172,8 @@ public final class Javastat extends Tool {
         printed = totals;
         scan(s);
         for (int p : jvms.keySet()) added.putIfAbsent(p, NONE);
+        // a process that ended before the scan and did nothing since the last print: no row
+        added.entrySet().removeIf(e -> !jvms.containsKey(e.getKey()) && e.getValue().equals(NONE));
         // a process gone: its last counts are shown now, then its entry goes
         for (int p : List.copyOf(totals.keySet())) {
             if (!jvms.containsKey(p) && !Files.exists(Path.of("/proc", Integer.toString(p)))) {
