@@ -69,6 +69,8 @@ class NumericOptionsTest {
             entry("memleak --max-size", false),     // no allocation is of 0 bytes or less
             entry("memleak --top-stacks", false),
             entry("javagc --threshold", true),      // every pause shown
+            entry("javaobjnew --top-count", false), entry("javaobjnew --top-size", false), // printing no class
+            entry("javacalls --top", false), entry("javastat --maxrows", false),           // no row
             entry("ddosdetect --threshold", false), // an alarm at every packet rate
             entry("ddosdetect --window", false),    // a window of no time
             entry("execsnoop --max-args", false));  // no argument at all
@@ -79,7 +81,7 @@ class NumericOptionsTest {
     /** What the tools that need more than options to parse are given. */
     static List<String> required(String tool) {
         return switch (tool) {
-            case "javagc" -> List.of("-p", String.valueOf(ProcessHandle.current().pid())); // a HotSpot JVM
+            case "javagc", "javaobjnew", "javacalls", "javaflow" -> List.of("-p", String.valueOf(ProcessHandle.current().pid())); // a HotSpot JVM
             case "xdpfilter" -> List.of("-i", "lo");
             case "stackcount", "trace" -> List.of("t:sched:sched_switch");
             default -> List.of();
@@ -121,7 +123,7 @@ class NumericOptionsTest {
                         after.addAll(before);
                         before.clear();
                     }
-                    if (o.longestName().equals("--pid") && tool.equals("javagc")) before.clear();
+                    if (o.longestName().equals("--pid") && required.contains("-p")) before.clear();
                     all.add(new Numeric(tool, o.longestName(), o, before, after));
                 }
                 for (PositionalParamSpec p : spec.positionalParameters()) {

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,8 +39,11 @@ import java.util.concurrent.ConcurrentHashMap;
 final class HotSpotProcess {
     private static final String LIBJVM = "libjvm.so";
     private static final int PT_LOAD = 1;
-    /** Where each flag variable is, per libjvm.so file (the symbol table of a 25 MB library takes a while to read). */
-    private static final Map<Path, Map<String, Long>> FLAG_ADDRESSES = new ConcurrentHashMap<>();
+    /**
+     * Where each flag variable is, per libjvm.so file (the symbol table of a 25 MB library takes a while to read), by
+     * {@link #fileKey}: each process reaches the same file by a path of its own, through /proc/PID/root.
+     */
+    private static final Map<Object, Map<String, Long>> FLAG_ADDRESSES = new ConcurrentHashMap<>();
     /** The flags the tools ask about. */
     private static final List<String> FLAGS = List.of("DTraceAllocProbes", "DTraceMethodProbes",
             "DTraceMonitorProbes", "ExtendedDTraceProbes");
@@ -180,7 +184,17 @@ final class HotSpotProcess {
     }
 
     private static Map<String, Long> flagAddresses(Path libjvm) {
-        return FLAG_ADDRESSES.computeIfAbsent(libjvm, HotSpotProcess::readFlagAddresses);
+        return FLAG_ADDRESSES.computeIfAbsent(fileKey(libjvm), k -> readFlagAddresses(libjvm));
+    }
+
+    /** What identifies {@code file} whatever the path to it (device and inode), or its real path. */
+    static Object fileKey(Path file) {
+        try {
+            Object key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+            return key != null ? key : file.toRealPath();
+        } catch (IOException e) {
+            return file;
+        }
     }
 
     private static Map<String, Long> readFlagAddresses(Path libjvm) {

@@ -10,10 +10,14 @@ import io.bpf4j.tools.fs.Mkdirsnoop;
 import io.bpf4j.tools.fs.Opensnoop;
 import io.bpf4j.tools.irq.Hardirqs;
 import io.bpf4j.tools.irq.Softirqs;
+import io.bpf4j.tools.jvm.Javacalls;
 import io.bpf4j.tools.jvm.Javaclassload;
+import io.bpf4j.tools.jvm.Javaflow;
 import io.bpf4j.tools.jvm.Javagc;
 import io.bpf4j.tools.jvm.Javajit;
 import io.bpf4j.tools.jvm.Javamonitor;
+import io.bpf4j.tools.jvm.Javaobjnew;
+import io.bpf4j.tools.jvm.Javastat;
 import io.bpf4j.tools.jvm.Javathreads;
 import io.bpf4j.tools.mem.Kmemtrace;
 import io.bpf4j.tools.mem.Memleak;
@@ -94,6 +98,10 @@ public final class Tools {
             new Entry(JVM, Javaclassload.class, List.of("javaclassload")),
             new Entry(JVM, Javajit.class, List.of("javajit")),
             new Entry(JVM, Javamonitor.class, List.of("javamonitor")),
+            new Entry(JVM, Javaobjnew.class, List.of("javaobjnew")),
+            new Entry(JVM, Javacalls.class, List.of("javacalls")),
+            new Entry(JVM, Javaflow.class, List.of("javaflow")),
+            new Entry(JVM, Javastat.class, List.of("javastat")),
             new Entry(ANY, Trace.class, List.of("trace")),
             new Entry(ANY, Argdist.class, List.of("argdist")));
 
