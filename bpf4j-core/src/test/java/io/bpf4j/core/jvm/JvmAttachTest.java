@@ -34,12 +34,15 @@ class JvmAttachTest {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Process child = new ProcessBuilder(java, src.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Path map = null;
+        Path written = null;
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                     StandardCharsets.UTF_8));
             assertThat(out.readLine()).isEqualTo("ready");
             map = PerfMap.path(child.pid());
             Files.deleteIfExists(map);
+            // the same file for the cleanup once the child is gone (with it its /proc/PID/root): it shares our /tmp
+            written = Path.of("/tmp").resolve(map.getFileName());
             try (JvmAttach vm = JvmAttach.attach(child.pid())) {
                 assertThat(vm.pid()).isEqualTo(child.pid());
                 assertThat(vm.jcmd("VM.version")).contains(Runtime.version().feature() + ".");
@@ -53,7 +56,7 @@ class JvmAttachTest {
         } finally {
             child.destroyForcibly();
             child.waitFor(10, TimeUnit.SECONDS);
-            if (map != null) Files.deleteIfExists(map);
+            if (written != null) Files.deleteIfExists(written);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.bpf4j.tools.jvm;
 
 import io.bpf4j.core.symbols.HotSpotJvms;
+import io.bpf4j.core.symbols.PerfMap;
 import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
 import io.bpf4j.tools.cpu.Profile;
@@ -135,6 +136,8 @@ class JavaFramesTest {
         command.addAll(List.of(flags));
         command.addAll(List.of("-cp", classes.toString(), "JavaFramesTarget"));
         Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        // the map the tool has the child write: the child shares this process's /tmp
+        Path perfMap = Path.of("/tmp").resolve(PerfMap.path(child.pid()).getFileName());
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
                     StandardCharsets.UTF_8));
@@ -159,6 +162,7 @@ class JavaFramesTest {
         } finally {
             child.destroyForcibly();
             child.waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(perfMap);
         }
     }
 
