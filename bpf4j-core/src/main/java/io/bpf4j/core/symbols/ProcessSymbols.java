@@ -87,7 +87,12 @@ public final class ProcessSymbols {
             throw new IllegalArgumentException("no process " + pid + " (" + maps + " does not exist; it may have "
                     + "exited)", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + maps + ": " + IoErrors.reason(e), e);
+            String reason = IoErrors.reason(e);
+            // a process that is exiting still has its /proc directory, but reading its maps fails with ESRCH
+            if (reason.equals("no such process")) {
+                throw new IllegalArgumentException("no process " + pid + " (it exited while " + maps + " was read)", e);
+            }
+            throw new UncheckedIOException("cannot read " + maps + ": " + reason, e);
         }
         return new ProcessSymbols(pid, parseMaps(lines), perfMaps.apply(pid), loader);
     }
