@@ -18,6 +18,7 @@ import io.bpf4j.bpftrace.parse.Parser;
 import io.bpf4j.bpftrace.runtime.Event;
 import io.bpf4j.bpftrace.runtime.MapValues;
 import io.bpf4j.bpftrace.runtime.Output;
+import io.bpf4j.bpftrace.runtime.StackTrace;
 import io.bpf4j.bpftrace.runtime.Strftime;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Program;
@@ -33,6 +34,7 @@ import io.bpf4j.core.object.MapSpec;
 import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.object.ProgramSpec;
 import io.bpf4j.core.object.ProgramType;
+import io.bpf4j.core.symbols.Symbolizer;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -77,6 +79,8 @@ public final class BpfTrace implements AutoCloseable {
     public static final String NOTIFY_ENV = "__BPFTRACE_NOTIFY_PROBES_ATTACHED";
     private static final int MAP_ENTRIES = 4096;
     private static final int RING_BYTES = 1 << 20;
+    /** Frames kept per kstack/ustack: the kernel's default perf_event_max_stack, as bpftrace. */
+    private static final int STACK_DEPTH = 127;
 
     private record Loaded(ProbeTarget target, Program program) {
     }
@@ -91,6 +95,9 @@ public final class BpfTrace implements AutoCloseable {
     private final CountDownLatch attached = new CountDownLatch(1);
     private BpfMap ring;
     private BpfMap joinScratch;
+    /** kstack/ustack ids index it; null when the program uses neither. */
+    private BpfMap stacks;
+    private Symbolizer symbolizer;
     private volatile EventStream stream;
     private volatile boolean stopRequested;
     /** After exit() or stop(), as in bpftrace: the records still buffered are dropped, until END runs. */
@@ -230,11 +237,15 @@ public final class BpfTrace implements AutoCloseable {
                     .maxEntries(MAP_ENTRIES).build();
             maps.put(info.name(), BpfMap.create(spec));
         }
+        if (analysis.types().values().stream().anyMatch(Type.Stack.class::isInstance)) {
+            stacks = BpfMap.create(MapSpec.stackTrace("stack", STACK_DEPTH, MAP_ENTRIES));
+            symbolizer = new Symbolizer();
+        }
         long start = System.nanoTime(); // CLOCK_MONOTONIC on Linux, as bpf_ktime_get_ns
         for (CheckedProbe probe : analysis.probes()) {
             for (ProbeTarget target : probe.targets()) {
-                Instructions insns = CodeGen.generate(analysis, probe, target, maps, ring, joinScratch, eventTable,
-                        start);
+                Instructions insns = CodeGen.generate(analysis, probe, target, maps, ring, joinScratch, stacks,
+                        eventTable, start);
                 ProgramSpec spec = ProgramSpec.of(programName(target), programType(target), insns);
                 Program program = Program.load(spec, options.verbose() ? 4 : 0);
                 programs.add(new Loaded(target, program));
@@ -363,7 +374,36 @@ public final class BpfTrace implements AutoCloseable {
         BpfMap m = maps.get(name);
         if (m == null) throw new IllegalArgumentException("the program has no map " + name + "; it has "
                 + String.join(", ", maps.keySet()));
-        return Collections.unmodifiableMap(MapValues.read(m, analysis.maps().get(name)));
+        MapInfo info = analysis.maps().get(name);
+        Map<List<Object>, Object> values = MapValues.read(m, info);
+        if (stacks != null) {
+            boolean stackValue = info.kind() == io.bpf4j.bpftrace.check.MapKind.VALUE
+                    && info.value() instanceof Type.Stack;
+            if (stackValue || info.keys().stream().anyMatch(Type.Stack.class::isInstance)) {
+                Map<List<Object>, Object> named = new LinkedHashMap<>();
+                values.forEach((k, v) -> named.put(nameStacks(info.keys(), k),
+                        stackValue ? nameStacks(List.of(info.value()), List.of(v)).getFirst() : v));
+                values = named;
+            }
+        }
+        return Collections.unmodifiableMap(values);
+    }
+
+    /** {@code values} with the kstack/ustack ids among them (by {@code types}) replaced by their named frames. */
+    private List<Object> nameStacks(List<Type> types, List<Object> values) {
+        if (stacks == null) return values;
+        List<Object> out = new ArrayList<>(values.size());
+        for (int i = 0; i < values.size(); i++) {
+            Object v = values.get(i);
+            if (types.get(i) instanceof Type.Stack s && v instanceof Long idAndPid) {
+                // a failed bpf_get_stackid (no stack in this context: -EFAULT) prints as an empty stack
+                long[] frames = stacks.stackTrace((int) (long) idAndPid).orElse(new long[0]);
+                long pid = idAndPid >>> 32;
+                v = StackTrace.of(s.user() ? symbolizer.user(pid, frames) : symbolizer.kernel(frames));
+            }
+            out.add(v);
+        }
+        return out;
     }
 
     private void runSpecial(Class<? extends ProbeTarget> kind) {
@@ -523,7 +563,7 @@ public final class BpfTrace implements AutoCloseable {
         }
     }
 
-    private static List<Object> decode(List<Type> types, MemorySegment record) {
+    private List<Object> decode(List<Type> types, MemorySegment record) {
         List<Object> values = new ArrayList<>(types.size());
         long pos = 8;
         for (Type t : types) {
@@ -531,7 +571,7 @@ public final class BpfTrace implements AutoCloseable {
             values.add(MapValues.decodeValue(t, bytes));
             pos += t.size();
         }
-        return values;
+        return nameStacks(types, values);
     }
 
     /** Detaches, unloads the programs and frees the maps; ends a {@code -c} command still running. */
@@ -545,6 +585,7 @@ public final class BpfTrace implements AutoCloseable {
         maps.clear();
         if (ring != null) ring.close();
         if (joinScratch != null) joinScratch.close();
+        if (stacks != null) stacks.close();
     }
 
     /** For messages: the program's size. */

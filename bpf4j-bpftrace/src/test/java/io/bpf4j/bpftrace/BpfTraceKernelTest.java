@@ -175,6 +175,21 @@ class BpfTraceKernelTest {
     }
 
     @Test
+    void kernelStacksAreMapKeysNamedAsBpftraceNamesThem() throws Exception {
+        try (BpfTrace bt = BpfTrace.compile("BEGIN { @[kstack] = count(); @last = kstack; exit(); }",
+                Options.defaults().withQuiet(true))) {
+            String out = new Running(bt).await();
+            // BEGIN runs through BPF_PROG_TEST_RUN: the bpf() system call is on its stack
+            assertThat(out).containsPattern("\\n@\\[\\n( {4}[\\w.]+\\+\\d+\\n)*    bpf_prog_test_run_raw_tp\\+\\d+\\n"
+                    + "( {4}[\\w.]+\\+\\d+\\n)*\\]: 1\\n");
+            assertThat(out).containsPattern("@last: \\n( {8}[\\w.]+\\+\\d+\\n)+");
+            Object key = bt.map("@").keySet().iterator().next().getFirst();
+            assertThat(key).isInstanceOfSatisfying(io.bpf4j.bpftrace.runtime.StackTrace.class,
+                    s -> assertThat(s.frames()).anyMatch(f -> f.startsWith("__sys_bpf+")));
+        }
+    }
+
+    @Test
     void intervalFires() throws Exception {
         String out = runToExit("interval:ms:10 { @ticks = @ticks + 1; if (@ticks == 3) { printf(\"three\\n\"); "
                 + "exit(); } }", Options.defaults());

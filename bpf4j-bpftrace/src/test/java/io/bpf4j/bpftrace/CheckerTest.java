@@ -128,8 +128,14 @@ class CheckerTest {
     @Test
     void kernelFunctionProbesAreRefusedWithTheTracepointThatServes() {
         assertThatThrownBy(() -> check("kprobe:__x64_sys_openat { }")).isInstanceOf(SourceException.class)
-                .hasMessageContaining("kprobes are not supported")
+                .hasMessageMatching("kprobes are not (available on this kernel|supported by bpf4j bt).*")
                 .hasMessageContaining("use tracepoint:syscalls:sys_enter_openat instead");
+        assertThatThrownBy(() -> check("kretprobe:vfs_openat { }"))
+                .hasMessageContaining("use tracepoint:syscalls:sys_exit_openat instead");
+        assertThatThrownBy(() -> check("kprobe:vfs_open { }"))
+                .hasMessageContaining("use tracepoint:syscalls:sys_enter_openat instead");
+        assertThatThrownBy(() -> check("kprobe:sched_switch { }"))
+                .hasMessageContaining("use tracepoint:sched:sched_switch instead");
         assertThatThrownBy(() -> check("kretprobe:do_sys_openat2 { }"))
                 .hasMessageContaining("use tracepoint:syscalls:sys_exit_openat instead");
         assertThatThrownBy(() -> check("kfunc:vfs_read { }")).hasMessageContaining("fentry/fexit")

@@ -8,6 +8,7 @@ import io.bpf4j.bpftrace.ast.Script;
 import io.bpf4j.bpftrace.ast.SourceException;
 import io.bpf4j.bpftrace.ast.Stmt;
 import io.bpf4j.bpftrace.format.Printf;
+import io.bpf4j.core.link.Kprobe;
 import io.bpf4j.core.link.TracepointFormat;
 import io.bpf4j.core.link.Uprobe;
 
@@ -306,28 +307,46 @@ public final class Checker {
                     + "lock up your system.");
         }
         boolean ret = provider.equals("kretprobe") || provider.equals("kretfunc") || provider.equals("fexit");
-        String why = provider.startsWith("k") && provider.contains("probe")
-                ? "kprobes are not supported by bpf4j bt (and this kernel may lack them: CONFIG_KPROBES)"
-                : "fentry/fexit (kfunc) programs are not supported by bpf4j bt (and this kernel refuses them)";
+        String why;
+        if (provider.startsWith("k") && provider.contains("probe")) {
+            io.bpf4j.core.kernel.Probe kprobes = Kprobe.availability();
+            why = kprobes.available() ? "kprobes are not supported by bpf4j bt yet"
+                    : "kprobes are not available on this kernel (" + kprobes.reason() + ")";
+        } else {
+            why = "fentry/fexit (kfunc) programs are not supported by bpf4j bt (and this kernel refuses them)";
+        }
+        List<String> alternatives = new ArrayList<>();
         String syscall = syscallOf(function);
         if (syscall != null) {
-            String tp = (ret ? "sys_exit_" : "sys_enter_") + syscall;
-            if (catalog.tracepointFormat("syscalls", tp).isPresent()) {
-                return new SourceException(ap.position(), why + "; use tracepoint:syscalls:" + tp + " instead");
+            // glibc's nanosleep() and others enter the kernel through the clock_ variant of the system call
+            for (String call : List.of(syscall, "clock_" + syscall)) {
+                String tp = (ret ? "sys_exit_" : "sys_enter_") + call;
+                if (catalog.tracepointFormat("syscalls", tp).isPresent()) alternatives.add("syscalls:" + tp);
             }
+        }
+        for (String tp : catalog.tracepoints()) {
+            if (tp.endsWith(":" + function)) alternatives.add(tp);
+        }
+        if (!alternatives.isEmpty()) {
+            return new SourceException(ap.position(), why + "; use " + String.join(" or ",
+                    alternatives.stream().map(tp -> "tracepoint:" + tp).toList()) + " instead");
         }
         return new SourceException(ap.position(), why + "; use a tracepoint (bpf4j bt -l 'tracepoint:*') where one "
                 + "serves");
     }
 
-    /** The system call a kernel function implements, e.g. {@code __x64_sys_openat} or {@code do_sys_openat2}. */
+    /**
+     * The system call a kernel function implements or serves, e.g. {@code __x64_sys_openat}, {@code do_sys_openat2},
+     * {@code vfs_read} (read), {@code do_nanosleep} (nanosleep).
+     */
     static String syscallOf(String function) {
         for (String prefix : List.of("__x64_sys_", "__ia32_sys_", "__se_sys_", "__do_sys_", "ksys_", "sys_",
-                "do_sys_")) {
+                "do_sys_", "vfs_", "do_")) {
             if (function.startsWith(prefix) && function.length() > prefix.length()) {
                 String name = function.substring(prefix.length());
-                // do_sys_openat2 serves openat and openat2: the tracepoint of the common one
-                return name.equals("openat2") || name.equals("open") && prefix.equals("do_sys_") ? "openat" : name;
+                // do_sys_openat2 and vfs_open serve open, openat and openat2: the tracepoint of the common one
+                boolean anyOpen = name.equals("open") && (prefix.equals("do_sys_") || prefix.equals("vfs_"));
+                return name.equals("openat2") || anyOpen ? "openat" : name;
             }
         }
         return null;

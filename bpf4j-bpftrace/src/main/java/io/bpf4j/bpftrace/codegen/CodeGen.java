@@ -50,11 +50,14 @@ public final class CodeGen {
     private static final int RAX_OFFSET = 80;
     private static final int SP_OFFSET = 152;
     private static final int MAX_STACK = 512;
+    /** bpf_get_stackid's flag for the user stack. */
+    private static final int BPF_F_USER_STACK = 1 << 8;
 
     private final Analysis analysis;
     private final Map<String, ? extends MapReference> maps;
     private final MapReference events;
     private final MapReference joinScratch;
+    private final MapReference stacks;
     private final EventTable eventTable;
     private final long startNs;
     private final Assembler a = new Assembler();
@@ -68,8 +71,9 @@ public final class CodeGen {
     private final java.util.ArrayDeque<String[]> loops = new java.util.ArrayDeque<>();
 
     private CodeGen(Analysis analysis, Map<String, ? extends MapReference> maps, MapReference events,
-                    MapReference joinScratch, EventTable eventTable, long startNs) {
+                    MapReference joinScratch, MapReference stacks, EventTable eventTable, long startNs) {
         this.analysis = analysis;
+        this.stacks = stacks;
         this.maps = maps;
         this.events = events;
         this.joinScratch = joinScratch;
@@ -83,14 +87,16 @@ public final class CodeGen {
      * @param maps       the created maps by name, as the analysis lists them
      * @param events     the ring buffer that carries events to user space
      * @param joinScratch a one-element per-CPU array of {@link Event.Join}'s record size, where join() builds it
+     * @param stacks     the stack trace map kstack and ustack record into (null when the program uses neither)
      * @param eventTable where event ids are registered
      * @param startNs    CLOCK_MONOTONIC at the start of tracing, what {@code elapsed} counts from
      * @throws SourceException when the block needs something this generator cannot produce
      */
     public static Instructions generate(Analysis analysis, CheckedProbe probe, ProbeTarget target,
                                         Map<String, ? extends MapReference> maps, MapReference events,
-                                        MapReference joinScratch, EventTable eventTable, long startNs) {
-        CodeGen g = new CodeGen(analysis, maps, events, joinScratch, eventTable, startNs);
+                                        MapReference joinScratch, MapReference stacks, EventTable eventTable,
+                                        long startNs) {
+        CodeGen g = new CodeGen(analysis, maps, events, joinScratch, stacks, eventTable, startNs);
         g.target = target;
         return g.program(probe);
     }
@@ -644,6 +650,8 @@ public final class CodeGen {
                     Checker.regOffset(((Expr.StringLiteral) c.args().getFirst()).value()));
             case Expr.Call c when c.name().equals("strftime") -> evalInt(c.args().get(1));
             case Expr.Call c when c.name().equals("strcontains") -> strcontains(c);
+            case Expr.Call c when c.name().equals("kstack") || c.name().equals("ustack") -> stackId(
+                    c.name().equals("ustack"));
             case Expr.Call c -> throw new SourceException(c.position(), c.name() + "() has no integer value");
             case Expr.Tuple t -> throw new SourceException(t.position(), "a tuple is not an integer");
             case Expr.StringLiteral s -> throw new SourceException(s.position(), "a string is not an integer");
@@ -670,6 +678,8 @@ public final class CodeGen {
             case "rand" -> a.call(Helper.GET_PRANDOM_U32);
             case "cgroup" -> a.call(Helper.GET_CURRENT_CGROUP_ID);
             case "retval" -> a.ldxDW(R0, R6, RAX_OFFSET);
+            case "kstack" -> stackId(false);
+            case "ustack" -> stackId(true);
             default -> {
                 if (b.name().matches("sarg\\d+")) {
                     // at a function's entry the stack holds the return address, then the arguments passed on it
@@ -684,6 +694,21 @@ public final class CodeGen {
                 }
             }
         }
+    }
+
+    /**
+     * r0 = the id of the current kernel or user stack in the stack trace map, as bpftrace keeps it: the id in the
+     * low 32 bits (a negative errno when there is no stack), and for a user stack the process id in the high 32
+     * bits, which user space needs to name the frames.
+     */
+    private void stackId(boolean user) {
+        if (stacks == null) throw new IllegalStateException("no stack trace map for kstack/ustack");
+        a.mov64(R1, R6).loadMapFd(R2, stacks).mov64(R3, user ? BPF_F_USER_STACK : 0).call(Helper.GET_STACKID)
+                .mov32(R0, R0);
+        if (!user) return;
+        int id = alloc(8);
+        a.stxDW(R10, id, R0).call(Helper.GET_CURRENT_PID_TGID).rsh64(R0, 32).lsh64(R0, 32).ldxDW(R1, R10, id)
+                .or64(R0, R1);
     }
 
     /** r0 = a USDT argument: a constant, a register, or memory at a register plus an offset. */

@@ -137,7 +137,9 @@ public final class Output {
     private static String keyText(List<Object> key) {
         if (key.isEmpty()) return "";
         List<String> parts = new ArrayList<>();
-        for (Object k : key) parts.add(k instanceof Composite c ? c.key() : String.valueOf(k));
+        for (Object k : key) {
+            parts.add(k instanceof Composite c ? c.key() : k instanceof StackTrace st ? st.key() : String.valueOf(k));
+        }
         return "[" + String.join(", ", parts) + "]";
     }
 
