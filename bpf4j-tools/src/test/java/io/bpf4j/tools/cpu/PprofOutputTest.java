@@ -19,11 +19,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @KernelTest
 class PprofOutputTest {
-    // a billion rounds of a loop that is not optimised away: CPU work, begun once the tool is attached
+    // a billion rounds of a loop that is not optimised away: CPU work, begun once the tool is attached; the process
+    // then stays until the test closes it, so that the tool, stopped after "done", still finds its mappings
     private static final String WORK = """
             #include <stdio.h>
             void FN(void) { for (volatile long i = 0; i < 1000000000L; i++); }
-            int main(void) { getchar(); FN(); puts("done"); fflush(stdout); return 0; }
+            int main(void) { getchar(); FN(); puts("done"); fflush(stdout); getchar(); return 0; }
             """;
 
     private record Recorded(Workload workload, ToolRun run, PprofFile profile) {
