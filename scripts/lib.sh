@@ -12,10 +12,11 @@
 # What building the CLI needs beyond a JDK: the tools' BPF C is compiled by clang-19 against libbpf's headers.
 BPF4J_BUILD_PACKAGES=(clang-19 libbpf-dev)
 # What the tests need beyond that: the references they compare with (bpftool, bpftrace, libbpf-tools), trace
-# readers, the network and perf tools, a C toolchain for test programs, USDT headers, and a browser for screenshots.
+# readers, the network and perf tools, a C toolchain for test programs, USDT headers, a browser for screenshots, and
+# Go for `go tool pprof` (it must read the pprof files bpf4j writes).
 BPF4J_TEST_PACKAGES=(
   "${BPF4J_BUILD_PACKAGES[@]}" llvm-19 bpftool bpftrace libbpf-tools babeltrace2 iproute2 linux-perf
-  gcc make pkg-config libelf-dev zlib1g-dev systemtap-sdt-dev chromium
+  gcc make pkg-config libelf-dev zlib1g-dev systemtap-sdt-dev chromium golang-go
 )
 
 # What scripts/bpftrace-suite/run needs: the reference tracer, a C toolchain and USDT headers for the suite's test

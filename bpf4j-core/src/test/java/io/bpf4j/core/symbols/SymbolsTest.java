@@ -82,12 +82,15 @@ class SymbolsTest {
     @Test
     void anAddressInThisJvmsCodeCacheOutsideItsPerfMapIsAnUnknownJavaFrame() {
         long pid = ProcessHandle.current().pid();
-        assumeTrue(!Files.exists(PerfMap.path(pid)), PerfMap.path(pid) + " exists already (a perf-map agent?)");
         ProcessSymbols self = ProcessSymbols.of(pid);
         assertThat(self.isHotSpot()).as("this JVM maps libjvm.so").isTrue();
         ProcessSymbols.Mapping anon = self.mappings().stream().filter(m -> m.path() == null).findFirst().orElse(null);
-        assumeTrue(anon != null, "this JVM has no anonymous executable mapping (code cache)");
-        Frame f = self.resolve(anon.start() + 0x40);
+        assertThat(anon).as("this JVM's code cache: an anonymous executable mapping").isNotNull();
+        // an address no perf map entry covers (a tool may have had this JVM write one)
+        List<PerfMap.Entry> named = PerfMap.read(PerfMap.path(pid)).map(PerfMap::entries).orElse(List.of());
+        long address = anon.start() + 0x40;
+        while (address < anon.end() && covered(named, address)) address += 0x40;
+        Frame f = self.resolve(address);
         assertThat(f.kind()).isEqualTo(Frame.Kind.JIT);
         assertThat(f.resolved()).isFalse();
         assertThat(f.name()).isEqualTo("[unknown_java]");
@@ -222,5 +225,9 @@ class SymbolsTest {
         long addr = k.address("vfs_read").orElseThrow();
         assertThat(k.resolve(addr + 0x10).toString()).isEqualTo("vfs_read+0x10 [kernel]");
         System.out.println(k);
+    }
+
+    private static boolean covered(List<PerfMap.Entry> entries, long address) {
+        return entries.stream().anyMatch(e -> e.contains(address));
     }
 }
