@@ -91,6 +91,8 @@ public final class BpfTrace implements AutoCloseable {
     private final CountDownLatch attached = new CountDownLatch(1);
     private BpfMap ring;
     private BpfMap joinScratch;
+    /** Per CPU, the printf (and other) records the ring buffer had no room for: bpftrace's "Lost N events". */
+    private BpfMap lostCounter;
     private volatile EventStream stream;
     private volatile boolean stopRequested;
     /** After exit() or stop(), as in bpftrace: the records still buffered are dropped, until END runs. */
@@ -224,6 +226,8 @@ public final class BpfTrace implements AutoCloseable {
         ring = BpfMap.create(MapSpec.ringBuffer("bt_events", RING_BYTES));
         joinScratch = BpfMap.create(MapSpec.builder(MapType.PERCPU_ARRAY).name("bt_join").keySize(4)
                 .valueSize(8 + Event.Join.JOIN_ARGS * Event.Join.JOIN_ARG_SIZE).maxEntries(1).build());
+        lostCounter = BpfMap.create(MapSpec.builder(MapType.PERCPU_ARRAY).name("bt_lost").keySize(4).valueSize(8)
+                .maxEntries(1).build());
         for (MapInfo info : analysis.maps().values()) {
             MapSpec spec = MapSpec.builder(info.kind().perCpu() ? MapType.PERCPU_HASH : MapType.HASH)
                     .name(mapName(info.name())).keySize(info.kernelKeySize()).valueSize(info.valueSize())
@@ -233,8 +237,8 @@ public final class BpfTrace implements AutoCloseable {
         long start = System.nanoTime(); // CLOCK_MONOTONIC on Linux, as bpf_ktime_get_ns
         for (CheckedProbe probe : analysis.probes()) {
             for (ProbeTarget target : probe.targets()) {
-                Instructions insns = CodeGen.generate(analysis, probe, target, maps, ring, joinScratch, eventTable,
-                        start);
+                Instructions insns = CodeGen.generate(analysis, probe, target, maps, ring, joinScratch,
+                        lostCounter, eventTable, start);
                 ProgramSpec spec = ProgramSpec.of(programName(target), programType(target), insns);
                 Program program = Program.load(spec, options.verbose() ? 4 : 0);
                 programs.add(new Loaded(target, program));
@@ -297,6 +301,7 @@ public final class BpfTrace implements AutoCloseable {
         try (EventStream events = new EventStream()) {
             stream = events;
             events.onRecord(ring, (cpu, record) -> onRecord(record));
+            events.lossCounter(lostCounter);
             if (!options.quiet()) output.attached(probeCount());
             runSpecial(ProbeTarget.Begin.class);
             events.drain();
@@ -545,6 +550,7 @@ public final class BpfTrace implements AutoCloseable {
         maps.clear();
         if (ring != null) ring.close();
         if (joinScratch != null) joinScratch.close();
+        if (lostCounter != null) lostCounter.close();
     }
 
     /** For messages: the program's size. */
