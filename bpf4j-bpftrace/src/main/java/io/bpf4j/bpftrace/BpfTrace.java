@@ -302,6 +302,8 @@ public final class BpfTrace implements AutoCloseable {
             stream = events;
             events.onRecord(ring, (cpu, record) -> onRecord(record));
             events.lossCounter(lostCounter);
+            // one write per batch of records, not per printf: what one wake-up found is printed together
+            events.onFlush(output::flush);
             if (!options.quiet()) output.attached(probeCount());
             runSpecial(ProbeTarget.Begin.class);
             events.drain();
