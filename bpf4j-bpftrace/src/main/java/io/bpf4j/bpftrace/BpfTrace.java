@@ -45,6 +45,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +89,8 @@ public final class BpfTrace implements AutoCloseable {
     private final List<Loaded> programs = new ArrayList<>();
     private final List<AutoCloseable> attachments = new ArrayList<>();
     private final StringBuilder verboseReport = new StringBuilder();
+    /** The parsed printf, system() and cat() formats, by format; used on the thread that runs the program. */
+    private final Map<String, Printf.Format> formats = new HashMap<>();
     private final CountDownLatch attached = new CountDownLatch(1);
     private BpfMap ring;
     private BpfMap joinScratch;
@@ -452,7 +455,7 @@ public final class BpfTrace implements AutoCloseable {
         if (finalizing) return;
         long id = record.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
         switch (eventTable.get(id)) {
-            case Event.Printf p -> output.printf(Printf.format(p.format(), decode(p.args(), record)));
+            case Event.Printf p -> output.printf(format(p.format(), decode(p.args(), record)));
             case Event.PrintMap p -> output.map(analysis.maps().get(p.map()), top(map(p.map()), p.top()), p.divisor());
             case Event.PrintValue p -> output.value(decode(List.of(p.type()), record).getFirst());
             case Event.Join j -> {
@@ -466,8 +469,8 @@ public final class BpfTrace implements AutoCloseable {
                 output.join(String.join(j.delimiter(), parts));
             }
             case Event.Time t -> output.time(Strftime.format(t.format(), java.time.ZonedDateTime.now()));
-            case Event.System x -> output.system(runCommand(Printf.format(x.format(), decode(x.args(), record))));
-            case Event.Cat c -> output.cat(catFile(Printf.format(c.format(), decode(c.args(), record))));
+            case Event.System x -> output.system(runCommand(format(x.format(), decode(x.args(), record))));
+            case Event.Cat c -> output.cat(catFile(format(c.format(), decode(c.args(), record))));
             case Event.ClearMap c -> {
                 BpfMap m = maps.get(c.map());
                 for (byte[] key : m.keys().toList()) m.delete(key);
@@ -530,12 +533,18 @@ public final class BpfTrace implements AutoCloseable {
         }
     }
 
+    /** printf's text: each of the program's formats is parsed at its first record only. */
+    private String format(String format, List<Object> values) {
+        return formats.computeIfAbsent(format, Printf::compile).apply(values);
+    }
+
     private static List<Object> decode(List<Type> types, MemorySegment record) {
         List<Object> values = new ArrayList<>(types.size());
         long pos = 8;
         for (Type t : types) {
-            byte[] bytes = record.asSlice(pos, t.size()).toArray(ValueLayout.JAVA_BYTE);
-            values.add(MapValues.decodeValue(t, bytes));
+            // integers, the most common argument, straight from the record: no copy per value under a flood
+            values.add(t instanceof Type.Int ? record.get(ValueLayout.JAVA_LONG_UNALIGNED, pos)
+                    : MapValues.decodeValue(t, record.asSlice(pos, t.size()).toArray(ValueLayout.JAVA_BYTE)));
             pos += t.size();
         }
         return values;
