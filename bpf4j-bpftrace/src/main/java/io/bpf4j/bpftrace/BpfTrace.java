@@ -47,6 +47,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,12 +93,16 @@ public final class BpfTrace implements AutoCloseable {
     private final List<Loaded> programs = new ArrayList<>();
     private final List<AutoCloseable> attachments = new ArrayList<>();
     private final StringBuilder verboseReport = new StringBuilder();
+    /** The parsed printf, system() and cat() formats, by format; used on the thread that runs the program. */
+    private final Map<String, Printf.Format> formats = new HashMap<>();
     private final CountDownLatch attached = new CountDownLatch(1);
     private BpfMap ring;
     private BpfMap joinScratch;
     /** kstack/ustack ids index it; null when the program uses neither. */
     private BpfMap stacks;
     private Symbolizer symbolizer;
+    /** Per CPU, the printf (and other) records the ring buffer had no room for: bpftrace's "Lost N events". */
+    private BpfMap lostCounter;
     private volatile EventStream stream;
     private volatile boolean stopRequested;
     /** After exit() or stop(), as in bpftrace: the records still buffered are dropped, until END runs. */
@@ -231,6 +236,8 @@ public final class BpfTrace implements AutoCloseable {
         ring = BpfMap.create(MapSpec.ringBuffer("bt_events", RING_BYTES));
         joinScratch = BpfMap.create(MapSpec.builder(MapType.PERCPU_ARRAY).name("bt_join").keySize(4)
                 .valueSize(8 + Event.Join.JOIN_ARGS * Event.Join.JOIN_ARG_SIZE).maxEntries(1).build());
+        lostCounter = BpfMap.create(MapSpec.builder(MapType.PERCPU_ARRAY).name("bt_lost").keySize(4).valueSize(8)
+                .maxEntries(1).build());
         for (MapInfo info : analysis.maps().values()) {
             MapSpec spec = MapSpec.builder(info.kind().perCpu() ? MapType.PERCPU_HASH : MapType.HASH)
                     .name(mapName(info.name())).keySize(info.kernelKeySize()).valueSize(info.valueSize())
@@ -245,7 +252,7 @@ public final class BpfTrace implements AutoCloseable {
         for (CheckedProbe probe : analysis.probes()) {
             for (ProbeTarget target : probe.targets()) {
                 Instructions insns = CodeGen.generate(analysis, probe, target, maps, ring, joinScratch, stacks,
-                        eventTable, start);
+                        lostCounter, eventTable, start);
                 ProgramSpec spec = ProgramSpec.of(programName(target), programType(target), insns);
                 Program program = Program.load(spec, options.verbose() ? 4 : 0);
                 programs.add(new Loaded(target, program));
@@ -308,6 +315,9 @@ public final class BpfTrace implements AutoCloseable {
         try (EventStream events = new EventStream()) {
             stream = events;
             events.onRecord(ring, (cpu, record) -> onRecord(record));
+            events.lossCounter(lostCounter);
+            // one write per batch of records, not per printf: what one wake-up found is printed together
+            events.onFlush(output::flush);
             if (!options.quiet()) output.attached(probeCount());
             runSpecial(ProbeTarget.Begin.class);
             events.drain();
@@ -485,7 +495,7 @@ public final class BpfTrace implements AutoCloseable {
         if (finalizing) return;
         long id = record.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
         switch (eventTable.get(id)) {
-            case Event.Printf p -> output.printf(Printf.format(p.format(), decode(p.args(), record)));
+            case Event.Printf p -> output.printf(format(p.format(), decode(p.args(), record)));
             case Event.PrintMap p -> output.map(analysis.maps().get(p.map()), top(map(p.map()), p.top()), p.divisor());
             case Event.PrintValue p -> output.value(decode(List.of(p.type()), record).getFirst());
             case Event.Join j -> {
@@ -499,8 +509,8 @@ public final class BpfTrace implements AutoCloseable {
                 output.join(String.join(j.delimiter(), parts));
             }
             case Event.Time t -> output.time(Strftime.format(t.format(), java.time.ZonedDateTime.now()));
-            case Event.System x -> output.system(runCommand(Printf.format(x.format(), decode(x.args(), record))));
-            case Event.Cat c -> output.cat(catFile(Printf.format(c.format(), decode(c.args(), record))));
+            case Event.System x -> output.system(runCommand(format(x.format(), decode(x.args(), record))));
+            case Event.Cat c -> output.cat(catFile(format(c.format(), decode(c.args(), record))));
             case Event.ClearMap c -> {
                 BpfMap m = maps.get(c.map());
                 for (byte[] key : m.keys().toList()) m.delete(key);
@@ -563,12 +573,18 @@ public final class BpfTrace implements AutoCloseable {
         }
     }
 
+    /** printf's text: each of the program's formats is parsed at its first record only. */
+    private String format(String format, List<Object> values) {
+        return formats.computeIfAbsent(format, Printf::compile).apply(values);
+    }
+
     private List<Object> decode(List<Type> types, MemorySegment record) {
         List<Object> values = new ArrayList<>(types.size());
         long pos = 8;
         for (Type t : types) {
-            byte[] bytes = record.asSlice(pos, t.size()).toArray(ValueLayout.JAVA_BYTE);
-            values.add(MapValues.decodeValue(t, bytes));
+            // integers, the most common argument, straight from the record: no copy per value under a flood
+            values.add(t instanceof Type.Int ? record.get(ValueLayout.JAVA_LONG_UNALIGNED, pos)
+                    : MapValues.decodeValue(t, record.asSlice(pos, t.size()).toArray(ValueLayout.JAVA_BYTE)));
             pos += t.size();
         }
         return nameStacks(types, values);
@@ -586,6 +602,7 @@ public final class BpfTrace implements AutoCloseable {
         if (ring != null) ring.close();
         if (joinScratch != null) joinScratch.close();
         if (stacks != null) stacks.close();
+        if (lostCounter != null) lostCounter.close();
     }
 
     /** For messages: the program's size. */

@@ -190,6 +190,28 @@ class BpfTraceKernelTest {
     }
 
     @Test
+    void printfRecordsTheRingBufferHadNoRoomForAreReportedLostAsBpftraceDoes() throws Exception {
+        // BEGIN runs once, before anything reads the 1 MiB ring buffer: 3000 records of 368 bytes (header
+        // included) cannot all fit, so some are refused — every one must show up printed or counted lost
+        int sent = 3000;
+        String s = "x".repeat(63);
+        try (BpfTrace bt = BpfTrace.compile("BEGIN { $s = \"" + s + "\"; $i = 0; while ($i < " + sent + ") { "
+                + "printf(\"%s %s %s %s %s %d %d %d %d\\n\", $s, $s, $s, $s, $s, $i, $i, $i, $i); $i++; } }",
+                Options.defaults().withQuiet(true))) {
+            Running r = new Running(bt);
+            bt.stop();
+            String out = r.await();
+            long printed = out.lines().filter(l -> l.matches("(" + s + " ){5}(\\d+ ){3}\\d+")).count();
+            List<String> lost = out.lines().filter(l -> l.startsWith("Lost ")).toList();
+            assertThat(lost).hasSize(1);
+            assertThat(lost.getFirst()).matches("Lost \\d+ events");
+            long n = Long.parseLong(lost.getFirst().split(" ")[1]);
+            assertThat(n).as("lost").isPositive();
+            assertThat(printed + n).as("printed + lost").isEqualTo(sent);
+        }
+    }
+
+    @Test
     void intervalFires() throws Exception {
         String out = runToExit("interval:ms:10 { @ticks = @ticks + 1; if (@ticks == 3) { printf(\"three\\n\"); "
                 + "exit(); } }", Options.defaults());

@@ -18,6 +18,7 @@ import io.bpf4j.core.asm.Helper;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.asm.MapReference;
 import io.bpf4j.core.asm.Register;
+import io.bpf4j.core.asm.Size;
 import io.bpf4j.core.link.TracepointFormat;
 
 import java.nio.charset.StandardCharsets;
@@ -58,6 +59,7 @@ public final class CodeGen {
     private final MapReference events;
     private final MapReference joinScratch;
     private final MapReference stacks;
+    private final MapReference lostCounter;
     private final EventTable eventTable;
     private final long startNs;
     private final Assembler a = new Assembler();
@@ -71,12 +73,14 @@ public final class CodeGen {
     private final java.util.ArrayDeque<String[]> loops = new java.util.ArrayDeque<>();
 
     private CodeGen(Analysis analysis, Map<String, ? extends MapReference> maps, MapReference events,
-                    MapReference joinScratch, MapReference stacks, EventTable eventTable, long startNs) {
+                    MapReference joinScratch, MapReference stacks, MapReference lostCounter,
+                    EventTable eventTable, long startNs) {
         this.analysis = analysis;
         this.stacks = stacks;
         this.maps = maps;
         this.events = events;
         this.joinScratch = joinScratch;
+        this.lostCounter = lostCounter;
         this.eventTable = eventTable;
         this.startNs = startNs;
     }
@@ -88,15 +92,16 @@ public final class CodeGen {
      * @param events     the ring buffer that carries events to user space
      * @param joinScratch a one-element per-CPU array of {@link Event.Join}'s record size, where join() builds it
      * @param stacks     the stack trace map kstack and ustack record into (null when the program uses neither)
+     * @param lostCounter a one-element per-CPU array of a {@code u64}: the records {@code events} had no room for
      * @param eventTable where event ids are registered
      * @param startNs    CLOCK_MONOTONIC at the start of tracing, what {@code elapsed} counts from
      * @throws SourceException when the block needs something this generator cannot produce
      */
     public static Instructions generate(Analysis analysis, CheckedProbe probe, ProbeTarget target,
                                         Map<String, ? extends MapReference> maps, MapReference events,
-                                        MapReference joinScratch, MapReference stacks, EventTable eventTable,
-                                        long startNs) {
-        CodeGen g = new CodeGen(analysis, maps, events, joinScratch, stacks, eventTable, startNs);
+                                        MapReference joinScratch, MapReference stacks, MapReference lostCounter,
+                                        EventTable eventTable, long startNs) {
+        CodeGen g = new CodeGen(analysis, maps, events, joinScratch, stacks, lostCounter, eventTable, startNs);
         g.target = target;
         return g.program(probe);
     }
@@ -550,6 +555,7 @@ public final class CodeGen {
         }
         a.label(send).loadMapFd(R1, events).mov64(R2, R7).mov64(R3, 8 + n * each).mov64(R4, 0)
                 .call(Helper.RINGBUF_OUTPUT);
+        countLoss();
         a.label(done);
     }
 
@@ -564,6 +570,20 @@ public final class CodeGen {
         a.loadMapFd(R1, events);
         stackPointer(R2, buf);
         a.mov64(R3, size).mov64(R4, 0).call(Helper.RINGBUF_OUTPUT);
+        countLoss();
+    }
+
+    /**
+     * After {@code bpf_ringbuf_output}: when the ring buffer had no room (r0 != 0), adds one to the loss counter, so
+     * that user space can say how many events were lost as bpftrace does — a full ring buffer drops silently
+     * otherwise. Atomic: a preempted program on the same CPU may be counting too.
+     */
+    private void countLoss() {
+        String sent = label("sent");
+        int key = alloc(8);
+        a.jeq(R0, 0, sent).stDW(R10, key, 0).loadMapFd(R1, lostCounter);
+        stackPointer(R2, key);
+        a.call(Helper.MAP_LOOKUP_ELEM).jeq(R0, 0, sent).mov64(R1, 1).atomicAdd(Size.DW, R0, 0, R1).label(sent);
     }
 
     // ---- integer expressions: value in r0 ----

@@ -29,10 +29,17 @@ public final class Output {
         this.json = json;
     }
 
-    /** The result of a printf. */
+    /**
+     * The result of a printf. Not flushed: under a flood a write per event would cost more than formatting it;
+     * the caller {@linkplain #flush() flushes} after each batch of events it delivered.
+     */
     public void printf(String text) {
         if (json) out.println("{\"type\": \"printf\", \"data\": " + Json.write(text) + "}");
         else out.print(text);
+    }
+
+    /** Writes out what {@link #printf} left in the writer's buffer. */
+    public void flush() {
         out.flush();
     }
 
