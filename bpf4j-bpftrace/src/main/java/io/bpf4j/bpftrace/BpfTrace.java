@@ -249,13 +249,32 @@ public final class BpfTrace implements AutoCloseable {
             symbolizer = new Symbolizer();
         }
         long start = System.nanoTime(); // CLOCK_MONOTONIC on Linux, as bpf_ktime_get_ns
+        List<ProbeTarget> targets = new ArrayList<>();
+        List<CodeGen.Generated> generated = new ArrayList<>();
         for (CheckedProbe probe : analysis.probes()) {
             for (ProbeTarget target : probe.targets()) {
-                CodeGen.Generated generated = CodeGen.generate(analysis, probe, target, maps, ring, joinScratch,
-                        stacks, eventTable, start);
-                Instructions insns = generated.instructions();
+                targets.add(target);
+                generated.add(CodeGen.generate(analysis, probe, target, maps, ring, joinScratch, stacks, eventTable,
+                        start));
+            }
+        }
+        SourceBtf btf = sourceBtf(targets, generated);
+        LoadedBtf loadedBtf = null;
+        try {
+            loadedBtf = LoadedBtf.load(btf.raw());
+        } catch (BpfException noBtf) {
+            // a kernel without BTF for programs: the positions still name the statement a rejection is about
+        }
+        try {
+            for (int i = 0; i < targets.size(); i++) {
+                ProbeTarget target = targets.get(i);
+                Instructions insns = generated.get(i).instructions();
                 ProgramSpec spec = ProgramSpec.of(programName(target), programType(target), insns);
-                Program program = loadWithSourceLines(spec, generated, target);
+                if (loadedBtf != null) {
+                    spec = spec.withBtf(loadedBtf.fd()).withFuncInfo(List.of(new ProgramSpec.FuncInfo(0,
+                            btf.functionTypeIds().get(i)))).withLineInfo(btf.lineInfo().get(i));
+                }
+                Program program = load(spec, generated.get(i), target);
                 programs.add(new Loaded(target, program));
                 if (options.verbose()) {
                     verboseReport.append("; ").append(target.name()).append('\n')
@@ -263,28 +282,32 @@ public final class BpfTrace implements AutoCloseable {
                             .append(program.verifierLog().strip()).append("\n\n");
                 }
             }
+        } finally {
+            if (loadedBtf != null) loadedBtf.close(); // each program holds its own reference
         }
     }
 
     /**
-     * Loads {@code spec} with BTF naming the script's line and column of each run of instructions, so that the
-     * verifier's log quotes the script, and turns a rejection into a {@link VerifierRejection} at the statement
-     * or expression the verifier stopped at. A kernel that refuses the BTF gets the program without it.
+     * One BTF for all the programs: a function each, and the script's line and column of each run of their
+     * instructions, so that the verifier's log quotes the script.
      */
-    private Program loadWithSourceLines(ProgramSpec spec, CodeGen.Generated generated, ProbeTarget target) {
+    private SourceBtf sourceBtf(List<ProbeTarget> targets, List<CodeGen.Generated> generated) {
         String[] lines = source.split("\n", -1);
-        List<SourceBtf.Line> sourceLines = new ArrayList<>();
-        generated.positions().forEach((slot, p) -> sourceLines.add(new SourceBtf.Line(slot, p.line(), p.column(),
-                p.line() >= 1 && p.line() <= lines.length ? lines[p.line() - 1] : "")));
-        SourceBtf btf = SourceBtf.of(spec.name(), options.sourceName(), sourceLines);
-        LoadedBtf loadedBtf = null;
-        try {
-            loadedBtf = LoadedBtf.load(btf.raw());
-            spec = spec.withBtf(loadedBtf.fd()).withFuncInfo(List.of(new ProgramSpec.FuncInfo(0,
-                    btf.functionTypeId()))).withLineInfo(btf.lineInfo());
-        } catch (BpfException noBtf) {
-            // a kernel without BTF for programs: the positions below still name the failing statement
+        List<SourceBtf.Function> functions = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            List<SourceBtf.Line> sourceLines = new ArrayList<>();
+            generated.get(i).positions().forEach((slot, p) -> sourceLines.add(new SourceBtf.Line(slot, p.line(),
+                    p.column(), p.line() >= 1 && p.line() <= lines.length ? lines[p.line() - 1] : "")));
+            functions.add(new SourceBtf.Function(programName(targets.get(i)), sourceLines));
         }
+        return SourceBtf.of(options.sourceName(), functions);
+    }
+
+    /**
+     * Loads {@code spec}; turns a rejection into a {@link VerifierRejection} at the statement or expression the
+     * verifier stopped at.
+     */
+    private Program load(ProgramSpec spec, CodeGen.Generated generated, ProbeTarget target) {
         try {
             try {
                 return Program.load(spec, options.verbose() ? 4 : 0);
@@ -297,8 +320,6 @@ public final class BpfTrace implements AutoCloseable {
             Position at = generated.positionOf(e.failingInstruction().orElse(0));
             String reason = e.reason().isEmpty() ? e.getMessage().lines().findFirst().orElse("") : e.reason();
             throw new VerifierRejection(at, target.name(), reason, e.log(), e);
-        } finally {
-            if (loadedBtf != null) loadedBtf.close(); // the program holds its own reference
         }
     }
 

@@ -4,31 +4,36 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The BTF a compiler that generates BPF itself (not through clang) gives a program so that the kernel knows its
- * source, as {@code clang -g} does for C: one function ({@code int NAME(void *ctx)}) and the source line of runs
- * of its instructions. Loaded with the program ({@code func_info} for slot 0 and {@code line_info}), it makes the
- * verifier's log quote the source lines, and lets a rejection be traced to the line and column it is about.
+ * The BTF a compiler that generates BPF itself (not through clang) gives its programs so that the kernel knows
+ * their source, as {@code clang -g} does for C: a function ({@code int NAME(void *ctx)}) per program and the
+ * source line of runs of its instructions, in one BTF for all of them. Loaded with each program ({@code func_info}
+ * for slot 0 and {@code line_info}), it makes the verifier's log quote the source lines, and lets a rejection be
+ * traced to the line and column it is about.
  *
  * <pre>{@code
- * SourceBtf btf = SourceBtf.of("BEGIN", "script.bt", List.of(new SourceBtf.Line(0, 1, 1, "BEGIN { … }")));
+ * SourceBtf btf = SourceBtf.of("script.bt", List.of(new SourceBtf.Function("BEGIN",
+ *         List.of(new SourceBtf.Line(0, 1, 1, "BEGIN { … }")))));
  * try (LoadedBtf loaded = LoadedBtf.load(btf.raw())) {
- *     spec = spec.withBtf(loaded.fd()).withFuncInfo(List.of(new FuncInfo(0, btf.functionTypeId())))
- *             .withLineInfo(btf.lineInfo());
+ *     spec = spec.withBtf(loaded.fd()).withFuncInfo(List.of(new FuncInfo(0, btf.functionTypeIds().get(0))))
+ *             .withLineInfo(btf.lineInfo().get(0));
  * }
  * }</pre>
  *
- * @param raw            the BTF bytes (native byte order), for BPF_BTF_LOAD
- * @param functionTypeId the id of the program's FUNC type, for its {@code func_info}
- * @param lineInfo       the line info records, by instruction slot (not bytes), ascending, strings in {@code raw}
+ * @param raw             the BTF bytes (native byte order), for BPF_BTF_LOAD
+ * @param functionTypeIds the id of each function's FUNC type, for its program's {@code func_info}
+ * @param lineInfo        each function's line info records, by instruction slot (not bytes), ascending, strings
+ *                        in {@code raw}
  */
-public record SourceBtf(byte[] raw, int functionTypeId, List<BtfExt.LineInfo> lineInfo) {
+public record SourceBtf(byte[] raw, List<Integer> functionTypeIds, List<List<BtfExt.LineInfo>> lineInfo) {
     /** The largest column {@code bpf_line_info} can hold (10 bits). */
     public static final int MAX_COLUMN = 0x3ff;
-    private static final int FUNCTION_ID = 4;
+    /** [1] int, [2] void *, [3] int (void *ctx); the functions follow. */
+    private static final int FIRST_FUNCTION_ID = 4;
 
     public SourceBtf {
         raw = raw.clone();
-        lineInfo = List.copyOf(lineInfo);
+        functionTypeIds = List.copyOf(functionTypeIds);
+        lineInfo = lineInfo.stream().map(List::copyOf).toList();
     }
 
     /** The BTF bytes (a copy). */
@@ -49,42 +54,69 @@ public record SourceBtf(byte[] raw, int functionTypeId, List<BtfExt.LineInfo> li
     }
 
     /**
-     * The BTF of a program called {@code function}, whose source is called {@code fileName}.
+     * A program.
      *
-     * @param lines where its instructions come from, by ascending slot; the first at slot 0 (the kernel wants
-     *              one there); of several lines at one slot the last counts
-     * @throws IllegalArgumentException when the lines are not ascending or the first is not at slot 0
+     * @param name  its name, the FUNC's
+     * @param lines where its instructions come from, by ascending slot; the first at slot 0 (the kernel wants one
+     *              there); of several lines at one slot the last counts
      */
-    public static SourceBtf of(String function, String fileName, List<Line> lines) {
-        List<Line> distinct = new ArrayList<>();
-        for (Line l : lines) {
-            if (!distinct.isEmpty() && distinct.getLast().slot() > l.slot()) {
-                throw new IllegalArgumentException("lines must be by ascending slot: " + l.slot() + " after "
-                        + distinct.getLast().slot());
-            }
-            if (!distinct.isEmpty() && distinct.getLast().slot() == l.slot()) distinct.removeLast();
-            distinct.add(l);
+    public record Function(String name, List<Line> lines) {
+        public Function {
+            lines = List.copyOf(lines);
         }
-        if (distinct.isEmpty() || distinct.getFirst().slot() != 0) {
-            throw new IllegalArgumentException("the first line must be at slot 0");
-        }
-        List<BtfType> types = List.of(
-                new BtfType.Int("int", 4, 1, 0, 32),                                   // [1] int (signed)
-                new BtfType.Ptr(0),                                                    // [2] void *
-                new BtfType.FuncProto(1, List.of(new BtfType.Param("ctx", 2)), false), // [3] int (void *ctx)
-                new BtfType.Func(function, 3, Linkage.STATIC));                        // [4]
+    }
+
+    /**
+     * The BTF of {@code functions}, whose source is called {@code fileName}.
+     *
+     * @throws IllegalArgumentException when a function's lines are not ascending or its first is not at slot 0
+     */
+    public static SourceBtf of(String fileName, List<Function> functions) {
+        List<BtfType> types = new ArrayList<>(List.of(
+                new BtfType.Int("int", 4, 1, 0, 32),                                     // [1] int (signed)
+                new BtfType.Ptr(0),                                                      // [2] void *
+                new BtfType.FuncProto(1, List.of(new BtfType.Param("ctx", 2)), false))); // [3] int (void *ctx)
         List<String> strings = new ArrayList<>();
         strings.add(fileName);
-        for (Line l : distinct) strings.add(l.text());
+        List<List<Line>> distinct = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        for (Function f : functions) {
+            ids.add(FIRST_FUNCTION_ID + ids.size());
+            types.add(new BtfType.Func(f.name(), 3, Linkage.STATIC));
+            List<Line> lines = distinct(f);
+            distinct.add(lines);
+            for (Line l : lines) strings.add(l.text());
+        }
         int[] offsets = new int[strings.size()];
         byte[] raw = BtfWriter.encode(types, strings, offsets);
-        List<BtfExt.LineInfo> info = new ArrayList<>(distinct.size());
-        for (int i = 0; i < distinct.size(); i++) {
-            Line l = distinct.get(i);
-            int column = l.column() > MAX_COLUMN || l.column() < 0 ? 0 : l.column();
-            info.add(new BtfExt.LineInfo(l.slot(), offsets[0], offsets[i + 1], l.line() << 10 | column, fileName,
-                    l.text()));
+        List<List<BtfExt.LineInfo>> info = new ArrayList<>();
+        int next = 1;
+        for (List<Line> lines : distinct) {
+            List<BtfExt.LineInfo> records = new ArrayList<>(lines.size());
+            for (Line l : lines) {
+                int column = l.column() > MAX_COLUMN || l.column() < 0 ? 0 : l.column();
+                records.add(new BtfExt.LineInfo(l.slot(), offsets[0], offsets[next++], l.line() << 10 | column,
+                        fileName, l.text()));
+            }
+            info.add(records);
         }
-        return new SourceBtf(raw, FUNCTION_ID, info);
+        return new SourceBtf(raw, ids, info);
+    }
+
+    /** {@code f}'s lines, one per slot. */
+    private static List<Line> distinct(Function f) {
+        List<Line> out = new ArrayList<>();
+        for (Line l : f.lines()) {
+            if (!out.isEmpty() && out.getLast().slot() > l.slot()) {
+                throw new IllegalArgumentException(f.name() + ": lines must be by ascending slot: " + l.slot()
+                        + " after " + out.getLast().slot());
+            }
+            if (!out.isEmpty() && out.getLast().slot() == l.slot()) out.removeLast();
+            out.add(l);
+        }
+        if (out.isEmpty() || out.getFirst().slot() != 0) {
+            throw new IllegalArgumentException(f.name() + ": the first line must be at slot 0");
+        }
+        return out;
     }
 }
