@@ -21,6 +21,7 @@ public record Options(List<String> positionals, int pid, List<String> command, b
     public Options {
         positionals = List.copyOf(positionals);
         command = List.copyOf(command);
+        java.util.Objects.requireNonNull(sourceName, "sourceName");
         if (pid < 0) throw new IllegalArgumentException("pid must be positive, got " + pid);
     }
 
