@@ -1,5 +1,6 @@
 package io.bpf4j.bpftrace;
 
+import io.bpf4j.bpftrace.ast.Position;
 import io.bpf4j.bpftrace.ast.Script;
 import io.bpf4j.bpftrace.ast.SourceException;
 import io.bpf4j.bpftrace.check.Analysis;
@@ -23,6 +24,10 @@ import io.bpf4j.bpftrace.runtime.Strftime;
 import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.TestRun;
+import io.bpf4j.core.VerifierException;
+import io.bpf4j.core.btf.SourceBtf;
+import io.bpf4j.core.error.BpfException;
+import io.bpf4j.core.kernel.LoadedBtf;
 import io.bpf4j.core.asm.Disassembler;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.events.EventStream;
@@ -88,6 +93,7 @@ public final class BpfTrace implements AutoCloseable {
 
     private final Analysis analysis;
     private final Options options;
+    private final String source;
     private final EventTable eventTable = new EventTable();
     private final Map<String, BpfMap> maps = new LinkedHashMap<>();
     private final List<Loaded> programs = new ArrayList<>();
@@ -110,8 +116,9 @@ public final class BpfTrace implements AutoCloseable {
     private Output output;
     private Process child;
 
-    private BpfTrace(Analysis analysis, Options options) {
+    private BpfTrace(Analysis analysis, Options options, String source) {
         this.analysis = analysis;
+        this.source = source;
         this.options = options;
     }
 
@@ -123,9 +130,9 @@ public final class BpfTrace implements AutoCloseable {
     /**
      * Compiles {@code source}, creates its maps and loads its programs.
      *
-     * @throws SourceException when the program is invalid (render it with {@link SourceException#render})
-     * @throws RuntimeException from bpf4j-core when the kernel refuses a map or a program (the verifier's log is in
-     *                          the message)
+     * @throws SourceException when the program is invalid (render it with {@link SourceException#render}); a
+     *                         {@link VerifierRejection} when the kernel's verifier refuses a probe's program
+     * @throws RuntimeException from bpf4j-core when the kernel refuses a map or a program for another reason
      */
     public static BpfTrace compile(String source, Options options) {
         return compile(source, options, new TraceFsCatalog());
@@ -134,7 +141,7 @@ public final class BpfTrace implements AutoCloseable {
     static BpfTrace compile(String source, Options options, ProbeCatalog catalog) {
         Script script = Parser.parse(source);
         Analysis analysis = Checker.check(script, catalog, options.positionals(), options.unsafe(), options.pid());
-        BpfTrace bt = new BpfTrace(analysis, options);
+        BpfTrace bt = new BpfTrace(analysis, options, source);
         try {
             bt.load();
         } catch (RuntimeException e) {
@@ -249,12 +256,32 @@ public final class BpfTrace implements AutoCloseable {
             symbolizer = new Symbolizer();
         }
         long start = System.nanoTime(); // CLOCK_MONOTONIC on Linux, as bpf_ktime_get_ns
+        List<ProbeTarget> targets = new ArrayList<>();
+        List<CodeGen.Generated> generated = new ArrayList<>();
         for (CheckedProbe probe : analysis.probes()) {
             for (ProbeTarget target : probe.targets()) {
-                Instructions insns = CodeGen.generate(analysis, probe, target, maps, ring, joinScratch, stacks,
-                        lostCounter, eventTable, start);
+                targets.add(target);
+                generated.add(CodeGen.generate(analysis, probe, target, maps, ring, joinScratch, stacks,
+                        lostCounter, eventTable, start));
+            }
+        }
+        SourceBtf btf = sourceBtf(targets, generated);
+        LoadedBtf loadedBtf = null;
+        try {
+            loadedBtf = LoadedBtf.load(btf.raw());
+        } catch (BpfException noBtf) {
+            // a kernel without BTF for programs: the positions still name the statement a rejection is about
+        }
+        try {
+            for (int i = 0; i < targets.size(); i++) {
+                ProbeTarget target = targets.get(i);
+                Instructions insns = generated.get(i).instructions();
                 ProgramSpec spec = ProgramSpec.of(programName(target), programType(target), insns);
-                Program program = Program.load(spec, options.verbose() ? 4 : 0);
+                if (loadedBtf != null) {
+                    spec = spec.withBtf(loadedBtf.fd()).withFuncInfo(List.of(new ProgramSpec.FuncInfo(0,
+                            btf.functionTypeIds().get(i)))).withLineInfo(btf.lineInfo().get(i));
+                }
+                Program program = load(spec, generated.get(i), target);
                 programs.add(new Loaded(target, program));
                 if (options.verbose()) {
                     verboseReport.append("; ").append(target.name()).append('\n')
@@ -262,6 +289,44 @@ public final class BpfTrace implements AutoCloseable {
                             .append(program.verifierLog().strip()).append("\n\n");
                 }
             }
+        } finally {
+            if (loadedBtf != null) loadedBtf.close(); // each program holds its own reference
+        }
+    }
+
+    /**
+     * One BTF for all the programs: a function each, and the script's line and column of each run of their
+     * instructions, so that the verifier's log quotes the script.
+     */
+    private SourceBtf sourceBtf(List<ProbeTarget> targets, List<CodeGen.Generated> generated) {
+        String[] lines = source.split("\n", -1);
+        List<SourceBtf.Function> functions = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            List<SourceBtf.Line> sourceLines = new ArrayList<>();
+            generated.get(i).positions().forEach((slot, p) -> sourceLines.add(new SourceBtf.Line(slot, p.line(),
+                    p.column(), p.line() >= 1 && p.line() <= lines.length ? lines[p.line() - 1] : "")));
+            functions.add(new SourceBtf.Function(programName(targets.get(i)), sourceLines));
+        }
+        return SourceBtf.of(options.sourceName(), functions);
+    }
+
+    /**
+     * Loads {@code spec}; turns a rejection into a {@link VerifierRejection} at the statement or expression the
+     * verifier stopped at.
+     */
+    private Program load(ProgramSpec spec, CodeGen.Generated generated, ProbeTarget target) {
+        try {
+            try {
+                return Program.load(spec, options.verbose() ? 4 : 0);
+            } catch (VerifierException statisticsOnly) {
+                // -v asked for the statistics only (log level 4): the instructions say where it stopped
+                if (!options.verbose()) throw statisticsOnly;
+                return Program.load(spec, 1);
+            }
+        } catch (VerifierException e) {
+            Position at = generated.positionOf(e.failingInstruction().orElse(0));
+            String reason = e.reason().isEmpty() ? e.getMessage().lines().findFirst().orElse("") : e.reason();
+            throw new VerifierRejection(at, target.name(), reason, e.log(), e);
         }
     }
 

@@ -13,52 +13,60 @@ import java.util.List;
  * @param quiet       {@code -q}: no "Attaching N probes..." line
  * @param verbose     {@code -v}: the generated instructions and the verifier's statistics, before running
  * @param unsafe      {@code --unsafe}: allow builtins that act outside tracing, such as {@code system()}
+ * @param sourceName  what the program's text is called in the line info given to the verifier ({@code stdin} for
+ *                    {@code -e}, else the file name), so that its log quotes {@code NAME:LINE}
  */
 public record Options(List<String> positionals, int pid, List<String> command, boolean json, boolean quiet,
-                      boolean verbose, boolean unsafe) {
+                      boolean verbose, boolean unsafe, String sourceName) {
     public Options {
         positionals = List.copyOf(positionals);
         command = List.copyOf(command);
+        java.util.Objects.requireNonNull(sourceName, "sourceName");
         if (pid < 0) throw new IllegalArgumentException("pid must be positive, got " + pid);
     }
 
     /** No positional parameters, no process, text output. */
     public static Options defaults() {
-        return new Options(List.of(), 0, List.of(), false, false, false, false);
+        return new Options(List.of(), 0, List.of(), false, false, false, false, "stdin");
     }
 
     /** These options with the positional parameters {@code $1}, {@code $2}… */
     public Options withPositionals(List<String> values) {
-        return new Options(values, pid, command, json, quiet, verbose, unsafe);
+        return new Options(values, pid, command, json, quiet, verbose, unsafe, sourceName);
     }
 
     /** These options with {@code -q} on or off. */
     public Options withQuiet(boolean on) {
-        return new Options(positionals, pid, command, json, on, verbose, unsafe);
+        return new Options(positionals, pid, command, json, on, verbose, unsafe, sourceName);
     }
 
     /** These options with JSON output on or off. */
     public Options withJson(boolean on) {
-        return new Options(positionals, pid, command, on, quiet, verbose, unsafe);
+        return new Options(positionals, pid, command, on, quiet, verbose, unsafe, sourceName);
     }
 
     /** These options with {@code -p PID}. */
     public Options withPid(int processId) {
-        return new Options(positionals, processId, command, json, quiet, verbose, unsafe);
+        return new Options(positionals, processId, command, json, quiet, verbose, unsafe, sourceName);
     }
 
     /** These options with {@code -c}'s command. */
     public Options withCommand(List<String> argv) {
-        return new Options(positionals, pid, argv, json, quiet, verbose, unsafe);
+        return new Options(positionals, pid, argv, json, quiet, verbose, unsafe, sourceName);
     }
 
     /** These options with {@code -v} on or off. */
     public Options withVerbose(boolean on) {
-        return new Options(positionals, pid, command, json, quiet, on, unsafe);
+        return new Options(positionals, pid, command, json, quiet, on, unsafe, sourceName);
+    }
+
+    /** These options with the program's text called {@code name} (a file name; {@code stdin} for {@code -e}). */
+    public Options withSourceName(String name) {
+        return new Options(positionals, pid, command, json, quiet, verbose, unsafe, name);
     }
 
     /** These options with {@code --unsafe} on or off. */
     public Options withUnsafe(boolean on) {
-        return new Options(positionals, pid, command, json, quiet, verbose, on);
+        return new Options(positionals, pid, command, json, quiet, verbose, on, sourceName);
     }
 }

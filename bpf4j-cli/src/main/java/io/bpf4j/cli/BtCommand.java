@@ -3,6 +3,7 @@ package io.bpf4j.cli;
 import io.bpf4j.bpftrace.BpfTrace;
 import io.bpf4j.bpftrace.Info;
 import io.bpf4j.bpftrace.Options;
+import io.bpf4j.bpftrace.VerifierRejection;
 import io.bpf4j.bpftrace.ast.SourceException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -134,10 +135,20 @@ public final class BtCommand implements Callable<Integer> {
         }
         Options options = new Options(positionals, processId,
                 command == null ? List.of() : Arrays.asList(command.strip().split("\\s+")), format.equals("json"),
-                quiet, verbose, unsafe);
+                quiet, verbose, unsafe, name);
         BpfTrace bt;
         try {
             bt = BpfTrace.compile(source, options);
+        } catch (VerifierRejection e) {
+            // where and why in one message; the whole log (the instructions, with the script's lines) on demand
+            err.println(e.render(name, source));
+            if (verbose || "1".equals(System.getenv("BPF4J_DEBUG"))) {
+                err.println(e.verifierLog().strip());
+            } else {
+                err.println("(-v shows the verifier's log, " + e.verifierLog().lines().count() + " lines)");
+            }
+            err.flush();
+            return 1;
         } catch (SourceException e) {
             err.println(e.render(name, source));
             err.flush();

@@ -39,6 +39,81 @@ class BtCommandTest {
                 """);
     }
 
+    /** A source error: one message at its line and column, the line, a caret; exit 2; no stack trace. */
+    private static void assertSourceError(Run r, String expected) {
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo(expected).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void typeErrorsPointAtTheirOperand() {
+        assertSourceError(run("bt", "-e", "BEGIN { @x = \"a\" + 1; }"), """
+                stdin:1:14: ERROR: the left operand of + must be an integer, not a string
+                BEGIN { @x = "a" + 1; }
+                             ^
+                """);
+    }
+
+    @Test
+    @KernelTest
+    void unknownProbesAndFieldsPointAtThem() {
+        assertSourceError(run("bt", "-e", "BEGIN { }\ntracepoint:syscalls:sys_enter_nope { }"), """
+                stdin:2:1: ERROR: tracepoint not found: syscalls:sys_enter_nope (list them with: bpf4j bt -l \
+                'tracepoint:syscalls:*')
+                tracepoint:syscalls:sys_enter_nope { }
+                ^
+                """);
+        assertSourceError(run("bt", "-e", "tracepoint:syscalls:sys_enter_openat { @x = args->nope; }"), """
+                stdin:1:49: ERROR: tracepoint:syscalls:sys_enter_openat has no field 'nope'; it has: __syscall_nr, \
+                dfd, filename, flags, mode
+                tracepoint:syscalls:sys_enter_openat { @x = args->nope; }
+                                                                ^
+                """);
+        // a kernel struct, through BTF
+        assertSourceError(run("bt", "-e", "BEGIN { $t = curtask->nofield; }"), """
+                stdin:1:21: ERROR: struct task_struct has no field 'nofield'
+                BEGIN { $t = curtask->nofield; }
+                                    ^
+                """);
+    }
+
+    /** A loop whose variable its body forgets to advance: the checker accepts it, the verifier does not. */
+    private static final String ENDLESS_LOOP = """
+            BEGIN
+            {
+              $i = 0;
+              while ($i < 10) {
+                if ($i % 2 == 0) {
+                  printf("%d\\n", $i);
+                }
+              }
+            }
+            """;
+
+    @Test
+    @KernelTest
+    void verifierRejectionsPointAtTheScriptsLineAndExit1(@TempDir Path dir) throws Exception {
+        Path script = Files.writeString(dir.resolve("endless.bt"), ENDLESS_LOOP);
+        Run r = run("bt", script.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        // the verifier names the comparison it sees looping on: the loop's condition
+        assertThat(r.err()).matches(java.util.regex.Pattern.quote(script + ":4:13: ERROR: the verifier rejected the "
+                + "program of BEGIN: infinite loop detected at insn ") + "\\d+\n"
+                + java.util.regex.Pattern.quote("""
+                          while ($i < 10) {
+                                    ^
+                        (-v shows the verifier's log,""") + " \\d+ lines\\)\n");
+
+        // -v: the whole log, whose instructions the kernel annotates with the script's lines
+        r = run("bt", "-v", script.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).startsWith(script + ":4:13: ERROR: the verifier rejected the program of BEGIN: ")
+                .contains("\n; if ($i % 2 == 0) { @ endless.bt:5\n", "\n; while ($i < 10) { @ endless.bt:4\n")
+                .doesNotContain("Exception");
+    }
+
     @Test
     void usageErrorsAreBpftraces() {
         Run r = run("bt", "-f", "jsonx", "-e", "BEGIN { exit(); }");

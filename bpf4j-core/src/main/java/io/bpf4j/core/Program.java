@@ -121,18 +121,18 @@ public final class Program implements AutoCloseable {
 
     /** The index of the last instruction the verifier log shows ({@code N: (xx) ...}), or -1. */
     static int failingInstruction(String log) {
-        int last = -1;
-        for (String line : log.lines().toList()) {
+        // from the end: a rejected loop leaves a log of a million lines
+        for (String line : VerifierException.linesFromEnd(log)) {
             java.util.regex.Matcher m = INSN_LINE.matcher(line);
             if (m.find()) {
                 try {
-                    last = Integer.parseInt(m.group(1));
+                    return Integer.parseInt(m.group(1));
                 } catch (NumberFormatException ignored) {
                     // absurdly long number: not an instruction index
                 }
             }
         }
-        return last;
+        return -1;
     }
 
     /**
@@ -140,12 +140,16 @@ public final class Program implements AutoCloseable {
      * depth"): where it stopped and why.
      */
     static List<String> decisiveLines(String log) {
-        List<String> lines = log.lines()
-                .filter(l -> !l.isBlank())
-                .filter(l -> !l.startsWith("processed ") && !l.startsWith("verification time")
-                        && !l.startsWith("stack depth"))
-                .toList();
-        return lines.subList(Math.max(0, lines.size() - DECISIVE_LINES), lines.size());
+        List<String> lines = new java.util.ArrayList<>(DECISIVE_LINES);
+        for (String l : VerifierException.linesFromEnd(log)) {
+            if (lines.size() == DECISIVE_LINES) break;
+            if (l.isBlank() || l.startsWith("processed ") || l.startsWith("verification time")
+                    || l.startsWith("stack depth")) {
+                continue;
+            }
+            lines.addFirst(l);
+        }
+        return lines;
     }
 
     /** Opens the program with kernel id {@code id} (BPF_PROG_GET_FD_BY_ID), e.g. one listed by bpftool. */

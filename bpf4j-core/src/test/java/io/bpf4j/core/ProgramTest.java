@@ -154,6 +154,8 @@ class ProgramTest {
         assertThat(e.log()).contains("0: (95) exit").contains("R0 !read_ok");
         assertThat(e.log().strip().lines().toList().getLast()).startsWith("processed 1 insns"); // complete
         assertThat(e.lastLines(5)).contains("R0 !read_ok");
+        assertThat(e.reason()).isEqualTo("R0 !read_ok");
+        assertThat(e.failingInstruction()).hasValue(0);
 
         // read a register nobody wrote: r0 = r2
         Instructions uninitialised = new Assembler().mov64(R0, R2).exit().build();
@@ -161,8 +163,21 @@ class ProgramTest {
                 .isInstanceOfSatisfying(VerifierException.class, v -> {
                     assertThat(v.log()).contains("R2 !read_ok");
                     assertThat(v.log()).contains("processed");
+                    assertThat(v.reason()).isEqualTo("R2 !read_ok");
+                    assertThat(v.failingInstruction()).hasValue(0);
                 })
                 .hasMessageContaining("R2 !read_ok");
+    }
+
+    @Test
+    void aLoopTheVerifierCannotEndIsRefusedAtTheInstructionItNames() {
+        // 0: r0 = 0; 1: if r0 == 0 goto -1 (back to itself): the same state again at insn 1
+        Instructions spin = new Assembler().mov64(R0, 0).label("top").jeq(R0, 0, "top").exit().build();
+        assertThatThrownBy(() -> Program.load(ProgramSpec.of("spin", ProgramType.SOCKET_FILTER, spin)))
+                .isInstanceOfSatisfying(VerifierException.class, v -> {
+                    assertThat(v.reason()).startsWith("infinite loop detected at insn 1");
+                    assertThat(v.failingInstruction()).hasValue(1);
+                });
     }
 
     @Test

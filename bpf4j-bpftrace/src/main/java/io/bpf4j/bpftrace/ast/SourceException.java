@@ -5,7 +5,7 @@ package io.bpf4j.bpftrace.ast;
  * mismatch, a probe this kernel cannot serve). It carries the position it is about, so that
  * {@link #render(String, String)} can point at it.
  */
-public final class SourceException extends RuntimeException {
+public class SourceException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final transient Position position;

@@ -1,6 +1,7 @@
 package io.bpf4j.bpftrace.codegen;
 
 import io.bpf4j.bpftrace.ast.Expr;
+import io.bpf4j.bpftrace.ast.Position;
 import io.bpf4j.bpftrace.ast.SourceException;
 import io.bpf4j.bpftrace.ast.Stmt;
 import io.bpf4j.bpftrace.check.Analysis;
@@ -26,6 +27,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 import static io.bpf4j.core.asm.Register.R0;
 import static io.bpf4j.core.asm.Register.R1;
@@ -69,6 +72,10 @@ public final class CodeGen {
     private int stack;
     private int maxStack;
     private int labels;
+    /** Where each run of instructions comes from, by its first slot. */
+    private final TreeMap<Integer, Position> positions = new TreeMap<>();
+    /** The statements and expressions being generated, innermost first. */
+    private final java.util.ArrayDeque<Position> open = new java.util.ArrayDeque<>();
     /** The enclosing while loops' labels: {end, condition}. */
     private final java.util.ArrayDeque<String[]> loops = new java.util.ArrayDeque<>();
 
@@ -95,18 +102,53 @@ public final class CodeGen {
      * @param lostCounter a one-element per-CPU array of a {@code u64}: the records {@code events} had no room for
      * @param eventTable where event ids are registered
      * @param startNs    CLOCK_MONOTONIC at the start of tracing, what {@code elapsed} counts from
+     * @return the instructions, and where in the source each run of them comes from
      * @throws SourceException when the block needs something this generator cannot produce
      */
-    public static Instructions generate(Analysis analysis, CheckedProbe probe, ProbeTarget target,
+    public static Generated generate(Analysis analysis, CheckedProbe probe, ProbeTarget target,
                                         Map<String, ? extends MapReference> maps, MapReference events,
                                         MapReference joinScratch, MapReference stacks, MapReference lostCounter,
                                         EventTable eventTable, long startNs) {
         CodeGen g = new CodeGen(analysis, maps, events, joinScratch, stacks, lostCounter, eventTable, startNs);
         g.target = target;
-        return g.program(probe);
+        Instructions insns = g.program(probe);
+        // nothing follows a record at the end: the kernel wants every line info on an instruction
+        return new Generated(insns, g.positions.headMap(insns.size(), false));
+    }
+
+    /**
+     * A generated program.
+     *
+     * @param instructions the program
+     * @param positions    by the slot of the first instruction of each run: the statement or expression it
+     *                     evaluates, innermost
+     */
+    public record Generated(Instructions instructions, NavigableMap<Integer, Position> positions) {
+        public Generated {
+            positions = java.util.Collections.unmodifiableNavigableMap(new TreeMap<>(positions));
+        }
+
+        /** The statement or expression that instruction {@code slot} is part of. */
+        public Position positionOf(int slot) {
+            Map.Entry<Integer, Position> e = positions.floorEntry(slot);
+            return e == null ? positions.firstEntry().getValue() : e.getValue();
+        }
+    }
+
+    /** Marks the instructions generated from now on as {@code position}'s, until {@link #leave()}. */
+    private void enter(Position position) {
+        open.push(position);
+        positions.put(a.slot(), position);
+    }
+
+    /** Ends the innermost {@link #enter}: what follows belongs to the enclosing node again. */
+    private void leave() {
+        open.pop();
+        if (!open.isEmpty()) positions.put(a.slot(), open.peek());
     }
 
     private Instructions program(CheckedProbe probe) {
+        enter(probe.block().position());
         a.mov64(R6, R1);
         declareVariables(probe.block().body());
         if (probe.block().predicate() != null) {
@@ -201,6 +243,15 @@ public final class CodeGen {
 
     /** Generates {@code s}; returns whether control never falls through it. */
     private boolean statement(Stmt s) {
+        enter(s.position());
+        try {
+            return statementCode(s);
+        } finally {
+            leave();
+        }
+    }
+
+    private boolean statementCode(Stmt s) {
         switch (s) {
             case Stmt.ExprStmt e -> {
                 switch (e.expr()) {
@@ -589,6 +640,15 @@ public final class CodeGen {
     // ---- integer expressions: value in r0 ----
 
     private void evalInt(Expr e) {
+        enter(e.position());
+        try {
+            evalIntCode(e);
+        } finally {
+            leave();
+        }
+    }
+
+    private void evalIntCode(Expr e) {
         switch (e) {
             case Expr.IntLiteral i -> constant(R0, i.value());
             case Expr.Positional p -> constant(R0, p.index() == 0 ? analysis.positionals().size()
@@ -1220,6 +1280,15 @@ public final class CodeGen {
      * {@code dst}; {@code want} is the type the destination holds (a tuple is laid out as it says).
      */
     private void evalStr(Expr e, int dst, int size, Type want) {
+        enter(e.position());
+        try {
+            evalStrCode(e, dst, size, want);
+        } finally {
+            leave();
+        }
+    }
+
+    private void evalStrCode(Expr e, int dst, int size, Type want) {
         Type own = analysis.type(e);
         if ((own instanceof Type.Record || own instanceof Type.Array) && !(e instanceof Expr.Call)) {
             bytesValue(e, dst, size, own.cSize());

@@ -72,6 +72,14 @@ public final class Assembler {
         return this;
     }
 
+    /**
+     * The slot the next instruction will take: the program's length so far, counting two slots for a 64-bit
+     * immediate load. A compiler records it to map instructions back to its source (BTF line info).
+     */
+    public int slot() {
+        return slot;
+    }
+
     /** Appends an instruction as it is, for instance one built as a record or decoded. */
     public Assembler append(Instruction instruction) {
         entries.add(new Complete(Objects.requireNonNull(instruction, "instruction")));

@@ -42,6 +42,18 @@ final class BtfWriter {
         return w.finish();
     }
 
+    /**
+     * As {@link #encode}, with {@code extra} strings put in the string section too (text that no type names, such
+     * as the source lines that line info refers to); their offsets are written into {@code offsets}.
+     */
+    static byte[] encode(List<? extends BtfType> types, List<String> extra, int[] offsets) {
+        BtfWriter w = new BtfWriter(ByteOrder.nativeOrder(), null);
+        int id = 1;
+        for (BtfType t : types) w.write(t, id++);
+        for (int i = 0; i < extra.size(); i++) offsets[i] = w.string(extra.get(i));
+        return w.finish();
+    }
+
     private byte[] finish() {
         byte[] str = strings.toByteArray();
         int typeLen = out.position();
