@@ -15,6 +15,7 @@ struct stack_key {
 	__u32 tid;		/* thread, 0 when aggregating across threads */
 	__s32 kern_stack_id;	/* -1 not collected; other negatives: bpf_get_stackid's error */
 	__s32 user_stack_id;
+	__u64 user_ip;		/* when the stack map had no room for the user stack: its innermost frame */
 	char comm[TASK_COMM_LEN];
 };
 const struct stack_key *unused_stack_key;
@@ -38,6 +39,13 @@ static __always_inline void stack_ids(void *ctx, struct stack_key *k)
 {
 	k->kern_stack_id = user_stacks_only ? -1 : bpf_get_stackid(ctx, &stackmap, 0);
 	k->user_stack_id = kernel_stacks_only ? -1 : bpf_get_stackid(ctx, &stackmap, BPF_F_USER_STACK);
+	/* A full bucket (-EEXIST) or map loses the stack; the frame the task runs in still says where its time
+	 * goes. -EFAULT: there is no user stack (a kernel thread). */
+	if (k->user_stack_id < -1 && k->user_stack_id != -14 /* EFAULT */) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+		bpf_probe_read_kernel(&k->user_ip, sizeof(k->user_ip), &regs->ip);
+	}
 }
 
 /* counts[k] += n; a full map is counted as lost. */

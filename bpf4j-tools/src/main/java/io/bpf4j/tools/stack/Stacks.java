@@ -80,9 +80,10 @@ public final class Stacks implements AutoCloseable {
      * @param tid           the thread, 0 when aggregated across threads
      * @param kern_stack_id the kernel stack's id in {@code stackmap}; negative: not collected, or the error
      * @param user_stack_id the user stack's id, likewise
+     * @param user_ip       when the stack map had no room for the user stack: the frame the task was in, else 0
      * @param comm          the command name
      */
-    public record Key(int pid, int tid, int kern_stack_id, int user_stack_id, String comm) {
+    public record Key(int pid, int tid, int kern_stack_id, int user_stack_id, long user_ip, String comm) {
     }
 
     /**
@@ -242,7 +243,8 @@ public final class Stacks implements AutoCloseable {
         Options o = options;
         if (!o.userOnly()) sym.kernelSymbols();
         if (!o.kernelOnly()) {
-            entries.keySet().stream().filter(k -> k.user_stack_id() >= 0).mapToInt(Key::pid).distinct()
+            entries.keySet().stream().filter(k -> k.user_stack_id() >= 0 || k.user_ip() != 0).mapToInt(Key::pid)
+                    .distinct()
                     .forEach(update);
         }
         Map<String, Stack> byText = new LinkedHashMap<>();
@@ -258,7 +260,11 @@ public final class Stacks implements AutoCloseable {
             if (!o.kernelOnly()) {
                 Optional<long[]> st = k.user_stack_id() >= 0 ? stackmap.apply(k.user_stack_id()) : Optional.empty();
                 if (st.isPresent()) user = sym.user(k.pid(), st.get());
-                else if (k.user_stack_id() != -EFAULT) missed.add("[Missed User Stack]");
+                else if (k.user_stack_id() != -EFAULT) {
+                    missed.add("[Missed User Stack]");
+                    // the innermost frame, which the program kept: the sample's time is still the right method's
+                    if (k.user_ip() != 0) user = sym.user(k.pid(), new long[] {k.user_ip()});
+                }
             }
             String comm = perProcess && !k.comm().isEmpty() ? k.comm() : null;
             int pid = k.tid() != 0 ? k.tid() : k.pid();

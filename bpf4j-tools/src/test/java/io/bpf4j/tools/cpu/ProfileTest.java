@@ -41,6 +41,33 @@ class ProfileTest {
             int main() { ns::run<int>(1); return 0; }
             """;
 
+    // two spinning leaves under one caller: two distinct user stacks, each sampled many times
+    private static final String TWO_LEAVES = """
+            __attribute__((noinline)) void FN_left(void) { for (volatile long i = 0; i < 20000000; i++); }
+            __attribute__((noinline)) void FN_right(void) { for (volatile long i = 0; i < 20000000; i++); }
+            __attribute__((noinline)) void FN(void) { for (;;) { FN_left(); FN_right(); } }
+            int main(void) { FN(); return 0; }
+            """;
+
+    @Test
+    void aStackTheStackMapHasNoRoomForStillNamesItsInnermostFrame() throws Exception {
+        // one bucket in the stack map: the first user stack takes it, the other one is refused (-EEXIST) on every
+        // sample; the program keeps the frame the task was in, so its time still goes to the right function
+        try (Workload w = Workload.start("leaves", TWO_LEAVES)) {
+            ToolRun r = ToolRun.start(Profile.class, "-U", "-f", "-F", "99", "--stack-storage-size", "1", "-p",
+                    String.valueOf(w.pid()), "3").finish();
+            assertThat(r.exit()).as(r.err()).isZero();
+            List<String> lines = r.out().lines().toList();
+            String leaf = w.function + "_(left|right)";
+            assertThat(lines).as(r.out()).anyMatch(l -> l.matches(w.comm + ";.*;main;" + w.function + ";" + leaf
+                    + " [1-9][0-9]*"));
+            assertThat(lines).as(r.out()).anyMatch(l -> l.matches(w.comm + ";\\[Missed User Stack\\];" + leaf
+                    + " [1-9][0-9]*"));
+            assertThat(lines).as("every sample is named by its leaf").allMatch(l -> l.matches(".*;" + leaf
+                    + " [1-9][0-9]*") || l.matches(".*;main;" + w.function + " [1-9][0-9]*"));
+        }
+    }
+
     @Test
     void cxxFramesAreDemangledInTextAndFoldedOutput() throws Exception {
         try (Workload w = Workload.startCxx("cxx", CXX)) {
