@@ -39,6 +39,7 @@ import io.bpf4j.core.object.MapSpec;
 import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.object.ProgramSpec;
 import io.bpf4j.core.object.ProgramType;
+import io.bpf4j.core.symbols.HotSpotJvms;
 import io.bpf4j.core.symbols.Symbolizer;
 
 import java.io.IOException;
@@ -101,12 +102,16 @@ public final class BpfTrace implements AutoCloseable {
     private final StringBuilder verboseReport = new StringBuilder();
     /** The parsed printf, system() and cat() formats, by format; used on the thread that runs the program. */
     private final Map<String, Printf.Format> formats = new HashMap<>();
+    /** How long the last naming pass waits for perf maps asked of JVMs, as the stack tools wait. */
+    private static final Duration LAST_PERF_MAP_WAIT = Duration.ofMillis(500);
     private final CountDownLatch attached = new CountDownLatch(1);
     private BpfMap ring;
     private BpfMap joinScratch;
     /** kstack/ustack ids index it; null when the program uses neither. */
     private BpfMap stacks;
     private Symbolizer symbolizer;
+    /** With ustack: the HotSpot JVMs whose frames it names, asked for perf maps through the Attach API. */
+    private HotSpotJvms jvms;
     /** Per CPU, the printf (and other) records the ring buffer had no room for: bpftrace's "Lost N events". */
     private BpfMap lostCounter;
     private volatile EventStream stream;
@@ -254,6 +259,17 @@ public final class BpfTrace implements AutoCloseable {
         if (analysis.types().values().stream().anyMatch(Type.Stack.class::isInstance)) {
             stacks = BpfMap.create(MapSpec.stackTrace("stack", STACK_DEPTH, MAP_ENTRIES));
             symbolizer = new Symbolizer();
+            if (analysis.types().values().stream().anyMatch(t -> t instanceof Type.Stack s && s.user())) {
+                // JIT-compiled Java frames are named from the JVM's perf map, which a JVM writes only when asked
+                // (as `jcmd PID Compiler.perfmap` asks): bpftrace shows them as addresses unless one was written
+                jvms = new HotSpotJvms(options.perfMaps(), note -> {
+                    System.err.println("bt: " + note);
+                    System.err.flush();
+                });
+                symbolizer.hotSpotJvms(jvms);
+                // the target of -p is sure to show: a first attach takes longer than the last naming pass waits
+                if (options.pid() != 0) symbolizer.process(options.pid());
+            }
         }
         long start = System.nanoTime(); // CLOCK_MONOTONIC on Linux, as bpf_ktime_get_ns
         List<ProbeTarget> targets = new ArrayList<>();
@@ -407,6 +423,12 @@ public final class BpfTrace implements AutoCloseable {
         } finally {
             stream = null;
             detach();
+        }
+        if (jvms != null) {
+            // a JVM's frames its perf map does not name yet: naming them asks for the map, which the printing below
+            // finds if the JVM writes it in time
+            for (MapInfo info : analysis.maps().values()) map(info.name());
+            symbolizer.settleHotSpotJvms(LAST_PERF_MAP_WAIT);
         }
         output.exitSeparator();
         for (MapInfo info : analysis.maps().values()) output.map(info, map(info.name()));
@@ -667,6 +689,7 @@ public final class BpfTrace implements AutoCloseable {
         if (ring != null) ring.close();
         if (joinScratch != null) joinScratch.close();
         if (stacks != null) stacks.close();
+        if (jvms != null) jvms.close();
         if (lostCounter != null) lostCounter.close();
     }
 

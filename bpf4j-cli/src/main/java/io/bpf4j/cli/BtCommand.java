@@ -67,6 +67,10 @@ public final class BtCommand implements Callable<Integer> {
     @Option(names = "--unsafe", description = "Allow unsafe builtins: system().")
     boolean unsafe;
 
+    @Option(names = "--no-perfmap", description = "Do not have the HotSpot JVMs ustack shows write their perf maps "
+            + "(through the Attach API, as jcmd PID Compiler.perfmap): their JIT-compiled frames stay unnamed.")
+    boolean noPerfMap;
+
     @Option(names = "--info", description = "Show what this kernel and this compiler support, as bpftrace --info.")
     boolean info;
 
@@ -135,7 +139,7 @@ public final class BtCommand implements Callable<Integer> {
         }
         Options options = new Options(positionals, processId,
                 command == null ? List.of() : Arrays.asList(command.strip().split("\\s+")), format.equals("json"),
-                quiet, verbose, unsafe, name);
+                quiet, verbose, unsafe, name, !noPerfMap);
         BpfTrace bt;
         try {
             bt = BpfTrace.compile(source, options);
