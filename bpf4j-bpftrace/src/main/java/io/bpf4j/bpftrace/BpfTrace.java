@@ -424,9 +424,9 @@ public final class BpfTrace implements AutoCloseable {
             stream = null;
             detach();
         }
-        if (jvms != null) {
-            // a JVM's frames its perf map does not name yet: naming them asks for the map, which the printing below
-            // finds if the JVM writes it in time
+        if (jvms != null && symbolizer.settleHotSpotJvms(Duration.ZERO)) {
+            // attached to a JVM (-p's, or one a printed ustack showed): its frames the perf map does not name yet
+            // ask for the map as they are named, and the printing below finds it if the JVM writes it in time
             for (MapInfo info : analysis.maps().values()) map(info.name());
             symbolizer.settleHotSpotJvms(LAST_PERF_MAP_WAIT);
         }
