@@ -104,6 +104,8 @@ public final class BpfTrace implements AutoCloseable {
     private final Map<String, Printf.Format> formats = new HashMap<>();
     /** How long the last naming pass waits for perf maps asked of JVMs, as the stack tools wait. */
     private static final Duration LAST_PERF_MAP_WAIT = Duration.ofMillis(500);
+    /** How often the loop looks whether the process of {@code -p} is still there. */
+    private static final Duration TARGET_CHECK = Duration.ofMillis(200);
     private final CountDownLatch attached = new CountDownLatch(1);
     private BpfMap ring;
     private BpfMap joinScratch;
@@ -541,7 +543,12 @@ public final class BpfTrace implements AutoCloseable {
             }
         }
         if (options.pid() != 0) {
-            ProcessHandle.of(options.pid()).ifPresentOrElse(p -> p.onExit().thenRun(this::end), this::end);
+            // looked at from the loop rather than through ProcessHandle.onExit, whose completion runs in the common
+            // fork-join pool: a caller running this in that pool (one thread on a 2-CPU machine) would never see it
+            ProcessHandle.of(options.pid()).filter(ProcessHandle::isAlive).ifPresentOrElse(
+                    p -> stream.onFlush(TARGET_CHECK, () -> {
+                        if (!p.isAlive()) end();
+                    }), this::end);
         }
     }
 
