@@ -8,11 +8,17 @@ import io.bpf4j.core.elf.ElfNote;
 import io.bpf4j.core.elf.ElfSection;
 import io.bpf4j.core.kernel.Fd;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -87,9 +93,36 @@ public final class Usdt {
         }
     }
 
+    /**
+     * The probes of the files read last, by identity (device and inode, size, modification time): a tool that
+     * attaches a dozen probes to each of several JVMs reads the one libjvm.so (tens of MB) once.
+     */
+    private static final Map<List<Object>, List<Probe>> READ = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<List<Object>, List<Probe>> eldest) {
+                    return size() > 16;
+                }
+            });
+
     /** The USDT probes of {@code binary} (a path or library name, see {@link Uprobe#resolve}), in note order. */
     public static List<Probe> probes(Path binary) {
         Path file = Uprobe.resolve(binary.toString());
+        List<Object> identity;
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            identity = Arrays.asList(a.fileKey(), a.size(), a.lastModifiedTime(), file);
+        } catch (IOException e) {
+            identity = null; // ElfFile.read says why it cannot be read
+        }
+        List<Probe> cached = identity == null ? null : READ.get(identity);
+        if (cached != null) return cached;
+        List<Probe> probes = read(file);
+        if (identity != null) READ.put(identity, probes);
+        return probes;
+    }
+
+    private static List<Probe> read(Path file) {
         ElfFile elf = ElfFile.read(file);
         Optional<ElfSection> notes = elf.section(".note.stapsdt");
         if (notes.isEmpty()) return List.of();

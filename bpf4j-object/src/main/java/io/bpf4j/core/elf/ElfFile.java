@@ -48,7 +48,8 @@ public final class ElfFile {
     private final int type;
     private final int machine;
     private final List<ElfSection> sections;
-    private final List<ElfSymbol> symbols;
+    /** Read on first use: a large shared library has tens of thousands, and reading its notes needs none. */
+    private List<ElfSymbol> symbols;
 
     private ElfFile(MemorySegment data) {
         this.order = identify(data);
@@ -56,7 +57,6 @@ public final class ElfFile {
         this.type = bytes.u16(16, "e_type");
         this.machine = bytes.u16(18, "e_machine");
         this.sections = readSections();
-        this.symbols = readSymbols();
     }
 
     /** Parses the ELF file in {@code data} (not copied: it must not change afterwards). */
@@ -247,16 +247,18 @@ public final class ElfFile {
     }
 
     /** The symbol table in index order (index 0 is the null symbol); empty when the file has none. */
-    public List<ElfSymbol> symbols() {
+    public synchronized List<ElfSymbol> symbols() {
+        if (symbols == null) symbols = readSymbols();
         return symbols;
     }
 
     /** The symbol at {@code index} of the symbol table. */
     public ElfSymbol symbol(int index) {
-        if (index < 0 || index >= symbols.size()) {
-            throw new ElfException("no symbol " + index + ": the symbol table has " + symbols.size() + " entries");
+        List<ElfSymbol> all = symbols();
+        if (index < 0 || index >= all.size()) {
+            throw new ElfException("no symbol " + index + ": the symbol table has " + all.size() + " entries");
         }
-        return symbols.get(index);
+        return all.get(index);
     }
 
     /** A copy of the section's bytes; empty for a section without file bytes ({@link ElfSection#isNoBits()}). */
@@ -310,11 +312,12 @@ public final class ElfFile {
             long info = bytes.u64(at + 8, what + " r_info");
             long addend = entry == RELA_SIZE ? bytes.u64(at + 16, what + " r_addend") : 0;
             long sym = info >>> 32;
-            if (sym >= symbols.size()) {
+            List<ElfSymbol> all = symbols();
+            if (sym >= all.size()) {
                 throw new ElfException("corrupt " + what + ": it refers to symbol " + sym
-                        + " but the symbol table has " + symbols.size() + " entries");
+                        + " but the symbol table has " + all.size() + " entries");
             }
-            out.add(new ElfRelocation(offset, symbols.get((int) sym), (int) info, addend));
+            out.add(new ElfRelocation(offset, all.get((int) sym), (int) info, addend));
         }
         return out;
     }
@@ -357,6 +360,6 @@ public final class ElfFile {
     @Override
     public String toString() {
         return "ElfFile[machine " + machine + ", type " + type + ", " + sections.size() + " sections, "
-                + symbols.size() + " symbols, " + order + "]";
+                + symbols().size() + " symbols, " + order + "]";
     }
 }
