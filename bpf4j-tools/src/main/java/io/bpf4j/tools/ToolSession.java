@@ -8,7 +8,6 @@ import io.bpf4j.core.events.RecordDecoder;
 import io.bpf4j.core.link.AutoAttach;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.object.MapType;
-import io.bpf4j.core.object.ObjectMap;
 import io.bpf4j.core.object.ObjectProgram;
 import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.core.symbols.HotSpotJvms;
@@ -168,14 +167,6 @@ public final class ToolSession implements AutoCloseable {
         byte[] s = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         System.arraycopy(s, 0, b, 0, Math.min(s.length, size - 1));
         spec = spec.withVariable(name, b);
-        return this;
-    }
-
-    /** Sizes map {@code name} before load (e.g. {@code --stack-storage-size}). */
-    public ToolSession maxEntries(String name, int entries) {
-        ObjectMap m = requireSpec().map(name)
-                .orElseThrow(() -> new IllegalArgumentException("no map '" + name + "' in the object"));
-        spec = spec.withMap(m.withMaxEntries(entries));
         return this;
     }
 
