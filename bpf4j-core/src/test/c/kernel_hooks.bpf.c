@@ -1,6 +1,6 @@
 // One program for each kernel-function hook, none autoloaded: KernelHooksTest loads and attaches each on its own,
 // where the kernel offers the hook. Each one counts what one thread (target_tid) does, so counts are exact:
-// mkdirat calls seen on entry and exit of do_mkdirat (kprobe, kretprobe, fentry, fexit, with the return value), and
+// mkdirat calls seen on entry and exit of do_mkdirat (kprobe, kretprobe, kprobe_multi, fentry, fexit, with the return value), and
 // file_open of one inode (deny_ino) refused with EPERM by the LSM program. The kernel types are declared with
 // preserve_access_index: their field offsets are relocated against the running kernel's BTF (CO-RE).
 #define __TARGET_ARCH_x86
@@ -24,7 +24,7 @@ struct filename;
 const volatile __u32 target_tid;
 const volatile __u64 deny_ino;
 
-__u64 kprobe_hits, kretprobe_hits, fentry_hits, fexit_hits, lsm_denials;
+__u64 kprobe_hits, kretprobe_hits, kprobe_multi_hits, fentry_hits, fexit_hits, lsm_denials;
 long kretprobe_ret, fexit_ret;
 
 static __always_inline int mine(void)
@@ -47,6 +47,14 @@ int on_kretprobe(struct pt_regs *ctx)
         __sync_fetch_and_add(&kretprobe_hits, 1);
         kretprobe_ret = (int)PT_REGS_RC(ctx);
     }
+    return 0;
+}
+
+SEC("?kprobe.multi")
+int on_kprobe_multi(struct pt_regs *ctx)
+{
+    if (mine())
+        __sync_fetch_and_add(&kprobe_multi_hits, 1);
     return 0;
 }
 
