@@ -132,7 +132,10 @@ class FeatureCommandTest {
         assertThat(byName(helpers.get("xdp")).get("get_stackid")).containsEntry("available", false);
     }
 
-    /** The active lockdown mode, "[none] integrity confidentiality" read as "none"; "none" without securityfs. */
+    /**
+     * The active lockdown mode ("[none] integrity confidentiality" is "none"), from securityfs; where it is not
+     * mounted, what the library read (it mounts securityfs itself).
+     */
     private static String lockdown() {
         Path file = Path.of("/sys/kernel/security/lockdown");
         try {

@@ -117,6 +117,7 @@ class FeaturesTest {
             assertThat(p.toString()).startsWith("fentry: unavailable — program load refused with EPERM");
             assertThat(trampolines.getLast().reason()).contains("EPERM");
             assertThat(lsm.reason()).contains("EPERM");
+            assertThat(Features.programType(ProgramType.TRACING).reason()).contains("tp_btf").contains("EPERM");
         }
         // TRACING itself loads everywhere, as tp_btf and iter
         assertThat(Features.programType(ProgramType.TRACING).available()).isTrue();
