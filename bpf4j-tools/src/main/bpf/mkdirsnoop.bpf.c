@@ -1,6 +1,8 @@
-/* mkdirsnoop: mkdir() and mkdirat() calls with their path and result. Hooks the generic syscall raw tracepoints
- * (tp_btf/sys_enter, sys_exit), as opensnoop: the kernel has no typed tracepoint in the mkdir path, and BPF
- * links attach and detach in microseconds. */
+/* mkdirsnoop: mkdir() and mkdirat() calls with their path and result. Where the kernel runs BPF trampolines, one
+ * fexit program on do_mkdirat, which both syscalls call, sees the arguments and the result together (bcc's example
+ * used a kprobe on the syscall); elsewhere (a kernel under lockdown refuses trampolines) the generic syscall raw
+ * tracepoints (tp_btf/sys_enter, sys_exit), as opensnoop: the kernel has no typed tracepoint in the mkdir path.
+ * The Java side loads one set or the other; both emit the same events. */
 #include "bpf4j_tools.h"
 
 BPF4J_FILTERS
@@ -91,5 +93,31 @@ int BPF_PROG(mkdirsnoop_exit, struct pt_regs *regs, long ret)
 	bpf_ringbuf_submit(e, 0);
 cleanup:
 	bpf_map_delete_elem(&start, &tid);
+	return 0;
+}
+
+SEC("fexit/do_mkdirat")
+int BPF_PROG(mkdirsnoop_fexit, int dfd, struct filename *name, umode_t mode, int ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct event *e;
+
+	if (!bpf4j_pass_pid(pid_tgid))
+		return 0;
+	if (targ_failed && ret >= 0)
+		return 0;
+	e = bpf4j_reserve(&events, sizeof(*e));
+	if (!e)
+		return 0;
+	e->ts = bpf_ktime_get_ns();
+	e->cpu = bpf_get_smp_processor_id();
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->ret = ret;
+	e->mode = mode;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	/* the kernel's copy of the path the caller passed (getname()), as the caller wrote it */
+	bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(name, name));
+	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -1,5 +1,7 @@
 package io.bpf4j.tools;
 
+import io.bpf4j.core.Program;
+import io.bpf4j.core.link.Link;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -101,6 +103,21 @@ public record ToolRun(int exit, String out, String err) {
          */
         public Running awaitMoreLines(long lines, long more) throws Exception {
             return awaitOut((lines + more) + " lines", o -> o.lines().count() >= lines + more && o.endsWith("\n"));
+        }
+
+        /**
+         * The names of the BPF programs behind the links the tool made (sorted), which show the hooks it chose
+         * (e.g. a kprobe or fentry program where the kernel has them, a tracepoint program elsewhere).
+         */
+        public List<String> attachedPrograms() throws IOException {
+            List<String> names = new ArrayList<>();
+            for (int id : ownLinkIds()) {
+                if (linksBefore.contains(id)) continue;
+                try (Link link = Link.fromId(id); Program p = Program.fromId(link.info().programId())) {
+                    names.add(p.info().name());
+                }
+            }
+            return names.stream().sorted().toList();
         }
 
         /** Ends the tool as Ctrl-C does (it prints what it prints then), waits for its end and checks its links. */

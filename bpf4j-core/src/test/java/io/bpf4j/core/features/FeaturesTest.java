@@ -3,12 +3,14 @@ package io.bpf4j.core.features;
 import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfKind;
 import io.bpf4j.core.kernel.Host;
+import io.bpf4j.core.kernel.KernelConfig;
 import io.bpf4j.core.kernel.KernelInfo;
 import io.bpf4j.core.kernel.LoadedBtf;
 import io.bpf4j.core.kernel.Probe;
 import io.bpf4j.core.kernel.Probes;
 import io.bpf4j.core.object.MapType;
 import io.bpf4j.core.object.ProgramType;
+import io.bpf4j.testing.KernelMatrix;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +31,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The feature probe against the real kernel. The "this machine" assertions describe the Linux 6.18 VM of
- * shared/KERNEL.md: kprobes compiled out, fentry/fexit/LSM refused with EPERM under lockdown=integrity.
+ * shared/KERNEL.md: kprobes compiled out, fentry/fexit/LSM refused with EPERM under lockdown=integrity. The tests
+ * tagged {@link KernelMatrix} also run on Linux 6.1 (scripts/kernel-matrix), and assert what that kernel offers,
+ * found by other means than the probe (the kprobe PMU, lockdown, the active LSMs, the kernel's configuration).
  */
 @KernelTest
 class FeaturesTest {
@@ -61,27 +65,62 @@ class FeaturesTest {
     }
 
     @Test
-    void kprobeIsMissingBecauseKprobesAreCompiledOut() {
-        assumeTrue(Files.notExists(Path.of("/sys/bus/event_source/devices/kprobe")),
-                "this kernel has a kprobe PMU: not the CONFIG_KPROBES=n kernel of KERNEL.md");
+    @KernelMatrix
+    void kprobeIsAvailableExactlyWhereTheKernelHasKprobes() {
         Probe p = Features.attachHook(AttachHook.KPROBE);
-        assertThat(p.available()).isFalse();
-        assertThat(p.reason()).contains("CONFIG_KPROBES");
-        assertThat(p.toString()).isEqualTo("kprobe: unavailable — CONFIG_KPROBES is not set");
+        if (Files.exists(Path.of("/sys/bus/event_source/devices/kprobe"))) {
+            // a kernel with CONFIG_KPROBES (the kernel matrix's Linux 6.1): the kprobe PMU is there
+            assertThat(p.available()).as("%s", p).isTrue();
+            assertThat(p.toString()).startsWith("kprobe");
+        } else {
+            // this machine (shared/KERNEL.md): kprobes compiled out
+            assertThat(p.available()).isFalse();
+            assertThat(p.reason()).contains("CONFIG_KPROBES");
+            assertThat(p.toString()).isEqualTo("kprobe: unavailable — CONFIG_KPROBES is not set");
+        }
     }
 
     @Test
-    void fentryIsRefusedWithEperm() {
-        Probe p = Features.attachHook(AttachHook.FENTRY);
-        assertThat(p.available()).as("%s", p).isFalse();
-        assertThat(p.reason()).contains("EPERM").contains("lockdown: " + Features.kernel().lockdown());
-        assertThat(p.toString()).startsWith("fentry: unavailable — program load refused with EPERM");
-        // The same for fexit and LSM; TRACING itself loads as tp_btf and iter.
-        assertThat(Features.attachHook(AttachHook.FEXIT).reason()).contains("EPERM");
-        assertThat(Features.attachHook(AttachHook.LSM).reason()).contains("EPERM");
-        Probe tracing = Features.programType(ProgramType.TRACING);
-        assertThat(tracing.available()).isTrue();
-        assertThat(tracing.reason()).contains("tp_btf").contains("EPERM");
+    @KernelMatrix
+    void kprobeMultiNeedsKprobesAndFprobe() {
+        Probe p = Features.attachHook(AttachHook.KPROBE_MULTI);
+        KernelConfig config = KernelConfig.current();
+        if (Files.notExists(Path.of("/sys/bus/event_source/devices/kprobe"))) {
+            assertThat(p.available()).as("%s", p).isFalse();
+        } else if (config.knownUnset("CONFIG_FPROBE")) {
+            // Debian's Linux 6.1 (its configuration in /boot): kprobes, but no fprobe
+            assertThat(p.toString()).isEqualTo("kprobe_multi: unavailable — CONFIG_FPROBE is not set");
+        }
+        if (!p.available()) assertThat(p.reason()).isNotBlank();
+    }
+
+    @Test
+    @KernelMatrix
+    void fentryFexitAndLsmAreRefusedExactlyUnderLockdown() throws IOException {
+        String lockdown = Features.kernel().lockdown();
+        List<Probe> trampolines = List.of(Features.attachHook(AttachHook.FENTRY),
+                Features.attachHook(AttachHook.FEXIT));
+        Probe lsm = Features.attachHook(AttachHook.LSM);
+        if (lockdown.equals("none")) {
+            // the kernel matrix's Linux 6.1, booted through BIOS: no lockdown, BPF trampolines load
+            assertThat(trampolines).allSatisfy(p -> assertThat(p.available()).as("%s", p).isTrue());
+            Path lsms = Path.of("/sys/kernel/security/lsm");
+            if (Files.isReadable(lsms)) {
+                boolean bpf = List.of(Files.readString(lsms).strip().split(",")).contains("bpf");
+                assertThat(lsm.available()).as("%s (active LSMs: %s)", lsm, Files.readString(lsms)).isEqualTo(bpf);
+            }
+        } else {
+            // this machine: lockdown=integrity refuses them with EPERM
+            Probe p = trampolines.getFirst();
+            assertThat(p.available()).as("%s", p).isFalse();
+            assertThat(p.reason()).contains("EPERM").contains("lockdown: " + lockdown);
+            assertThat(p.toString()).startsWith("fentry: unavailable — program load refused with EPERM");
+            assertThat(trampolines.getLast().reason()).contains("EPERM");
+            assertThat(lsm.reason()).contains("EPERM");
+            assertThat(Features.programType(ProgramType.TRACING).reason()).contains("tp_btf").contains("EPERM");
+        }
+        // TRACING itself loads everywhere, as tp_btf and iter
+        assertThat(Features.programType(ProgramType.TRACING).available()).isTrue();
         assertThat(Features.attachHook(AttachHook.TP_BTF).available()).isTrue();
     }
 

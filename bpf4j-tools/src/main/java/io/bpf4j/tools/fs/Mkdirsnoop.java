@@ -1,6 +1,9 @@
 package io.bpf4j.tools.fs;
 
 import io.bpf4j.core.events.BtfRecord;
+import io.bpf4j.core.kernel.Probe;
+import io.bpf4j.core.kernel.Probes;
+import io.bpf4j.core.link.Fentry;
 import io.bpf4j.output.EventType;
 import io.bpf4j.output.JsonLinesSink;
 import io.bpf4j.output.TraceEvent;
@@ -21,8 +24,10 @@ import java.util.Map;
  * {@code mkdirsnoop}: every mkdir() and mkdirat() with the process, the path as the caller passed it (relative
  * paths are relative to its working directory or to mkdirat's directory), the error if it failed, and how many
  * mkdir calls that process has made since the tool started — the classic bcc "sys_mkdir" kprobe example, made a
- * tool. It hooks the syscall entry and exit raw tracepoints, so it sees calls, not directories the kernel makes
- * by other means (e.g. NFS servers, overlayfs copy-up).
+ * tool. Where the kernel runs BPF trampolines ({@link Probes#fexit()}), it hooks the exit of do_mkdirat, the
+ * function both syscalls call (io_uring's mkdirat too); elsewhere (this project's 6.18 machines refuse them under
+ * lockdown) the syscall entry and exit raw tracepoints. Either way it sees calls, not directories the kernel makes
+ * by other means (e.g. NFS servers, overlayfs copy-up), and prints the same lines.
  */
 @Command(name = "mkdirsnoop", mixinStandardHelpOptions = true,
         description = "Trace mkdir() syscalls: process, path, error, and a running count per process.")
@@ -49,8 +54,16 @@ public final class Mkdirsnoop extends Tool {
         if (pid != null) s.set("targ_pid", pid);
         if (tid != null) s.set("targ_tid", tid);
         s.set("targ_failed", failed ? 1 : 0);
+        Probe fexit = Probes.fexit();
+        s.autoload("mkdirsnoop_fexit", fexit.available());
+        s.autoload("mkdirsnoop_enter", !fexit.available());
+        s.autoload("mkdirsnoop_exit", !fexit.available());
         s.load();
-        s.attachAll();
+        if (fexit.available()) {
+            s.keep(Fentry.attach(s.loaded().program("mkdirsnoop_fexit")));
+        } else {
+            s.attachAll();
+        }
         EventType mkdir = s.eventType("mkdir", "event");
         if (!s.json()) s.out().printf("%-8s %-7s %-16s %5s %3s %s%n", "TIME", "PID", "COMM", "COUNT", "ERR", "PATH");
         s.onEvents("events", mkdir, e -> print(s, e));

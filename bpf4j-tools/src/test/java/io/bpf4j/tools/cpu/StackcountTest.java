@@ -1,9 +1,11 @@
 package io.bpf4j.tools.cpu;
 
-import io.bpf4j.testing.KernelTest;
-import io.bpf4j.tools.Workload;
+import io.bpf4j.core.kernel.Probe;
 import io.bpf4j.core.link.Kprobe;
+import io.bpf4j.testing.KernelMatrix;
+import io.bpf4j.testing.KernelTest;
 import io.bpf4j.tools.ToolRun;
+import io.bpf4j.tools.Workload;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -13,6 +15,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * stackcount counts the kernel stacks of this JVM's forks at sched:sched_process_fork, and the user stacks of a
@@ -80,6 +83,26 @@ class StackcountTest {
     }
 
     @Test
+    @KernelMatrix
+    void countsTheStacksOfAKernelFunctionWithAKprobe() throws Exception {
+        ToolRun.assumeRoot();
+        Probe kprobes = Kprobe.availability();
+        assumeTrue(kprobes.available(), "kernel has no kprobes (CONFIG_KPROBES): " + kprobes);
+        ToolRun.Running running = ToolRun.start(Stackcount.class, "-K", "-p", String.valueOf(PID), "kernel_clone");
+        for (int i = 0; i < FORKS; i++) new ProcessBuilder("true").start().waitFor();
+        ToolRun r = running.stop();
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("Tracing 1 functions for \"kernel_clone\"... Hit Ctrl-C to end.");
+        // at a kprobe the first frame is the probed function itself
+        long forks = List.of(r.out().split("\n\n")).stream()
+                .map(b -> b.lines().dropWhile(l -> l.startsWith("Tracing")).toList())
+                .filter(l -> !l.isEmpty() && l.getFirst().equals("  kernel_clone"))
+                .mapToLong(l -> Long.parseLong(l.getLast().trim())).sum();
+        assertThat(forks).as(r.out()).isGreaterThanOrEqualTo(FORKS);
+    }
+
+    @Test
+    @KernelMatrix
     void saysWhyAKernelFunctionCannotBeTracedWithoutKprobes() {
         ToolRun.assumeRoot();
         assumeFalse(Kprobe.availability().available(), "this kernel has kprobes: nothing to explain");
