@@ -62,7 +62,7 @@ public final class BccCompiler {
      * @param searchPath the directories searched for {@code clang-19}, then {@code clang}, in order
      */
     public static BccCompiler create(Path cacheDir, List<Path> searchPath) {
-        return new BccCompiler(cacheDir, searchPath);
+        return new BccCompiler(cacheDir.toAbsolutePath(), searchPath);
     }
 
     /** The cache directory: {@code include-*} (vmlinux.h and bpf4j's headers per kernel) and {@code obj}. */
@@ -104,9 +104,17 @@ public final class BccCompiler {
             Path c = objDir.resolve(key + ".c");
             Files.writeString(c, text);
             Path tmp = Files.createTempFile(objDir, key, ".o.tmp");
+            // clang copies each source line into the object's BTF line info (what verifier errors show) from the
+            // file the #line directive names, relative to its working directory: the source as given, there
+            Path work = Files.createTempDirectory(objDir, key + ".src");
             try {
+                Path named = work.resolve(name).normalize();
+                if (named.startsWith(work) && !named.equals(work)) {
+                    Files.createDirectories(named.getParent());
+                    Files.writeString(named, source);
+                }
                 List<String> command = command(clang.get(), options, headers, c, tmp);
-                Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                Process p = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
                         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
                 String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 int status = p.waitFor();
@@ -118,6 +126,7 @@ public final class BccCompiler {
                 }
             } finally {
                 Files.deleteIfExists(tmp);
+                KernelHeaders.deleteTree(work);
             }
         } catch (IOException e) {
             throw new BccCompileException("cannot compile " + name + " with " + clang.get() + ": " + describe(e));
