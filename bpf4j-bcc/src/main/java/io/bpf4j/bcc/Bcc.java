@@ -113,7 +113,12 @@ public final class Bcc implements AutoCloseable {
      *                      loaded then
      */
     public Bcc(String text, BccOptions options) {
-        this(compile(text, options), System.err);
+        this(text, options, BccCompiler.create());
+    }
+
+    /** {@link #Bcc(String, BccOptions)} with {@code compiler} (its own cache directory, clang search path). */
+    public Bcc(String text, BccOptions options, BccCompiler compiler) {
+        this(compile(compiler, text, options), System.err);
     }
 
     private Bcc(CompiledSource compiled, PrintStream notes) {
@@ -137,9 +142,9 @@ public final class Bcc implements AutoCloseable {
         }
     }
 
-    private static CompiledSource compile(String text, BccOptions options) {
+    private static CompiledSource compile(BccCompiler compiler, String text, BccOptions options) {
         try {
-            return BccCompiler.create().compile(text, options);
+            return compiler.compile(text, options);
         } catch (BccCompileException e) {
             throw new BccException(e.getMessage(), e);
         }
@@ -472,7 +477,13 @@ public final class Bcc implements AutoCloseable {
      */
     public RecordDecoder decoder(String structName) {
         if (btf == null) throw new BccException("the compiled program has no BTF to decode struct " + structName);
-        return RecordDecoder.forStruct(btf, structName);
+        try {
+            return RecordDecoder.forStruct(btf, structName);
+        } catch (IllegalArgumentException e) {
+            throw new BccException("struct " + structName + " is not in the program's BTF: clang leaves out the "
+                    + "types no map, global or function signature uses; declare a global of it in the C, e.g. "
+                    + "'struct " + structName + " *unused_" + structName + ";', or read the bytes yourself", e);
+        }
     }
 
     // ---- perf and ring buffers ------------------------------------------------------------------------------
