@@ -106,6 +106,8 @@ final class BccRewriter {
     private final Set<String> maps = new HashSet<>();
     private final Set<String> userStructs = new HashSet<>();
     private final Set<String> dropped = new HashSet<>();
+    /** The current kprobe function's non-struct pointer arguments ({@code loff_t *ppos}): {@code *ppos} is read. */
+    private final Set<String> scalarRoots = new HashSet<>();
     private final List<AutoAttach> autoAttach = new ArrayList<>();
     private final Map<String, Position> tracepoints = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
@@ -121,8 +123,9 @@ final class BccRewriter {
 
     /**
      * @param kernelStructs the structs of vmlinux.h with their member names: a struct the source defines again is
-     *                      dropped when its members are the kernel's (bcc programs copy kernel-internal structs),
-     *                      else renamed in the whole source
+     *                      dropped when at least half its members are the kernel's (bcc programs copy
+     *                      kernel-internal structs, sometimes of another kernel version: the running kernel's
+     *                      definition, read with CO-RE, is the right one), else renamed in the whole source
      */
     static Result rewrite(String source, String sourceName, Map<String, Set<String>> kernelStructs) {
         BccRewriter r = new BccRewriter(source, sourceName, kernelStructs);
@@ -159,7 +162,8 @@ final class BccRewriter {
                     members.add(t.text);
                 }
             }
-            if (kernel.containsAll(members) && at(close + 1, ";")) {
+            long known = members.stream().filter(kernel::contains).count();
+            if (2 * known >= members.size() && at(close + 1, ";")) {
                 blank(i, close + 1); // the kernel's own definition is in vmlinux.h
                 dropped.add(s.get(i + 1).text);
                 i = close + 1;
@@ -252,6 +256,7 @@ final class BccRewriter {
             int end = matching(open);
             if (end < 0) continue;
             Set<String> roots = new HashSet<>();
+            scalarRoots.clear();
             switch (t.text) {
                 case "TRACEPOINT_PROBE" -> tracepointProbe(i, close);
                 case "RAW_TRACEPOINT_PROBE" -> rawTracepointProbe(i, close);
@@ -368,7 +373,18 @@ final class BccRewriter {
         if (section == null) return roots;
         roots.remove(ctx);
         s.get(close).out = ")" + section(section);
-        if (registerArgs && params.size() > 1) registerArguments(params, close, open, ctx, syscallArgs);
+        if (registerArgs && params.size() > 1) {
+            registerArguments(params, close, open, ctx, syscallArgs);
+            // a kprobe's other pointer arguments point into the kernel too: *ppos is read as bcc reads it
+            for (int p = 1; p < params.size(); p++) {
+                List<Integer> param = params.get(p);
+                int n = param.size();
+                if (n >= 3 && s.get(param.get(n - 2)).is("*") && !s.get(param.get(n - 3)).is("*")
+                        && !s.get(param.get(0)).is("struct")) {
+                    scalarRoots.add(s.get(param.get(n - 1)).text);
+                }
+            }
+        }
         return roots;
     }
 
@@ -391,7 +407,7 @@ final class BccRewriter {
             String register = syscall
                     ? "__bpf4j_kread(__BPF4J_SYSCALL_PARM" + p + "((struct pt_regs *)PT_REGS_PARM1(" + ctx + ")))"
                     : "PT_REGS_PARM" + p + "(" + ctx + ")";
-            decls.append(' ').append(type).append(' ').append(var).append(" = (").append(type).append(')')
+            decls.append(' ').append(type).append(type.endsWith("*") ? "" : " ").append(var).append(" = (").append(type).append(')')
                     .append(register).append(';');
         }
         blank(params.get(0).get(params.get(0).size() - 1) + 1, close - 1);
@@ -429,6 +445,13 @@ final class BccRewriter {
                 continue;
             }
             Token t = s.get(i);
+            if (t.is("*") && i + 1 < end && scalarRoots.contains(s.get(i + 1).text) && unaryStar(i)
+                    && rvalue(i, i + 1)) {
+                t.out = "";
+                s.get(i + 1).out = "__bpf4j_kread(*" + s.get(i + 1).text + ")";
+                i++;
+                continue;
+            }
             if (t.kind != Kind.IDENT || !roots.contains(t.text) || isMember(i)) continue;
             int last = i;
             boolean arrow = false;
@@ -482,6 +505,14 @@ final class BccRewriter {
                     || before.is("]");
         }
         return true;
+    }
+
+    /** Whether the '*' at i dereferences (after an operator, '(' ',' or a keyword) rather than multiplies. */
+    private boolean unaryStar(int i) {
+        if (i == 0) return true;
+        Token before = s.get(i - 1);
+        if (before.is(")")) return castBefore(i - 1);
+        return !(before.kind == Kind.IDENT && !before.is("return") || before.kind == Kind.NUMBER || before.is("]"));
     }
 
     /** Whether the ')' at close ends a cast: {@code (const void *)&x}, {@code (u8 *)&x}, {@code (struct s)}. */
@@ -583,7 +614,9 @@ final class BccRewriter {
     private String text(List<Integer> indexes) {
         StringBuilder b = new StringBuilder();
         for (int i : indexes) {
-            if (!b.isEmpty() && !s.get(i).is("*") && !s.get(i).is("[") && !s.get(i).is("]")) b.append(' ');
+            Token t = s.get(i);
+            char prev = b.isEmpty() ? ' ' : b.charAt(b.length() - 1);
+            if (!b.isEmpty() && prev != '*' && prev != '[' && !t.is("[") && !t.is("]")) b.append(' ');
             b.append(s.get(i).text);
         }
         return b.toString();
