@@ -79,16 +79,18 @@ public final class BccCompiler {
      */
     public CompiledSource compile(String source, BccOptions options) throws BccCompileException {
         String name = options.sourceName();
-        BccRewriter.Result rewritten = BccRewriter.rewrite(source, name);
-        if (!rewritten.problems().isEmpty()) throw new BccCompileException(rewritten.problems());
         KernelHeaders headers;
+        Map<String, java.util.Set<String>> kernelStructs;
         try {
             headers = KernelHeaders.of(cacheDir);
+            kernelStructs = headers.structs();
         } catch (IOException | UncheckedIOException e) {
             throw new BccCompileException("cannot prepare the kernel's headers in " + cacheDir + ": "
                     + describe(e) + " (bcc sources need the kernel's BTF, " + KernelHeaders.VMLINUX
                     + ", and a writable cache: set BPF4J_CACHE_DIR)");
         }
+        BccRewriter.Result rewritten = BccRewriter.rewrite(source, name, kernelStructs);
+        if (!rewritten.problems().isEmpty()) throw new BccCompileException(rewritten.problems());
         String text = prelude(rewritten, name) + "#line 1 \"" + name + "\"\n" + rewritten.text();
         Optional<Path> clang = findClang();
         String key = KernelHeaders.sha256(cacheKey(text, options, headers, clang).getBytes(StandardCharsets.UTF_8));
@@ -230,7 +232,8 @@ public final class BccCompiler {
 
     private List<String> command(Path clang, BccOptions options, KernelHeaders headers, Path c, Path out) {
         List<String> cmd = new ArrayList<>(List.of(clang.toString(), "-target", "bpf", "-O2", "-g", "-mcpu=v3",
-                "-D__TARGET_ARCH_" + arch(), "-D__BPF4J_BCC__", "-I", headers.dir().toString()));
+                "-D__TARGET_ARCH_" + arch(), "-D__BPF4J_BCC__", "-DLINUX_VERSION_CODE=" + linuxVersionCode(),
+                "-I", headers.dir().toString()));
         for (Path d : options.includeDirs()) cmd.addAll(List.of("-I", d.toAbsolutePath().toString()));
         options.defines().forEach((n, v) -> cmd.add("-D" + n + (v == null || v.isEmpty() ? "" : "=" + v)));
         // bcc programs are written against bcc's lenient flags: warnings are noise here, errors are reported
@@ -270,6 +273,14 @@ public final class BccCompiler {
             }
         }
         return Optional.empty();
+    }
+
+    /** The running kernel's version as {@code KERNEL_VERSION(a, b, c)} computes it, for version checks. */
+    static int linuxVersionCode() {
+        Matcher m = Pattern.compile("^(\\d+)\\.(\\d+)(?:\\.(\\d+))?").matcher(System.getProperty("os.version"));
+        if (!m.find()) return 0;
+        int patch = m.group(3) == null ? 0 : Integer.parseInt(m.group(3));
+        return (Integer.parseInt(m.group(1)) << 16) + (Integer.parseInt(m.group(2)) << 8) + Math.min(patch, 255);
     }
 
     private static String arch() {

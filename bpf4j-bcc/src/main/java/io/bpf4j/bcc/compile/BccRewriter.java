@@ -89,30 +89,47 @@ final class BccRewriter {
             "inode_storage_delete");
     /** Context types: a program's first parameter, never read with probe_read. */
     private static final Set<String> CONTEXT_TYPES = Set.of("pt_regs", "bpf_perf_event_data", "xdp_md",
-            "__sk_buff", "bpf_raw_tracepoint_args", "bpf_sock_ops", "sk_msg_md", "bpf_sock_addr", "sk_buff");
+            "__sk_buff", "bpf_raw_tracepoint_args", "bpf_sock_ops", "sk_msg_md", "bpf_sock_addr");
     private static final Set<String> ASSIGNMENTS = Set.of("=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=",
             "<<=", ">>=", "++", "--");
+    private static final Set<String> CAST_WORDS = Set.of("struct", "union", "enum", "const", "volatile", "void",
+            "char", "short", "int", "long", "unsigned", "signed", "bool", "_Bool", "u8", "u16", "u32", "u64", "s8",
+            "s16", "s32", "s64", "__u8", "__u16", "__u32", "__u64", "__s8", "__s16", "__s32", "__s64", "size_t",
+            "pid_t", "uintptr_t");
     private static final Set<String> KERNEL_INCLUDE_DIRS = Set.of("linux", "uapi", "net", "bcc", "asm",
             "asm-generic", "trace", "kernel", "scsi", "crypto", "xen", "rdma", "sound", "video", "drm", "keys");
-    private static final Pattern INCLUDE = Pattern.compile("#\\s*include\\s*<([^>/]+)/[^>]*>\\s*");
+    private static final Pattern INCLUDE = Pattern.compile("^#\\s*include\\s*<([^>/]+)/[^>]*>");
 
     private final String sourceName;
     private final List<Token> all;
     private final List<Token> s = new ArrayList<>(); // the significant tokens
     private final Set<String> maps = new HashSet<>();
     private final Set<String> userStructs = new HashSet<>();
+    private final Set<String> dropped = new HashSet<>();
+    /** The current kprobe function's non-struct pointer arguments ({@code loff_t *ppos}): {@code *ppos} is read. */
+    private final Set<String> scalarRoots = new HashSet<>();
     private final List<AutoAttach> autoAttach = new ArrayList<>();
     private final Map<String, Position> tracepoints = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
 
-    private BccRewriter(String source, String sourceName) {
+    private final Map<String, Set<String>> kernelStructs;
+
+    private BccRewriter(String source, String sourceName, Map<String, Set<String>> kernelStructs) {
         this.sourceName = sourceName;
+        this.kernelStructs = kernelStructs;
         this.all = CTokens.tokenize(source);
         for (Token t : all) if (t.significant()) s.add(t);
     }
 
-    static Result rewrite(String source, String sourceName) {
-        BccRewriter r = new BccRewriter(source, sourceName);
+    /**
+     * @param kernelStructs the structs of vmlinux.h with their member names: a struct the source defines again is
+     *                      dropped when at least half its members are the kernel's (bcc programs copy
+     *                      kernel-internal structs, sometimes of another kernel version: the running kernel's
+     *                      definition, read with CO-RE, is the right one), else renamed in the whole source
+     */
+    static Result rewrite(String source, String sourceName, Map<String, Set<String>> kernelStructs) {
+        BccRewriter r = new BccRewriter(source, sourceName, kernelStructs);
+        r.kernelStructCopies();
         r.dropKernelIncludes();
         r.declarations();
         r.methodCalls();
@@ -124,7 +141,38 @@ final class BccRewriter {
         for (Token t : all) {
             if (t.kind != Kind.DIRECTIVE) continue;
             Matcher m = INCLUDE.matcher(t.text);
-            if (m.matches() && KERNEL_INCLUDE_DIRS.contains(m.group(1))) t.out = "";
+            if (m.find() && KERNEL_INCLUDE_DIRS.contains(m.group(1))) t.out = "";
+        }
+    }
+
+    private void kernelStructCopies() {
+        Set<String> renamed = new HashSet<>();
+        for (int i = 0; i + 2 < s.size(); i++) {
+            if (!s.get(i).is("struct") || s.get(i + 1).kind != Kind.IDENT || !s.get(i + 2).is("{")) continue;
+            Set<String> kernel = kernelStructs.get(s.get(i + 1).text);
+            if (kernel == null) continue;
+            int close = matching(i + 2);
+            if (close < 0) continue;
+            Set<String> members = new HashSet<>();
+            for (int k = i + 3; k < close; k++) {
+                Token t = s.get(k);
+                Token next = s.get(k + 1);
+                if (t.kind == Kind.IDENT && (next.is(";") || next.is("[") || next.is(":") || next.is(",")
+                        || next.is(")") && s.get(k - 1).is("*"))) {
+                    members.add(t.text);
+                }
+            }
+            long known = members.stream().filter(kernel::contains).count();
+            if (2 * known >= members.size() && at(close + 1, ";")) {
+                blank(i, close + 1); // the kernel's own definition is in vmlinux.h
+                dropped.add(s.get(i + 1).text);
+                i = close + 1;
+            } else {
+                renamed.add(s.get(i + 1).text);
+            }
+        }
+        for (int i = 0; i + 1 < s.size(); i++) {
+            if (s.get(i).is("struct") && renamed.contains(s.get(i + 1).text)) s.get(i + 1).out += "__bcc";
         }
     }
 
@@ -136,7 +184,7 @@ final class BccRewriter {
             String name = t.text;
             if (name.equals("struct") && i + 2 < s.size() && s.get(i + 1).kind == Kind.IDENT
                     && s.get(i + 2).is("{")) {
-                userStructs.add(s.get(i + 1).text);
+                if (!dropped.contains(s.get(i + 1).text)) userStructs.add(s.get(i + 1).text);
             } else if (UNSUPPORTED.containsKey(name) && !isMember(i)) {
                 problem(t, "unsupported bcc construct '" + name + "': " + UNSUPPORTED.get(name));
             } else if (name.startsWith("tracepoint__")) {
@@ -208,6 +256,7 @@ final class BccRewriter {
             int end = matching(open);
             if (end < 0) continue;
             Set<String> roots = new HashSet<>();
+            scalarRoots.clear();
             switch (t.text) {
                 case "TRACEPOINT_PROBE" -> tracepointProbe(i, close);
                 case "RAW_TRACEPOINT_PROBE" -> rawTracepointProbe(i, close);
@@ -318,13 +367,24 @@ final class BccRewriter {
             section = "raw_tp";
         } else if (ctxType.contains("bpf_sock_ops")) {
             section = "sockops";
-        } else if (ctxType.equals("void *")) {
+        } else if (ctxType.replace(" ", "").equals("void*")) {
             section = "kprobe"; // bcc attaches such functions as kprobes or uprobes most of the time
         }
         if (section == null) return roots;
         roots.remove(ctx);
         s.get(close).out = ")" + section(section);
-        if (registerArgs && params.size() > 1) registerArguments(params, close, open, ctx, syscallArgs);
+        if (registerArgs && params.size() > 1) {
+            registerArguments(params, close, open, ctx, syscallArgs);
+            // a kprobe's other pointer arguments point into the kernel too: *ppos is read as bcc reads it
+            for (int p = 1; p < params.size(); p++) {
+                List<Integer> param = params.get(p);
+                int n = param.size();
+                if (n >= 3 && s.get(param.get(n - 2)).is("*") && !s.get(param.get(n - 3)).is("*")
+                        && !s.get(param.get(0)).is("struct")) {
+                    scalarRoots.add(s.get(param.get(n - 1)).text);
+                }
+            }
+        }
         return roots;
     }
 
@@ -347,7 +407,7 @@ final class BccRewriter {
             String register = syscall
                     ? "__bpf4j_kread(__BPF4J_SYSCALL_PARM" + p + "((struct pt_regs *)PT_REGS_PARM1(" + ctx + ")))"
                     : "PT_REGS_PARM" + p + "(" + ctx + ")";
-            decls.append(' ').append(type).append(' ').append(var).append(" = (").append(type).append(')')
+            decls.append(' ').append(type).append(type.endsWith("*") ? "" : " ").append(var).append(" = (").append(type).append(')')
                     .append(register).append(';');
         }
         blank(params.get(0).get(params.get(0).size() - 1) + 1, close - 1);
@@ -385,6 +445,13 @@ final class BccRewriter {
                 continue;
             }
             Token t = s.get(i);
+            if (t.is("*") && i + 1 < end && scalarRoots.contains(s.get(i + 1).text) && unaryStar(i)
+                    && rvalue(i, i + 1)) {
+                t.out = "";
+                s.get(i + 1).out = "__bpf4j_kread(*" + s.get(i + 1).text + ")";
+                i++;
+                continue;
+            }
             if (t.kind != Kind.IDENT || !roots.contains(t.text) || isMember(i)) continue;
             int last = i;
             boolean arrow = false;
@@ -433,11 +500,38 @@ final class BccRewriter {
             // unary & (address-of) after an operator, '(' ',' or a keyword like return; binary after an operand
             if (from < 2) return false;
             Token before = s.get(from - 2);
-            boolean operand = before.kind == Kind.IDENT && !before.is("return")
-                    || before.kind == Kind.NUMBER || before.is(")") || before.is("]");
-            return operand;
+            if (before.is(")")) return !castBefore(from - 2);
+            return before.kind == Kind.IDENT && !before.is("return") || before.kind == Kind.NUMBER
+                    || before.is("]");
         }
         return true;
+    }
+
+    /** Whether the '*' at i dereferences (after an operator, '(' ',' or a keyword) rather than multiplies. */
+    private boolean unaryStar(int i) {
+        if (i == 0) return true;
+        Token before = s.get(i - 1);
+        if (before.is(")")) return castBefore(i - 1);
+        return !(before.kind == Kind.IDENT && !before.is("return") || before.kind == Kind.NUMBER || before.is("]"));
+    }
+
+    /** Whether the ')' at close ends a cast: {@code (const void *)&x}, {@code (u8 *)&x}, {@code (struct s)}. */
+    private boolean castBefore(int close) {
+        int depth = 0;
+        int open = -1;
+        for (int k = close; k >= 0; k--) {
+            if (s.get(k).is(")")) depth++;
+            else if (s.get(k).is("(") && --depth == 0) {
+                open = k;
+                break;
+            }
+        }
+        if (open < 0 || open + 1 >= close) return false;
+        if (open > 0 && s.get(open - 1).kind == Kind.IDENT && !CAST_WORDS.contains(s.get(open - 1).text)
+                && !s.get(open - 1).is("return")) {
+            return false; // f(x) & y: a call
+        }
+        return s.get(close - 1).is("*") || CAST_WORDS.contains(s.get(open + 1).text);
     }
 
     private Result result() {
@@ -520,7 +614,9 @@ final class BccRewriter {
     private String text(List<Integer> indexes) {
         StringBuilder b = new StringBuilder();
         for (int i : indexes) {
-            if (!b.isEmpty() && !s.get(i).is("*") && !s.get(i).is("[") && !s.get(i).is("]")) b.append(' ');
+            Token t = s.get(i);
+            char prev = b.isEmpty() ? ' ' : b.charAt(b.length() - 1);
+            if (!b.isEmpty() && prev != '*' && prev != '[' && !t.is("[") && !t.is("]")) b.append(' ');
             b.append(s.get(i).text);
         }
         return b.toString();

@@ -19,6 +19,8 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -37,6 +39,37 @@ record KernelHeaders(Path dir, String key) {
     private static final String RESOURCES = "/io/bpf4j/bcc/compile/";
     private static final Pattern HELPER_ID = Pattern.compile("\\bBPF_FUNC_(\\w+) = (\\d+),");
     private static final Pattern PROTOTYPE = Pattern.compile("^(.*?)\\b(bpf_\\w+)\\((.*)\\)$");
+
+    private static final Map<Path, Map<String, Set<String>>> STRUCTS = new ConcurrentHashMap<>();
+    private static final Pattern STRUCT_START = Pattern.compile("^struct (\\w+) \\{$");
+    private static final Pattern MEMBER = Pattern.compile("(?:\\(\\*(\\w+)\\)\\(.*|(\\w+)(?:\\[[^\\]]*\\])*(?: : \\d+)?);$");
+
+    /**
+     * The structs vmlinux.h defines, each with its member names (those of nested anonymous structs and unions
+     * included): bcc programs define some kernel structs themselves, which the rewriter then drops or renames.
+     */
+    Map<String, Set<String>> structs() {
+        return STRUCTS.computeIfAbsent(dir, d -> {
+            Map<String, Set<String>> structs = new java.util.HashMap<>();
+            try (Stream<String> lines = Files.lines(d.resolve("vmlinux.h"))) {
+                Set<String> members = null;
+                for (String line : (Iterable<String>) lines::iterator) {
+                    if (members == null) {
+                        Matcher m = STRUCT_START.matcher(line);
+                        if (m.matches()) structs.put(m.group(1), members = new java.util.HashSet<>());
+                    } else if (line.equals("};")) {
+                        members = null;
+                    } else {
+                        Matcher m = MEMBER.matcher(line.strip());
+                        if (m.find()) members.add(m.group(1) != null ? m.group(1) : m.group(2));
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return structs;
+        });
+    }
 
     /** The include directory for the running kernel under {@code cacheDir}, written if missing. */
     static KernelHeaders of(Path cacheDir) throws IOException {

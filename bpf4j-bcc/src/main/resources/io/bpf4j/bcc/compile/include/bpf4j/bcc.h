@@ -36,6 +36,37 @@ char __bpf4j_license[] SEC("license") = "GPL";
 #define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
 #define lock_xadd(ptr, val) ((void)__sync_fetch_and_add(ptr, val))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define min(a, b) ((a) < (b) ? (a) : (b))
+#define max(a, b) ((a) > (b) ? (a) : (b))
+#define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
+#define max_t(type, a, b) ((type)(a) > (type)(b) ? (type)(a) : (type)(b))
+#define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))
+
+/* The member shorthands kernel headers define for struct sock and struct inet_sock (macros, so not in BTF). */
+#define sk_node __sk_common.skc_node
+#define sk_refcnt __sk_common.skc_refcnt
+#define sk_hash __sk_common.skc_hash
+#define sk_portpair __sk_common.skc_portpair
+#define sk_num __sk_common.skc_num
+#define sk_dport __sk_common.skc_dport
+#define sk_addrpair __sk_common.skc_addrpair
+#define sk_daddr __sk_common.skc_daddr
+#define sk_rcv_saddr __sk_common.skc_rcv_saddr
+#define sk_family __sk_common.skc_family
+#define sk_state __sk_common.skc_state
+#define sk_reuse __sk_common.skc_reuse
+#define sk_reuseport __sk_common.skc_reuseport
+#define sk_bound_dev_if __sk_common.skc_bound_dev_if
+#define sk_prot __sk_common.skc_prot
+#define sk_net __sk_common.skc_net
+#define sk_v6_daddr __sk_common.skc_v6_daddr
+#define sk_v6_rcv_saddr __sk_common.skc_v6_rcv_saddr
+#define sk_cookie __sk_common.skc_cookie
+#define sk_incoming_cpu __sk_common.skc_incoming_cpu
+#define inet_daddr sk.__sk_common.skc_daddr
+#define inet_rcv_saddr sk.__sk_common.skc_rcv_saddr
+#define inet_dport sk.__sk_common.skc_dport
+#define inet_num sk.__sk_common.skc_num
 
 /* Constants bcc programs take from kernel headers that BTF has no trace of (macros, not enums). Defined after
  * vmlinux.h: where the kernel has them as enum constants, these expand to the same values. */
@@ -115,6 +146,11 @@ char __bpf4j_license[] SEC("license") = "GPL";
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
 #define FMODE_EXEC 0x20
+#define FMODE_CREATED 0x100000
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#define SCM_RIGHTS 0x01
+#define REQ_OP_BITS 8
+#define REQ_OP_MASK ((1 << REQ_OP_BITS) - 1)
 #define SIGKILL 9
 #define SIGTERM 15
 #define SIGUSR1 10
@@ -287,7 +323,13 @@ char __bpf4j_license[] SEC("license") = "GPL";
 		___v = bpf_map_lookup_elem(&(m), (k)); \
 	} \
 	___v; })
-#define __bpf4j_lookup_or_init __bpf4j_lookup_or_try_init
+/* lookup_or_init (bcc's older form) returns 0 from the program when the entry cannot be made, so the pointer it
+ * gives is never NULL: programs written for it use it unchecked. */
+#define __bpf4j_lookup_or_init(m, k, zero) ({ \
+	typeof((m).value) ___v = __bpf4j_lookup_or_try_init(m, k, zero); \
+	if (!___v) \
+		return 0; \
+	___v; })
 /* increment(key[, n]): the key by value; a missing entry is created holding n (a racing creator wins). */
 #define __bpf4j_increment(m, ...) __BPF4J_CAT(__bpf4j_increment, __BPF4J_NARG(__VA_ARGS__))(m, __VA_ARGS__)
 #define __bpf4j_increment1(m, k) __bpf4j_increment2(m, k, 1)
