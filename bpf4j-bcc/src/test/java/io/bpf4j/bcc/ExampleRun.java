@@ -104,9 +104,14 @@ final class ExampleRun implements AutoCloseable {
     }
 
     /** Waits for a line matching {@code match} and returns it; fails with the output when the example exits first. */
-    synchronized String await(Predicate<String> match, String what) {
+    String await(Predicate<String> match, String what) {
+        return await(0, match, what);
+    }
+
+    /** {@link #await(Predicate, String)} among the lines after the first {@code from}. */
+    synchronized String await(int from, Predicate<String> match, String what) {
         long deadline = System.nanoTime() + LIMIT.toNanos();
-        int seen = 0;
+        int seen = from;
         while (true) {
             for (; seen < lines.size(); seen++) if (match.test(lines.get(seen))) return lines.get(seen);
             if (!reader.isAlive()) { // stdout ended: every line is in (the reader adds them before it ends)
