@@ -91,6 +91,7 @@ public final class Bcc implements AutoCloseable {
     private final PrintStream notes;
     private final Map<String, Program> programs = new LinkedHashMap<>();
     private final Map<String, List<Link>> attached = new LinkedHashMap<>();
+    private final Map<String, List<String>> functions = new LinkedHashMap<>();
     private final Map<String, BccTable> tables = new LinkedHashMap<>();
     private final List<PerfBuffer> perfBuffers = new ArrayList<>();
     private final List<RingBuffer> ringBuffers = new ArrayList<>();
@@ -388,14 +389,18 @@ public final class Bcc implements AutoCloseable {
         detach("xdp/" + dev);
     }
 
-    /** What is attached, one line each: {@code hook (function)}, e.g. {@code kprobe/do_sys_open (trace_open)}. */
+    /**
+     * What is attached, one line each: {@code hook (functions)}, e.g.
+     * {@code tracepoint/syscalls:sys_enter_mkdir [count_mkdir]}.
+     */
     public List<String> attachments() {
         List<String> out = new ArrayList<>();
-        attached.forEach((hook, links) -> out.add(hook + " (" + links.size() + " link(s))"));
+        attached.forEach((hook, links) -> out.add(hook + " " + functions.get(hook)));
         return out;
     }
 
     private void detach(String hook) {
+        functions.remove(hook);
         List<Link> links = attached.remove(hook);
         if (links == null) throw new BccException("nothing is attached to " + hook + "; attached: " + attached.keySet());
         RuntimeException failure = null;
@@ -412,6 +417,7 @@ public final class Bcc implements AutoCloseable {
 
     private Link keep(String hook, String fnName, Link link) {
         attached.computeIfAbsent(hook, h -> new ArrayList<>()).add(link);
+        functions.computeIfAbsent(hook, h -> new ArrayList<>()).add(fnName);
         return link;
     }
 
@@ -438,13 +444,13 @@ public final class Bcc implements AutoCloseable {
                 + spec.programs().stream().map(ObjectProgram::name).toList()));
         ProgramSection s = ProgramSection.of(section).orElseThrow(() -> new IllegalStateException(
                 "no program type for section " + section));
-        List<ObjectProgram.Function> functions = p.functions().stream()
+        List<ObjectProgram.Function> linked = p.functions().stream()
                 .map(f -> f.section().isEmpty() && f.slot() == 0 // BTF line info finds the code by its section
                         ? new ObjectProgram.Function(f.name(), f.slot(), p.sectionName(), f.sectionOffset(), f.length())
                         : f)
                 .toList();
         ObjectProgram as = new ObjectProgram(p.name(), section, s.type(), s.expectedAttachType(), s.target(),
-                s.flags(), true, p.instructions(), p.maps(), p.externs(), functions);
+                s.flags(), true, p.instructions(), p.maps(), p.externs(), linked);
         Program program = object.loadProgram(spec, as, rewrite);
         programs.put(key, program);
         return program;
@@ -769,6 +775,7 @@ public final class Bcc implements AutoCloseable {
         all.addAll(programs.values());
         all.add(object);
         attached.clear();
+        functions.clear();
         RuntimeException failure = null;
         for (AutoCloseable c : all) {
             try {

@@ -100,6 +100,9 @@ class BccKernelTest {
             Files.createDirectory(made);
             while (!seen.contains(made.toString())) b.perfBufferPoll(1000);
             assertThat(seen).contains(made.toString());
+            assertThat(b.attachments()).containsExactly("tracepoint/syscalls:sys_enter_mkdir [trace_mkdir]");
+            b.detachSyscallEntry(fn);
+            assertThat(b.attachments()).isEmpty();
         }
     }
 
