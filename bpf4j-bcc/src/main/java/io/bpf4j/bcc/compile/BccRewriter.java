@@ -106,6 +106,8 @@ final class BccRewriter {
     private final Set<String> maps = new HashSet<>();
     private final Set<String> userStructs = new HashSet<>();
     private final Set<String> dropped = new HashSet<>();
+    /** The current function's pointers to structs the source defines (map values): {@code v->fp->f_path}. */
+    private final Set<String> userRoots = new HashSet<>();
     /** The current kprobe function's non-struct pointer arguments ({@code loff_t *ppos}): {@code *ppos} is read. */
     private final Set<String> scalarRoots = new HashSet<>();
     private final List<AutoAttach> autoAttach = new ArrayList<>();
@@ -257,6 +259,7 @@ final class BccRewriter {
             if (end < 0) continue;
             Set<String> roots = new HashSet<>();
             scalarRoots.clear();
+            userRoots.clear();
             switch (t.text) {
                 case "TRACEPOINT_PROBE" -> tracepointProbe(i, close);
                 case "RAW_TRACEPOINT_PROBE" -> rawTracepointProbe(i, close);
@@ -320,6 +323,8 @@ final class BccRewriter {
         for (int p = 0; p < params.size(); p++) {
             String root = pointerRoot(params.get(p));
             if (root != null) roots.add(root);
+            String user = userStructPointer(params.get(p));
+            if (user != null) userRoots.add(user);
         }
         boolean isStatic = false;
         for (int k = boundary + 1; k < nameAt; k++) {
@@ -428,6 +433,16 @@ final class BccRewriter {
         return name.text;
     }
 
+    /** The name a declaration {@code struct T *name} declares, T a struct the source defines; else null. */
+    private String userStructPointer(List<Integer> decl) {
+        int n = decl.size();
+        if (n < 4 || s.get(decl.get(n - 1)).kind != Kind.IDENT || !s.get(decl.get(n - 2)).is("*")
+                || !s.get(decl.get(n - 4)).is("struct") || !userStructs.contains(s.get(decl.get(n - 3)).text)) {
+            return null;
+        }
+        return s.get(decl.get(n - 1)).text;
+    }
+
     private boolean kernelStruct(String name) {
         return !userStructs.contains(name) && !CONTEXT_TYPES.contains(name) && !name.startsWith("tracepoint__");
     }
@@ -439,8 +454,8 @@ final class BccRewriter {
             if (s.get(i).is("struct") && i + 3 < end && s.get(i + 1).kind == Kind.IDENT && s.get(i + 2).is("*")
                     && s.get(i + 3).kind == Kind.IDENT && i + 4 < end
                     && (s.get(i + 4).is("=") || s.get(i + 4).is(";") || s.get(i + 4).is(","))
-                    && kernelStruct(s.get(i + 1).text)) {
-                roots.add(s.get(i + 3).text);
+                    && !CONTEXT_TYPES.contains(s.get(i + 1).text)) {
+                (userStructs.contains(s.get(i + 1).text) ? userRoots : roots).add(s.get(i + 3).text);
                 i += 3;
                 continue;
             }
@@ -452,25 +467,28 @@ final class BccRewriter {
                 i++;
                 continue;
             }
-            if (t.kind != Kind.IDENT || !roots.contains(t.text) || isMember(i)) continue;
+            if (t.kind != Kind.IDENT || isMember(i)) continue;
+            // the arrows that read memory the program may read directly: none from a kernel pointer; the first
+            // from a pointer to the source's own struct (a map value), whose pointer members point into the kernel
+            int direct;
+            if (roots.contains(t.text)) direct = 1;
+            else if (userRoots.contains(t.text)) direct = 2;
+            else continue;
             int last = i;
-            boolean arrow = false;
+            int arrows = 0;
             while (last + 2 < end && (s.get(last + 1).is("->") || s.get(last + 1).is("."))
                     && s.get(last + 2).kind == Kind.IDENT) {
-                arrow |= s.get(last + 1).is("->");
+                if (s.get(last + 1).is("->")) arrows++;
                 last += 2;
             }
-            if (!arrow || !rvalue(i, last)) {
+            if (arrows < direct || !rvalue(i, last)) {
                 i = last;
                 continue;
             }
             StringBuilder expr = new StringBuilder(t.text);
-            boolean firstArrow = true;
+            int arrow = 0;
             for (int k = i + 1; k <= last; k += 2) {
-                if (s.get(k).is("->")) {
-                    if (!firstArrow) expr.insert(0, "__bpf4j_kread(").append(')');
-                    firstArrow = false;
-                }
+                if (s.get(k).is("->") && ++arrow > direct) expr.insert(0, "__bpf4j_kread(").append(')');
                 expr.append(s.get(k).text).append(s.get(k + 1).text);
             }
             blank(i, last);

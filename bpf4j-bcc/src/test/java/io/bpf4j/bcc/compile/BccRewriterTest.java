@@ -70,15 +70,19 @@ class BccRewriterTest {
     @Test
     void kprobeArgumentsComeFromRegistersAndKernelPointersAreRead() {
         BccRewriter.Result r = rewrite("""
+                struct val_t { struct file *fp; struct sock *sk; int n; };
+                BPF_HASH(m, u32, struct val_t);
                 int trace(struct pt_regs *ctx, struct sock *sk, loff_t *pos) {
                   u32 a = sk->__sk_common.skc_rcv_saddr;
                   struct sock *other = sk->sk_next->sk_prev;
                   bpf_probe_read_kernel(&a, 4, &sk->__sk_common.skc_daddr);
                   sk->sk_rcvbuf = 1;
+                  struct val_t *v = m.lookup(&a);
+                  v->n = v->fp->f_path.dentry->d_name.len + v->sk->sk_rcvbuf;
                   return a * *pos;
                 }
                 """);
-        assertThat(r.text().lines().toList()).containsExactly(
+        assertThat(r.text().lines().skip(2).toList()).containsExactly(
                 "int trace(struct pt_regs *ctx) __attribute__((section(\"kprobe\"), used)) "
                         + "{ struct sock *sk = (struct sock *)PT_REGS_PARM1(ctx); "
                         + "loff_t *pos = (loff_t *)PT_REGS_PARM2(ctx);",
@@ -86,6 +90,8 @@ class BccRewriterTest {
                 "  struct sock *other = __bpf4j_kread(__bpf4j_kread(sk->sk_next)->sk_prev);",
                 "  bpf_probe_read_kernel(&a, 4, &sk->__sk_common.skc_daddr);",
                 "  sk->sk_rcvbuf = 1;",
+                "  struct val_t *v = __bpf4j_lookup(m, &a);",
+                "  v->n = __bpf4j_kread(__bpf4j_kread(v->fp->f_path.dentry)->d_name.len) + __bpf4j_kread(v->sk->sk_rcvbuf);",
                 "  return a * __bpf4j_kread(*pos);",
                 "}");
     }

@@ -67,6 +67,9 @@ char __bpf4j_license[] SEC("license") = "GPL";
 #define inet_rcv_saddr sk.__sk_common.skc_rcv_saddr
 #define inet_dport sk.__sk_common.skc_dport
 #define inet_num sk.__sk_common.skc_num
+#define s6_addr in6_u.u6_addr8
+#define s6_addr16 in6_u.u6_addr16
+#define s6_addr32 in6_u.u6_addr32
 
 /* Constants bcc programs take from kernel headers that BTF has no trace of (macros, not enums). Defined after
  * vmlinux.h: where the kernel has them as enum constants, these expand to the same values. */
