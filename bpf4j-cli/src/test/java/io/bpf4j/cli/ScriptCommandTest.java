@@ -23,7 +23,9 @@ class ScriptCommandTest {
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "io.bpf4j.cli.Main"));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().put("BPF4J_CACHE_DIR", dir.resolve("cache").toString());
+        return pb.start();
     }
 
     @Test
@@ -36,10 +38,44 @@ class ScriptCommandTest {
                     }
                 }
                 """);
-        Process p = bpf4j(dir, "script", "Hello.java", "a", "b c");
+        for (int run = 1; run <= 2; run++) { // compiled, then from the cache
+            Process p = bpf4j(dir, "script", "Hello.java", "a", "b c");
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor()).as(out).isEqualTo(3);
+            assertThat(out).contains("script sees io.bpf4j.bcc.Bcc a,b c");
+            try (var scripts = Files.list(dir.resolve("cache").resolve("scripts"))) {
+                assertThat(scripts.toList()).as("compiled once").hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void aCompileErrorIsJavacsAndExitsOne() throws Exception {
+        Files.writeString(dir.resolve("Broken.java"), """
+                public class Broken {
+                    public static void main(String[] args) {
+                        int x = "text";
+                    }
+                }
+                """);
+        Process p = bpf4j(dir, "script", "Broken.java");
         String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(out).isEqualTo(3);
-        assertThat(out).contains("script sees io.bpf4j.bcc.Bcc a,b c");
+        assertThat(p.waitFor()).as(out).isEqualTo(1);
+        assertThat(out).contains("Broken.java:3: error: incompatible types");
+    }
+
+    @Test
+    void aFailureInMainIsOneLine() throws Exception {
+        Files.writeString(dir.resolve("Fails.java"), """
+                void main() {
+                    throw new IllegalStateException("the program could not attach");
+                }
+                """);
+        Process p = bpf4j(dir, "script", "Fails.java");
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isEqualTo(1);
+        assertThat(out.strip()).startsWith("bpf4j: ").contains("the program could not attach")
+                .doesNotContain("\tat ");
     }
 
     @Test
