@@ -80,16 +80,19 @@ public final class BccCompiler {
     public CompiledSource compile(String source, BccOptions options) throws BccCompileException {
         String name = options.sourceName();
         KernelHeaders headers;
-        Map<String, java.util.Set<String>> kernelStructs;
         try {
             headers = KernelHeaders.of(cacheDir);
-            kernelStructs = headers.structs();
         } catch (IOException | UncheckedIOException e) {
             throw new BccCompileException("cannot prepare the kernel's headers in " + cacheDir + ": "
                     + describe(e) + " (bcc sources need the kernel's BTF, " + KernelHeaders.VMLINUX
                     + ", and a writable cache: set BPF4J_CACHE_DIR)");
         }
-        BccRewriter.Result rewritten = BccRewriter.rewrite(source, name, kernelStructs);
+        BccRewriter.Result rewritten;
+        try {
+            rewritten = BccRewriter.rewrite(source, name, headers::structMembers);
+        } catch (UncheckedIOException e) {
+            throw new BccCompileException("cannot read " + headers.dir().resolve("vmlinux.h") + ": " + describe(e));
+        }
         if (!rewritten.problems().isEmpty()) throw new BccCompileException(rewritten.problems());
         String text = prelude(rewritten, name) + "#line 1 \"" + name + "\"\n" + rewritten.text();
         Optional<Path> clang = findClang();

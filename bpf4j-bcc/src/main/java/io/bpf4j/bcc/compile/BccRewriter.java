@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -114,9 +115,9 @@ final class BccRewriter {
     private final Map<String, Position> tracepoints = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
 
-    private final Map<String, Set<String>> kernelStructs;
+    private final Function<String, Set<String>> kernelStructs;
 
-    private BccRewriter(String source, String sourceName, Map<String, Set<String>> kernelStructs) {
+    private BccRewriter(String source, String sourceName, Function<String, Set<String>> kernelStructs) {
         this.sourceName = sourceName;
         this.kernelStructs = kernelStructs;
         this.all = CTokens.tokenize(source);
@@ -124,12 +125,12 @@ final class BccRewriter {
     }
 
     /**
-     * @param kernelStructs the structs of vmlinux.h with their member names: a struct the source defines again is
+     * @param kernelStructs the member names of a struct of vmlinux.h, null for none of that name: a struct the source defines again is
      *                      dropped when at least half its members are the kernel's (bcc programs copy
      *                      kernel-internal structs, sometimes of another kernel version: the running kernel's
      *                      definition, read with CO-RE, is the right one), else renamed in the whole source
      */
-    static Result rewrite(String source, String sourceName, Map<String, Set<String>> kernelStructs) {
+    static Result rewrite(String source, String sourceName, Function<String, Set<String>> kernelStructs) {
         BccRewriter r = new BccRewriter(source, sourceName, kernelStructs);
         r.kernelStructCopies();
         r.dropKernelIncludes();
@@ -151,7 +152,7 @@ final class BccRewriter {
         Set<String> renamed = new HashSet<>();
         for (int i = 0; i + 2 < s.size(); i++) {
             if (!s.get(i).is("struct") || s.get(i + 1).kind != Kind.IDENT || !s.get(i + 2).is("{")) continue;
-            Set<String> kernel = kernelStructs.get(s.get(i + 1).text);
+            Set<String> kernel = kernelStructs.apply(s.get(i + 1).text);
             if (kernel == null) continue;
             int close = matching(i + 2);
             if (close < 0) continue;

@@ -14,7 +14,7 @@ class BccRewriterTest {
             "nameidata", Set.of("path", "last", "root"));
 
     private static BccRewriter.Result rewrite(String source) {
-        return BccRewriter.rewrite(source, "t.c", KERNEL);
+        return BccRewriter.rewrite(source, "t.c", KERNEL::get);
     }
 
     @Test
