@@ -13,6 +13,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
@@ -69,7 +70,7 @@ record KernelHeaders(Path dir, String key) {
 
     /** The include directory for the running kernel under {@code cacheDir}, written if missing. */
     static KernelHeaders of(Path cacheDir) throws IOException {
-        String kernel = kernelChecksum();
+        String kernel = kernelChecksum(cacheDir);
         byte[] dialect = resource("include/bpf4j/bcc.h");
         byte[] helpers = resource("helpers.def");
         String key = kernel.substring(0, 16) + "-" + sha256(concat(dialect, helpers)).substring(0, 12);
@@ -99,10 +100,29 @@ record KernelHeaders(Path dir, String key) {
         return new KernelHeaders(dir, key);
     }
 
-    /** sha256 of the kernel's BTF, computed once per JVM (a JVM outlives no kernel). */
-    private static String kernelChecksum() throws IOException {
+    /**
+     * sha256 of the kernel's BTF. Hashing its megabytes takes a cold JVM half a second, so the sum is remembered in
+     * the cache under what identifies a kernel build cheaply ({@code /proc/version}: release, build number and
+     * time; and the BTF's size and time), and once per JVM.
+     */
+    private static String kernelChecksum(Path cacheDir) throws IOException {
         String sum = kernelSum;
-        if (sum == null) kernelSum = sum = sha256(Files.readAllBytes(VMLINUX));
+        if (sum != null) return sum;
+        BasicFileAttributes btf = Files.readAttributes(VMLINUX, BasicFileAttributes.class);
+        String build = Files.readString(Path.of("/proc/version")).strip() + " " + btf.size() + " "
+                + btf.lastModifiedTime().toMillis();
+        Path memo = cacheDir.resolve("kernel-" + sha256(build.getBytes(StandardCharsets.UTF_8)).substring(0, 16));
+        if (Files.isRegularFile(memo)) {
+            sum = Files.readString(memo).strip();
+        }
+        if (sum == null || !sum.matches("[0-9a-f]{64}")) {
+            sum = sha256(Files.readAllBytes(VMLINUX));
+            Files.createDirectories(cacheDir);
+            Path tmp = Files.createTempFile(cacheDir, "kernel-", ".tmp");
+            Files.writeString(tmp, sum + "\n");
+            Files.move(tmp, memo, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        kernelSum = sum;
         return sum;
     }
 
