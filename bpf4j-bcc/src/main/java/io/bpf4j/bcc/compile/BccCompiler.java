@@ -106,8 +106,6 @@ public final class BccCompiler {
         }
         try {
             Files.createDirectories(objDir);
-            Path c = objDir.resolve(key + ".c");
-            Files.writeString(c, text);
             Path tmp = Files.createTempFile(objDir, key, ".o.tmp");
             // clang copies each source line into the object's BTF line info (what verifier errors show) from the
             // file the #line directive names, relative to its working directory: the source as given, there
@@ -118,12 +116,16 @@ public final class BccCompiler {
                     Files.createDirectories(named.getParent());
                     Files.writeString(named, source);
                 }
+                Path c = work.resolve(key + ".c");
+                Files.writeString(c, text);
                 List<String> command = command(clang.get(), options, headers, c, tmp);
                 Process p = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
                         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
                 String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 int status = p.waitFor();
                 if (status != 0) throw new BccCompileException(errors(output, name, rewritten.columns()));
+                // kept beside the object: what clang compiled, for a person reading a verifier log
+                Files.move(c, objDir.resolve(key + ".c"), StandardCopyOption.REPLACE_EXISTING);
                 try {
                     Files.move(tmp, object, StandardCopyOption.ATOMIC_MOVE);
                 } catch (AtomicMoveNotSupportedException e) {
