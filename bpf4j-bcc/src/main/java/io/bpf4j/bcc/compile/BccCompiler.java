@@ -146,7 +146,8 @@ public final class BccCompiler {
 
     /** bcc.h, then a struct per tracepoint the source uses, laid out as its tracefs format says. */
     private static String prelude(BccRewriter.Result rewritten, String name) {
-        StringBuilder b = new StringBuilder("#include \"bpf4j/bcc.h\"\n");
+        StringBuilder b = new StringBuilder(rewritten.usdt() ? "#define __BPF4J_USDT 1\n" : "");
+        b.append("#include \"bpf4j/bcc.h\"\n");
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, BccRewriter.Position> e : rewritten.tracepoints().entrySet()) {
             String[] parts = e.getKey().split(":", 2);

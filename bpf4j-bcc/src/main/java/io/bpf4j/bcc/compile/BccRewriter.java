@@ -38,12 +38,14 @@ final class BccRewriter {
     /**
      * @param text        the rewritten source (to follow a {@code #line 1} directive)
      * @param autoAttach  the programs named for an attach point
+     * @param usdt        whether the source reads USDT arguments ({@code bpf_usdt_readarg}): bcc.h then declares
+     *                    the argument spec maps the attaching side fills
      * @param tracepoints {@code category:name} of every tracepoint whose {@code struct tracepoint__C__N} the source
      *                    uses, with its first use
      * @param problems    constructs that cannot be supported, {@code NAME:LINE:COL: error: …}
      * @param columns     output columns back to input columns
      */
-    record Result(String text, List<AutoAttach> autoAttach, Map<String, Position> tracepoints,
+    record Result(String text, List<AutoAttach> autoAttach, boolean usdt, Map<String, Position> tracepoints,
                   List<String> problems, ColumnMap columns) {
     }
 
@@ -61,11 +63,7 @@ final class BccRewriter {
             "BPF_SOCKMAP", "sock maps are not supported",
             "BPF_SOCKHASH", "sock maps are not supported",
             "BPF_CGROUP_STORAGE", "cgroup storage maps are not supported",
-            "BPF_PERCPU_CGROUP_STORAGE", "cgroup storage maps are not supported",
-            "bpf_usdt_readarg", "USDT arguments need bcc's per-probe code generation, which bpf4j does not do; "
-                    + "read the argument's register from ctx (PT_REGS_PARM*) instead",
-            "bpf_usdt_readarg_p", "USDT arguments need bcc's per-probe code generation, which bpf4j does not do; "
-                    + "read the argument's register from ctx (PT_REGS_PARM*) instead");
+            "BPF_PERCPU_CGROUP_STORAGE", "cgroup storage maps are not supported");
     private static final Map<String, String> TABLE_TYPES = Map.ofEntries(
             Map.entry("hash", "BPF_MAP_TYPE_HASH"), Map.entry("array", "BPF_MAP_TYPE_ARRAY"),
             Map.entry("percpu_hash", "BPF_MAP_TYPE_PERCPU_HASH"),
@@ -570,7 +568,8 @@ final class BccRewriter {
                 }
             }
         }
-        return new Result(out.toString(), autoAttach, tracepoints, problems, columns);
+        boolean usdt = s.stream().anyMatch(t -> t.kind == Kind.IDENT && t.text.startsWith("bpf_usdt_readarg"));
+        return new Result(out.toString(), autoAttach, usdt, tracepoints, problems, columns);
     }
 
     private static String section(String name) {
