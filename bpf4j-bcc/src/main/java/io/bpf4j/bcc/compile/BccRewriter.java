@@ -24,8 +24,13 @@ import java.util.regex.Pattern;
  *
  * <p>Pointer dereferences: a chain {@code p->a.b->c} whose root {@code p} is a parameter or local declared
  * {@code struct T *p} with T a kernel type (not a struct the source defines, not a program context) becomes reads
- * with {@code bpf_probe_read_kernel} of each {@code ->} step, at CO-RE-relocated offsets. Left alone: chains that
- * are assigned to, incremented, indexed ({@code p->comm[0]}), called, or whose address or size is taken.
+ * with {@code bpf_probe_read_kernel} of each {@code ->} step, at CO-RE-relocated offsets; from a pointer to a
+ * struct the source defines (a map value), each step after the first; {@code *pos} of a kprobe's scalar pointer
+ * argument. Left alone: chains that are assigned to, incremented, indexed ({@code p->comm[0]}), called, or whose
+ * address or size is taken; pointer arithmetic and casts.
+ *
+ * <p>A kernel struct the source defines again (bcc programs copy kernel-internal ones) is dropped when at least
+ * half its members are the kernel's, else renamed {@code NAME__bcc} in the whole source.
  *
  * <p>No replacement adds a line break, so every output line is the same input line; {@link ColumnMap} maps columns
  * of rewritten lines back.
