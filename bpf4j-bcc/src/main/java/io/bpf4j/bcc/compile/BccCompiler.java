@@ -80,16 +80,19 @@ public final class BccCompiler {
     public CompiledSource compile(String source, BccOptions options) throws BccCompileException {
         String name = options.sourceName();
         KernelHeaders headers;
-        Map<String, java.util.Set<String>> kernelStructs;
         try {
             headers = KernelHeaders.of(cacheDir);
-            kernelStructs = headers.structs();
         } catch (IOException | UncheckedIOException e) {
             throw new BccCompileException("cannot prepare the kernel's headers in " + cacheDir + ": "
                     + describe(e) + " (bcc sources need the kernel's BTF, " + KernelHeaders.VMLINUX
                     + ", and a writable cache: set BPF4J_CACHE_DIR)");
         }
-        BccRewriter.Result rewritten = BccRewriter.rewrite(source, name, kernelStructs);
+        BccRewriter.Result rewritten;
+        try {
+            rewritten = BccRewriter.rewrite(source, name, headers::structMembers);
+        } catch (UncheckedIOException e) {
+            throw new BccCompileException("cannot read " + headers.dir().resolve("vmlinux.h") + ": " + describe(e));
+        }
         if (!rewritten.problems().isEmpty()) throw new BccCompileException(rewritten.problems());
         String text = prelude(rewritten, name) + "#line 1 \"" + name + "\"\n" + rewritten.text();
         Optional<Path> clang = findClang();
@@ -103,8 +106,6 @@ public final class BccCompiler {
         }
         try {
             Files.createDirectories(objDir);
-            Path c = objDir.resolve(key + ".c");
-            Files.writeString(c, text);
             Path tmp = Files.createTempFile(objDir, key, ".o.tmp");
             // clang copies each source line into the object's BTF line info (what verifier errors show) from the
             // file the #line directive names, relative to its working directory: the source as given, there
@@ -115,12 +116,16 @@ public final class BccCompiler {
                     Files.createDirectories(named.getParent());
                     Files.writeString(named, source);
                 }
+                Path c = work.resolve(key + ".c");
+                Files.writeString(c, text);
                 List<String> command = command(clang.get(), options, headers, c, tmp);
                 Process p = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
                         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
                 String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 int status = p.waitFor();
                 if (status != 0) throw new BccCompileException(errors(output, name, rewritten.columns()));
+                // kept beside the object: what clang compiled, for a person reading a verifier log
+                Files.move(c, objDir.resolve(key + ".c"), StandardCopyOption.REPLACE_EXISTING);
                 try {
                     Files.move(tmp, object, StandardCopyOption.ATOMIC_MOVE);
                 } catch (AtomicMoveNotSupportedException e) {
@@ -141,7 +146,8 @@ public final class BccCompiler {
 
     /** bcc.h, then a struct per tracepoint the source uses, laid out as its tracefs format says. */
     private static String prelude(BccRewriter.Result rewritten, String name) {
-        StringBuilder b = new StringBuilder("#include \"bpf4j/bcc.h\"\n");
+        StringBuilder b = new StringBuilder(rewritten.usdt() ? "#define __BPF4J_USDT 1\n" : "");
+        b.append("#include \"bpf4j/bcc.h\"\n");
         List<String> missing = new ArrayList<>();
         for (Map.Entry<String, BccRewriter.Position> e : rewritten.tracepoints().entrySet()) {
             String[] parts = e.getKey().split(":", 2);

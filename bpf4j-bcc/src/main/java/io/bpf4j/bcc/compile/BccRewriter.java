@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,8 +24,13 @@ import java.util.regex.Pattern;
  *
  * <p>Pointer dereferences: a chain {@code p->a.b->c} whose root {@code p} is a parameter or local declared
  * {@code struct T *p} with T a kernel type (not a struct the source defines, not a program context) becomes reads
- * with {@code bpf_probe_read_kernel} of each {@code ->} step, at CO-RE-relocated offsets. Left alone: chains that
- * are assigned to, incremented, indexed ({@code p->comm[0]}), called, or whose address or size is taken.
+ * with {@code bpf_probe_read_kernel} of each {@code ->} step, at CO-RE-relocated offsets; from a pointer to a
+ * struct the source defines (a map value), each step after the first; {@code *pos} of a kprobe's scalar pointer
+ * argument. Left alone: chains that are assigned to, incremented, indexed ({@code p->comm[0]}), called, or whose
+ * address or size is taken; pointer arithmetic and casts.
+ *
+ * <p>A kernel struct the source defines again (bcc programs copy kernel-internal ones) is dropped when at least
+ * half its members are the kernel's, else renamed {@code NAME__bcc} in the whole source.
  *
  * <p>No replacement adds a line break, so every output line is the same input line; {@link ColumnMap} maps columns
  * of rewritten lines back.
@@ -37,12 +43,14 @@ final class BccRewriter {
     /**
      * @param text        the rewritten source (to follow a {@code #line 1} directive)
      * @param autoAttach  the programs named for an attach point
+     * @param usdt        whether the source reads USDT arguments ({@code bpf_usdt_readarg}): bcc.h then declares
+     *                    the argument spec maps the attaching side fills
      * @param tracepoints {@code category:name} of every tracepoint whose {@code struct tracepoint__C__N} the source
      *                    uses, with its first use
      * @param problems    constructs that cannot be supported, {@code NAME:LINE:COL: error: …}
      * @param columns     output columns back to input columns
      */
-    record Result(String text, List<AutoAttach> autoAttach, Map<String, Position> tracepoints,
+    record Result(String text, List<AutoAttach> autoAttach, boolean usdt, Map<String, Position> tracepoints,
                   List<String> problems, ColumnMap columns) {
     }
 
@@ -60,11 +68,7 @@ final class BccRewriter {
             "BPF_SOCKMAP", "sock maps are not supported",
             "BPF_SOCKHASH", "sock maps are not supported",
             "BPF_CGROUP_STORAGE", "cgroup storage maps are not supported",
-            "BPF_PERCPU_CGROUP_STORAGE", "cgroup storage maps are not supported",
-            "bpf_usdt_readarg", "USDT arguments need bcc's per-probe code generation, which bpf4j does not do; "
-                    + "read the argument's register from ctx (PT_REGS_PARM*) instead",
-            "bpf_usdt_readarg_p", "USDT arguments need bcc's per-probe code generation, which bpf4j does not do; "
-                    + "read the argument's register from ctx (PT_REGS_PARM*) instead");
+            "BPF_PERCPU_CGROUP_STORAGE", "cgroup storage maps are not supported");
     private static final Map<String, String> TABLE_TYPES = Map.ofEntries(
             Map.entry("hash", "BPF_MAP_TYPE_HASH"), Map.entry("array", "BPF_MAP_TYPE_ARRAY"),
             Map.entry("percpu_hash", "BPF_MAP_TYPE_PERCPU_HASH"),
@@ -114,9 +118,9 @@ final class BccRewriter {
     private final Map<String, Position> tracepoints = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
 
-    private final Map<String, Set<String>> kernelStructs;
+    private final Function<String, Set<String>> kernelStructs;
 
-    private BccRewriter(String source, String sourceName, Map<String, Set<String>> kernelStructs) {
+    private BccRewriter(String source, String sourceName, Function<String, Set<String>> kernelStructs) {
         this.sourceName = sourceName;
         this.kernelStructs = kernelStructs;
         this.all = CTokens.tokenize(source);
@@ -124,12 +128,12 @@ final class BccRewriter {
     }
 
     /**
-     * @param kernelStructs the structs of vmlinux.h with their member names: a struct the source defines again is
+     * @param kernelStructs the member names of a struct of vmlinux.h, null for none of that name: a struct the source defines again is
      *                      dropped when at least half its members are the kernel's (bcc programs copy
      *                      kernel-internal structs, sometimes of another kernel version: the running kernel's
      *                      definition, read with CO-RE, is the right one), else renamed in the whole source
      */
-    static Result rewrite(String source, String sourceName, Map<String, Set<String>> kernelStructs) {
+    static Result rewrite(String source, String sourceName, Function<String, Set<String>> kernelStructs) {
         BccRewriter r = new BccRewriter(source, sourceName, kernelStructs);
         r.kernelStructCopies();
         r.dropKernelIncludes();
@@ -151,7 +155,7 @@ final class BccRewriter {
         Set<String> renamed = new HashSet<>();
         for (int i = 0; i + 2 < s.size(); i++) {
             if (!s.get(i).is("struct") || s.get(i + 1).kind != Kind.IDENT || !s.get(i + 2).is("{")) continue;
-            Set<String> kernel = kernelStructs.get(s.get(i + 1).text);
+            Set<String> kernel = kernelStructs.apply(s.get(i + 1).text);
             if (kernel == null) continue;
             int close = matching(i + 2);
             if (close < 0) continue;
@@ -569,7 +573,8 @@ final class BccRewriter {
                 }
             }
         }
-        return new Result(out.toString(), autoAttach, tracepoints, problems, columns);
+        boolean usdt = s.stream().anyMatch(t -> t.kind == Kind.IDENT && t.text.startsWith("bpf_usdt_readarg"));
+        return new Result(out.toString(), autoAttach, usdt, tracepoints, problems, columns);
     }
 
     private static String section(String name) {

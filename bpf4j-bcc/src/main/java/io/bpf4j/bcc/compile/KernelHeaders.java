@@ -13,6 +13,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
@@ -40,40 +41,36 @@ record KernelHeaders(Path dir, String key) {
     private static final Pattern HELPER_ID = Pattern.compile("\\bBPF_FUNC_(\\w+) = (\\d+),");
     private static final Pattern PROTOTYPE = Pattern.compile("^(.*?)\\b(bpf_\\w+)\\((.*)\\)$");
 
-    private static final Map<Path, Map<String, Set<String>>> STRUCTS = new ConcurrentHashMap<>();
-    private static final Pattern STRUCT_START = Pattern.compile("^struct (\\w+) \\{$");
+    private static final Map<Path, String> VMLINUX_TEXT = new ConcurrentHashMap<>();
     private static final Pattern MEMBER = Pattern.compile("(?:\\(\\*(\\w+)\\)\\(.*|(\\w+)(?:\\[[^\\]]*\\])*(?: : \\d+)?);$");
 
     /**
-     * The structs vmlinux.h defines, each with its member names (those of nested anonymous structs and unions
-     * included): bcc programs define some kernel structs themselves, which the rewriter then drops or renames.
+     * The member names of {@code struct name} as vmlinux.h defines it (those of nested anonymous structs and unions
+     * included), or null when it defines no such struct: bcc programs define some kernel structs themselves, which
+     * the rewriter then drops or renames. vmlinux.h is read on the first question (most sources ask none).
      */
-    Map<String, Set<String>> structs() {
-        return STRUCTS.computeIfAbsent(dir, d -> {
-            Map<String, Set<String>> structs = new java.util.HashMap<>();
-            try (Stream<String> lines = Files.lines(d.resolve("vmlinux.h"))) {
-                Set<String> members = null;
-                for (String line : (Iterable<String>) lines::iterator) {
-                    if (members == null) {
-                        Matcher m = STRUCT_START.matcher(line);
-                        if (m.matches()) structs.put(m.group(1), members = new java.util.HashSet<>());
-                    } else if (line.equals("};")) {
-                        members = null;
-                    } else {
-                        Matcher m = MEMBER.matcher(line.strip());
-                        if (m.find()) members.add(m.group(1) != null ? m.group(1) : m.group(2));
-                    }
-                }
+    Set<String> structMembers(String name) {
+        String text = VMLINUX_TEXT.computeIfAbsent(dir, d -> {
+            try {
+                return Files.readString(d.resolve("vmlinux.h"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return structs;
         });
+        int start = text.indexOf("\nstruct " + name + " {\n");
+        if (start < 0) return null;
+        int end = text.indexOf("\n};\n", start);
+        Set<String> members = new java.util.HashSet<>();
+        for (String line : text.substring(start, end < 0 ? text.length() : end).split("\n")) {
+            Matcher m = MEMBER.matcher(line.strip());
+            if (m.find()) members.add(m.group(1) != null ? m.group(1) : m.group(2));
+        }
+        return members;
     }
 
     /** The include directory for the running kernel under {@code cacheDir}, written if missing. */
     static KernelHeaders of(Path cacheDir) throws IOException {
-        String kernel = sha256(Files.readAllBytes(VMLINUX));
+        String kernel = kernelChecksum(cacheDir);
         byte[] dialect = resource("include/bpf4j/bcc.h");
         byte[] helpers = resource("helpers.def");
         String key = kernel.substring(0, 16) + "-" + sha256(concat(dialect, helpers)).substring(0, 12);
@@ -102,6 +99,34 @@ record KernelHeaders(Path dir, String key) {
         }
         return new KernelHeaders(dir, key);
     }
+
+    /**
+     * sha256 of the kernel's BTF. Hashing its megabytes takes a cold JVM half a second, so the sum is remembered in
+     * the cache under what identifies a kernel build cheaply ({@code /proc/version}: release, build number and
+     * time; and the BTF's size and time), and once per JVM.
+     */
+    private static String kernelChecksum(Path cacheDir) throws IOException {
+        String sum = kernelSum;
+        if (sum != null) return sum;
+        BasicFileAttributes btf = Files.readAttributes(VMLINUX, BasicFileAttributes.class);
+        String build = Files.readString(Path.of("/proc/version")).strip() + " " + btf.size() + " "
+                + btf.lastModifiedTime().toMillis();
+        Path memo = cacheDir.resolve("kernel-" + sha256(build.getBytes(StandardCharsets.UTF_8)).substring(0, 16));
+        if (Files.isRegularFile(memo)) {
+            sum = Files.readString(memo).strip();
+        }
+        if (sum == null || !sum.matches("[0-9a-f]{64}")) {
+            sum = sha256(Files.readAllBytes(VMLINUX));
+            Files.createDirectories(cacheDir);
+            Path tmp = Files.createTempFile(cacheDir, "kernel-", ".tmp");
+            Files.writeString(tmp, sum + "\n");
+            Files.move(tmp, memo, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        kernelSum = sum;
+        return sum;
+    }
+
+    private static volatile String kernelSum;
 
     /**
      * Declares every helper of the kernel's {@code enum bpf_func_id}: typed as {@code helpers.def} says where it

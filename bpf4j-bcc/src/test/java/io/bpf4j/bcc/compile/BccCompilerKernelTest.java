@@ -4,6 +4,7 @@ import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.VerifierException;
 import io.bpf4j.core.link.Link;
 import io.bpf4j.core.link.Tracepoint;
+import io.bpf4j.core.link.Usdt;
 import io.bpf4j.core.object.ObjectSpec;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +24,7 @@ import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** bcc-dialect sources compiled with clang against this kernel's vmlinux.h and loaded into this kernel. */
 @KernelTest
@@ -296,5 +298,47 @@ class BccCompilerKernelTest {
                 .isInstanceOf(VerifierException.class)
                 .hasMessageContaining("Reject.java:5")
                 .hasMessageContaining("return *value + 1;");
+    }
+
+    @Test
+    void usdtArgumentsAreReadAsBccReadsThem(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.exists(Path.of("/sys/bus/event_source/devices/uprobe/type")), "no uprobe PMU");
+        assumeTrue(Files.exists(Path.of("/usr/include/sys/sdt.h"))
+                || Files.exists(Path.of("/usr/include/x86_64-linux-gnu/sys/sdt.h")),
+                "sys/sdt.h missing: apt-get install systemtap-sdt-dev");
+        Path target = dir.resolve("usdt_target");
+        Process gcc = new ProcessBuilder("gcc", "-O2", "-o", target.toString(), "src/test/c/usdt_target.c")
+                .redirectErrorStream(true).start();
+        String gccOut = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(gcc.waitFor()).as("gcc: " + gccOut).isZero();
+        String source = """
+                BPF_ARRAY(out, u64, 3);
+                int on_tick(struct pt_regs *ctx) {
+                    int i = -1;
+                    long k = 0;
+                    bpf_usdt_readarg(1, ctx, &i);
+                    bpf_usdt_readarg(2, ctx, &k);
+                    out.increment(0);
+                    out.increment(1, i);
+                    out.increment(2, k);
+                    return 0;
+                }
+                """;
+        CompiledSource compiled = compiler.compile(source, BccOptions.defaults("usdt.c"));
+        int n = 7;
+        try (BpfObject object = load(compiled)) {
+            try (Link link = Usdt.attach(object, object.program("on_tick"), target + ":bcctest:tick", -1)) {
+                Process run = new ProcessBuilder(target.toString(), Integer.toString(n)).start();
+                assertThat(run.waitFor()).isZero();
+            }
+            assertThat(slot(object, 0)).as("hits").isEqualTo(n);
+            assertThat(slot(object, 1)).as("sum of i").isEqualTo((long) n * (n - 1) / 2);
+            assertThat(slot(object, 2)).as("sum of the constant 42").isEqualTo(42L * n);
+        }
+    }
+
+    private static long slot(BpfObject object, int index) {
+        byte[] key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(index).array();
+        return ByteBuffer.wrap(object.map("out").lookup(key).orElseThrow()).order(ByteOrder.nativeOrder()).getLong();
     }
 }

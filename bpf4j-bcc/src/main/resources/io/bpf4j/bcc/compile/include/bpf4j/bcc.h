@@ -167,6 +167,7 @@ char __bpf4j_license[] SEC("license") = "GPL";
 #define EBUSY 16
 #define EEXIST 17
 #define EINVAL 22
+#define ESRCH 3
 
 #define ntohs(x) __builtin_bswap16(x)
 #define htons(x) __builtin_bswap16(x)
@@ -408,6 +409,63 @@ static __always_inline unsigned int bpf_log2l(unsigned long v)
 	bpf_probe_read_kernel((void *)(dst), (args->field >> 16), (char *)args + (args->field & 0xFFFF))
 #define TP_DATA_LOC_READ_STR(dst, field, length) \
 	bpf_probe_read_kernel_str((void *)(dst), (length), (char *)args + (args->field & 0xFFFF))
+
+#ifdef __BPF4J_USDT
+/* USDT arguments: bcc generates code per probe site from the binary's notes; here the attaching side (bpf4j's
+ * Usdt.attach, as for libbpf's usdt.bpf.h) writes each site's argument specs into __bpf_usdt_specs and gives the
+ * link the spec's id as its BPF cookie, and bpf_usdt_readarg reads the argument the spec describes. */
+struct __bpf4j_usdt_arg {
+	__u64 val_off;		/* the constant, or the offset added to the register's value */
+	__u32 type;		/* 0 constant, 1 register, 2 memory at register + val_off */
+	__s16 reg_off;		/* the register's offset in struct pt_regs */
+	__u8 is_signed;
+	__s8 bitshift;		/* 64 - the argument's size in bits */
+};
+struct __bpf4j_usdt_spec {
+	struct __bpf4j_usdt_arg args[12];
+	__u64 cookie;
+	__s16 arg_cnt;
+};
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 256); __type(key, int);
+	__type(value, struct __bpf4j_usdt_spec); } __bpf_usdt_specs SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_HASH); __uint(max_entries, 256); __type(key, long);
+	__type(value, __u32); } __bpf_usdt_ip_to_spec_id SEC(".maps");
+
+static __always_inline int __bpf4j_usdt_arg(struct pt_regs *ctx, __u64 n, __u64 *out)
+{
+	int id = bpf_get_attach_cookie(ctx);
+	struct __bpf4j_usdt_spec *spec = bpf_map_lookup_elem(&__bpf_usdt_specs, &id);
+	__u64 v = 0;
+	if (!spec)
+		return -ESRCH;
+	if (n >= 12 || n >= spec->arg_cnt)
+		return -ENOENT;
+	struct __bpf4j_usdt_arg *a = &spec->args[n];
+	if (a->type == 0) {
+		v = a->val_off;
+	} else {
+		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)ctx + a->reg_off))
+			return -EFAULT;
+		if (a->type == 2 && bpf_probe_read_user(&v, sizeof(v), (void *)v + a->val_off))
+			return -EFAULT;
+	}
+	v <<= a->bitshift;
+	v = a->is_signed ? (__u64)((__s64)v >> a->bitshift) : v >> a->bitshift;
+	*out = v;
+	return 0;
+}
+
+/* bcc's forms: the argument index counts from 1; _p reads len bytes at the pointer the argument holds */
+#define bpf_usdt_readarg(index, ctx, dst) ({ \
+	__u64 ___v = 0; \
+	int ___e = __bpf4j_usdt_arg((struct pt_regs *)(ctx), (index) - 1, &___v); \
+	*(dst) = (typeof(*(dst)))___v; \
+	___e; })
+#define bpf_usdt_readarg_p(index, ctx, buf, len) ({ \
+	__u64 ___p = 0; \
+	int ___e = __bpf4j_usdt_arg((struct pt_regs *)(ctx), (index) - 1, &___p); \
+	___e ? ___e : bpf_probe_read_user((buf), (len), (void *)___p); })
+#endif
 
 /* Probes on BTF-typed kernel functions: the body sees the function's arguments by name. */
 #define __BPF4J_ARGS1(a) (void *)ctx[0]
