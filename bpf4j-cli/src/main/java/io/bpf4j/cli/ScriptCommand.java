@@ -41,7 +41,8 @@ import java.util.concurrent.Callable;
  * {@code bpf4j script Prog.java [args]}: a bcc-style program written as one Java source file (bpf4j-bcc's
  * {@code Bcc} with its C in a string), run as Java's source launcher runs it — its first top-level class's
  * {@code main} — in this JVM, with bpf4j's classes already there: compiled once and kept in
- * {@code $BPF4J_CACHE_DIR/scripts} (or {@code ~/.cache/bpf4j/scripts}) under a hash of the source and the JDK, so
+ * {@code $BPF4J_CACHE_DIR/scripts} (or {@code ~/.cache/bpf4j/scripts}) under a hash of the source, the JDK and
+ * bpf4j's class path, so
  * a second run starts without javac and without a second JVM. The command ends when {@code main} and the threads
  * it started (not daemons) have ended; a failure in {@code main} is reported in one line as bpf4j's own are.
  * {@code bpf4j jshell} ({@link Jshell}) starts JShell, in a JVM of its own, with bpf4j on its class path.
@@ -217,12 +218,25 @@ public final class ScriptCommand implements Callable<Integer> {
                 : Path.of(System.getProperty("user.home"), ".cache", "bpf4j");
     }
 
-    /** The source and the JDK that compiles and runs it. */
+    /**
+     * The source, the JDK that compiles and runs it, and the class path it is compiled against (each entry's size
+     * and time: a rebuilt bpf4j compiles the script again).
+     */
     private static String key(String text) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(text.getBytes(StandardCharsets.UTF_8));
-            sha.update(("\0" + Runtime.version()).getBytes(StandardCharsets.UTF_8));
+            StringBuilder env = new StringBuilder("\0").append(Runtime.version());
+            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path p = Path.of(entry);
+                env.append('\0').append(entry);
+                try {
+                    env.append(' ').append(Files.size(p)).append(' ').append(Files.getLastModifiedTime(p).toMillis());
+                } catch (IOException gone) {
+                    // a missing entry counts by its name only
+                }
+            }
+            sha.update(env.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(sha.digest()).substring(0, 32);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
