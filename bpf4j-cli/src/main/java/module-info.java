@@ -6,6 +6,8 @@
 module io.bpf4j.cli {
     requires io.bpf4j.tools;
     requires io.bpf4j.bpftrace;
+    // bpf4j script: compiles the script's source (javax.tools, and com.sun.source for its first class's name)
+    requires jdk.compiler;
 
     opens io.bpf4j.cli to info.picocli;
 }

@@ -37,7 +37,7 @@ class ArchitectureTest {
     void everyModuleIsThere() {
         // a rule over no classes passes; make sure the import saw every module
         for (String p : new String[] {"io.bpf4j.core.asm", "io.bpf4j.core", "io.bpf4j.output", "io.bpf4j.tools",
-                "io.bpf4j.bpftrace", "io.bpf4j.cli"}) {
+                "io.bpf4j.bpftrace", "io.bpf4j.bcc.compile", "io.bpf4j.cli"}) {
             assertThat(bpf4j.containPackage(p)).as(p).isTrue();
         }
     }
@@ -97,6 +97,10 @@ class ArchitectureTest {
     @Test
     void layersPointDown() {
         noClasses().that().resideInAPackage("io.bpf4j.core..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.bpf4j.output..", "io.bpf4j.bpftrace..",
+                        "io.bpf4j.bcc..", "io.bpf4j.tools..", "io.bpf4j.cli..")
+                .check(bpf4j);
+        noClasses().that().resideInAPackage("io.bpf4j.bcc..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.bpf4j.output..", "io.bpf4j.bpftrace..",
                         "io.bpf4j.tools..", "io.bpf4j.cli..")
                 .check(bpf4j);

@@ -70,6 +70,8 @@ import picocli.CommandLine.Spec;
                 LinkCommand.class,
                 TracelogCommand.class,
                 BtCommand.class,
+                ScriptCommand.class,
+                ScriptCommand.Jshell.class,
         })
 public final class Main implements Runnable {
 

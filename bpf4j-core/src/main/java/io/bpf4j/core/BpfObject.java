@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * The kernel objects of one loaded {@link ObjectSpec}: its maps (global data included) and its programs. Owns them
@@ -76,6 +77,48 @@ public final class BpfObject implements AutoCloseable {
             throw e;
         } finally {
             btf.close(); // maps and programs hold the kernel's BTF object now
+        }
+    }
+
+    /**
+     * Loads one more program of {@code spec} against this object's maps: {@code program} is a program of the spec
+     * this object was loaded from, as it is or with another section name and type — what bcc does when a function
+     * is attached (the attach decides whether the same C function loads as a kprobe, a tracepoint or an XDP
+     * program). CO-RE relocations, BTF and map fds are applied as in {@link #load}. The caller owns the returned
+     * program and closes it before this object.
+     *
+     * @throws VerifierException when the verifier rejects it (its log is in the exception)
+     * @throws BpfException      when the kernel refuses it
+     */
+    public Program loadProgram(ObjectSpec spec, ObjectProgram program) {
+        return loadProgram(spec, program, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #loadProgram(ObjectSpec, ObjectProgram)}, with {@code rewrite} given the instructions after CO-RE
+     * relocation (before map fds are patched in) to change some in place, slot for slot: e.g. a context read at
+     * another offset when the function loads for a hook with another context. (Rewriting before relocation would
+     * be undone by it: a CO-RE field access gets its offset from the relocation.)
+     */
+    public Program loadProgram(ObjectSpec spec, ObjectProgram program, UnaryOperator<Instructions> rewrite) {
+        try (ProgramBtf btf = ProgramBtf.of(spec)) {
+            io.bpf4j.core.btf.CoreRelocator.Result relocated = CoreRelocations.of(spec).apply(program);
+            Instructions rewritten = rewrite.apply(relocated.instructions());
+            if (rewritten.size() != relocated.instructions().size()) {
+                throw new IllegalArgumentException("a rewrite of program '" + program.name() + "' must keep its "
+                        + relocated.instructions().size() + " slots, not make " + rewritten.size());
+            }
+            ProgramSpec ps = btf.apply(program, programSpec(spec, program.withInstructions(rewritten), maps));
+            try {
+                return AttachTargets.load(program, ps);
+            } catch (VerifierException e) {
+                VerifierException explained = CoreRelocations.explain(e, relocated);
+                if (btf.failure() != null) explained.addSuppressed(btf.failure());
+                throw explained;
+            } catch (BpfException e) {
+                if (btf.failure() != null) e.addSuppressed(btf.failure());
+                throw e;
+            }
         }
     }
 
