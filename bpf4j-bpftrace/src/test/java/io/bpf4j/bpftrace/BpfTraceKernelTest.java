@@ -215,7 +215,9 @@ class BpfTraceKernelTest {
     void intervalFires() throws Exception {
         String out = runToExit("interval:ms:10 { @ticks = @ticks + 1; if (@ticks == 3) { printf(\"three\\n\"); "
                 + "exit(); } }", Options.defaults());
-        assertThat(out).isEqualTo("Attaching 1 probe...\nthree\n\n\n@ticks: 3\n");
+        // exit() ends tracing once user space reads its event, as in bpftrace: on a busy machine that can be more
+        // than 10 ms later, and the timer then fires again before it is detached
+        assertThat(out).matches("Attaching 1 probe...\nthree\n\n\n@ticks: ([3-9]|\\d{2,})\n");
     }
 
     @Test
