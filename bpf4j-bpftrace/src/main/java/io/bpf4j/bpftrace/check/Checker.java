@@ -579,6 +579,7 @@ public final class Checker {
                 case INET -> "an address";
                 case MAC -> "a MAC address";
                 case USYM, KSYM -> "a symbol";
+                case USERNAME -> "a user name";
             };
             case Type.Str s -> "a string";
             case Type.Stack s -> s.user() ? "a user stack" : "a kernel stack";
@@ -749,8 +750,13 @@ public final class Checker {
         requireInt(i.index(), "an index");
         return switch (t) {
             case Type.Ptr p -> target(p, i.position());
-            case Type.Array a -> a.element() instanceof Type.Named n ? ctypeOf(n.name(), i.position())
-                    : charArray(a.element());
+            case Type.Array a -> {
+                if (i.index() instanceof Expr.IntLiteral lit && a.count() > 0 && lit.value() >= a.count()) {
+                    throw new SourceException(i.position(), "the index " + lit.value()
+                            + " is out of bounds for array of size " + a.count());
+                }
+                yield a.element() instanceof Type.Named n ? ctypeOf(n.name(), i.position()) : charArray(a.element());
+            }
             default -> throw new SourceException(i.position(), name(t) + " cannot be indexed");
         };
     }
@@ -800,6 +806,9 @@ public final class Checker {
                     + (n.equals("retval") ? "uretprobes" : "uprobes") + "; tracepoints have args->FIELD");
         }
         if (INT_BUILTINS.contains(n)) return Type.Int.U64;
+        if (n.equals("username")) return new Type.Formatted(Type.Formatted.Kind.USERNAME);
+        // an enumerator of the kernel's, as in C: a 64-bit constant
+        if (ctypes.enumValue(n).isPresent()) return Type.Int.S64;
         throw new SourceException(b.position(), "unknown identifier '" + n + "'");
     }
 
@@ -1072,6 +1081,15 @@ public final class Checker {
                     requireInt(args.getFirst(), "signal()'s argument");
                 }
                 return new Type.None();
+            }
+            case "uptr", "kptr" -> {
+                // marks the address space a pointer is in; the legacy read helpers follow either on x86-64
+                arity(c, 1);
+                Type t = expr(args.getFirst());
+                if (!(t instanceof Type.Int) && !(t instanceof Type.Ptr)) {
+                    throw new SourceException(args.getFirst().position(), c.name() + "() takes a pointer");
+                }
+                return t;
             }
             case "kaddr" -> {
                 arity(c, 1);
