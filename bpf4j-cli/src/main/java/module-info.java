@@ -6,6 +6,7 @@
 module io.bpf4j.cli {
     requires io.bpf4j.tools;
     requires io.bpf4j.bpftrace;
+    requires jdk.unsupported; // sun.misc.Signal: bt answers SIGINT and SIGUSR1 as bpftrace does
 
     opens io.bpf4j.cli to info.picocli;
 }

@@ -116,7 +116,9 @@ public final class BpfTrace implements AutoCloseable {
     private volatile boolean stopRequested;
     /** After exit() or stop(), as in bpftrace: the records still buffered are dropped, until END runs. */
     private volatile boolean finalizing;
-    private Output output;
+    private volatile Output output;
+    /** Held while output is written: records on the event loop, maps at the end or from {@link #printMaps()}. */
+    private final Object printing = new Object();
     private Process child;
 
     private BpfTrace(Analysis analysis, Options options, String source) {
@@ -382,7 +384,11 @@ public final class BpfTrace implements AutoCloseable {
         output = new Output(out, options.json());
         try (EventStream events = new EventStream()) {
             stream = events;
-            events.onRecord(ring, (cpu, record) -> onRecord(record));
+            events.onRecord(ring, (cpu, record) -> {
+                synchronized (printing) {
+                    onRecord(record);
+                }
+            });
             events.lossCounter(lostCounter);
             // one write per batch of records, not per printf: what one wake-up found is printed together
             events.onFlush(output::flush);
@@ -411,9 +417,24 @@ public final class BpfTrace implements AutoCloseable {
             stream = null;
             detach();
         }
-        output.exitSeparator();
-        for (MapInfo info : analysis.maps().values()) output.map(info, map(info.name()));
-        out.flush();
+        synchronized (printing) {
+            output.exitSeparator();
+            for (MapInfo info : analysis.maps().values()) output.map(info, map(info.name()));
+            out.flush();
+        }
+    }
+
+    /**
+     * Prints every map as it is now, as bpftrace does on SIGUSR1; tracing goes on. Safe from any thread while
+     * {@link #run} runs (the records printed meanwhile come before or after the maps, not among them); does nothing
+     * before it started.
+     */
+    public void printMaps() {
+        synchronized (printing) {
+            if (output == null) return;
+            for (MapInfo info : analysis.maps().values()) output.map(info, map(info.name()));
+            output.flush();
+        }
     }
 
     /**
