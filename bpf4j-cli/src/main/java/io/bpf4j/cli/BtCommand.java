@@ -107,6 +107,10 @@ public final class BtCommand implements Callable<Integer> {
             long p = Long.parseLong(pid.length() > 10 ? "9999999999" : pid);
             if (p < 1 || p > 4194304) return error(err, "pid '" + pid + "' out of valid pid range [1,4194304]");
             processId = (int) p;
+            // as bpftrace: a process that is not there is an error before anything else
+            if (!Files.isDirectory(Path.of("/proc/" + processId))) {
+                return error(err, "no process " + processId + " (-p): it has exited, or never ran");
+            }
         }
         if (list) {
             PrintWriter out = spec.commandLine().getOut();
