@@ -1,6 +1,8 @@
 package io.bpf4j.bpftrace;
 
 import io.bpf4j.bpftrace.ast.SourceException;
+import io.bpf4j.bpftrace.check.ProbeTarget;
+import io.bpf4j.core.link.Uprobe;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,7 +13,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Checks and user-space parts of builtins that need no kernel: array bounds, uptr/kptr, cat()'s limit. */
+/**
+ * Checks and user-space parts that need no kernel: array bounds, uptr/kptr, uprobes by address and offset, cat()'s
+ * limit.
+ */
 class LanguageExtrasTest {
     @Test
     void aConstantIndexPastAnArrayIsAnError() {
@@ -28,6 +33,21 @@ class LanguageExtrasTest {
                 CheckerTest.CATALOG, List.of());
         assertThatThrownBy(() -> BpfTrace.check("BEGIN { @x = uptr(\"s\"); }", CheckerTest.CATALOG, List.of()))
                 .hasMessageContaining("uptr() takes a pointer");
+    }
+
+    @Test
+    void uprobesByAddressAndOffsetAreCheckedAgainstTheFunctionSymbols() {
+        Path self = Path.of(ProcessHandle.current().info().command().orElseThrow());
+        Uprobe.Function main = Uprobe.functionSymbols(self).stream().filter(f -> f.name().equals("main")).findFirst()
+                .orElseThrow();
+        var a = BpfTrace.check("uprobe:" + self + ":0x" + Long.toHexString(main.address()) + " { }",
+                CheckerTest.CATALOG, List.of());
+        assertThat(((ProbeTarget.Uprobe) a.probes().getFirst().targets().getFirst()).symbol()).isEqualTo("main");
+        assertThatThrownBy(() -> BpfTrace.check("uprobe:" + self + ":10 { }", CheckerTest.CATALOG, List.of()))
+                .hasMessageContaining("Could not resolve address: " + self + ":0xa");
+        assertThatThrownBy(() -> BpfTrace.check("uprobe:" + self + ":main+" + main.size() + " { }",
+                CheckerTest.CATALOG, List.of()))
+                .hasMessageContaining("Offset outside the function bounds ('main' size is " + main.size() + ")");
     }
 
     @Test

@@ -202,7 +202,12 @@ public final class Checker {
                 boolean ret = provider.equals("uretprobe");
                 if (!isGlob(parts.get(1))) {
                     String fn = parts.get(1);
-                    if (!fn.contains("+") && !fn.matches("(0x)?\\d+") && !Uprobe.functionNames(binary).contains(fn)) {
+                    if (fn.matches("0x[0-9a-fA-F]+|\\d+")) {
+                        fn = functionAt(ap, parts.get(0), binary, unsignedNumber(fn));
+                    } else if (fn.matches(".+\\+(0x[0-9a-fA-F]+|\\d+)")) {
+                        offsetInside(ap, binary, fn);
+                    }
+                    if (!fn.contains("+") && !Uprobe.functionNames(binary).contains(fn)) {
                         missingFunction = new SourceException(ap.position(), "no function '" + fn + "' in " + binary);
                         throw missingFunction;
                     }
@@ -224,6 +229,44 @@ public final class Checker {
                     + "': this compiler knows BEGIN, END, tracepoint, interval, profile, software, uprobe and "
                     + "uretprobe");
         };
+    }
+
+    /**
+     * The function a uprobe by address ({@code uprobe:BIN:0x401126}) names: the address must be where one starts,
+     * since an instruction starts there (in a function, this compiler cannot tell where its instructions start).
+     */
+    private static String functionAt(AttachPoint ap, String written, Path binary, long address) {
+        for (Uprobe.Function f : Uprobe.functionSymbols(binary)) {
+            if (f.address() == address) return f.name();
+        }
+        for (Uprobe.Function f : Uprobe.functionSymbols(binary)) {
+            if (address > f.address() && address < f.address() + f.size()) {
+                throw new SourceException(ap.position(), "address 0x" + Long.toHexString(address) + " is inside "
+                        + f.name() + " (+0x" + Long.toHexString(address - f.address()) + "): bpf4j bt attaches by "
+                        + "address only where a function starts; write " + f.name() + "+OFFSET for an offset");
+            }
+        }
+        throw new SourceException(ap.position(), "Could not resolve address: " + written + ":0x"
+                + Long.toHexString(address));
+    }
+
+    /** A decimal or 0x-hexadecimal number of an attach point (a leading 0 does not make it octal). */
+    private static long unsignedNumber(String text) {
+        return text.startsWith("0x") || text.startsWith("0X") ? Long.parseUnsignedLong(text.substring(2), 16)
+                : Long.parseUnsignedLong(text);
+    }
+
+    /** {@code uprobe:BIN:FUNCTION+OFFSET}: the offset must be inside the function, as far as its size is known. */
+    private static void offsetInside(AttachPoint ap, Path binary, String target) {
+        int plus = target.lastIndexOf('+');
+        String name = target.substring(0, plus);
+        long offset = unsignedNumber(target.substring(plus + 1));
+        for (Uprobe.Function f : Uprobe.functionSymbols(binary)) {
+            if (f.name().equals(name) && f.size() > 0 && offset >= f.size()) {
+                throw new SourceException(ap.position(), "Offset outside the function bounds ('" + name
+                        + "' size is " + f.size() + ")");
+            }
+        }
     }
 
     /** {@code usdt:BINARY:[PROVIDER:]NAME}, wildcards in each part; an empty binary means {@code -p}'s binaries. */
