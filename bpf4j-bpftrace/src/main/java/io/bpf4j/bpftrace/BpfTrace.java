@@ -637,7 +637,7 @@ public final class BpfTrace implements AutoCloseable {
         }
     }
 
-    /** cat(): the file's contents, or bpftrace's error line. */
+    /** The positive number environment variable {@code name} holds, else {@code otherwise}. */
     private static int positiveEnv(String name, int otherwise) {
         String v = System.getenv(name);
         if (v == null || !v.matches("\\d{1,9}") || Integer.parseInt(v) == 0) return otherwise;

@@ -19,7 +19,7 @@ final class UserNames {
     }
 
     /** The users of a passwd file ({@code name:password:uid:…}); the first line wins for a uid listed twice. */
-    static Map<Long, String> read(Path passwd) {
+    private static Map<Long, String> read(Path passwd) {
         Map<Long, String> out = new HashMap<>();
         try {
             for (String line : Files.readAllLines(passwd)) {
