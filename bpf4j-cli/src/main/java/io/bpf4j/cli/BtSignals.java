@@ -8,6 +8,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The signals {@code bpf4j bt} answers as bpftrace does: SIGINT ends tracing (END runs, the maps are printed, exit
@@ -28,10 +29,10 @@ final class BtSignals {
      */
     static void onInterrupt(Runnable action) {
         if (ignored(SIGINT)) setDefault(SIGINT);
-        boolean[] seen = new boolean[1];
+        // each signal is handled on a thread of its own
+        AtomicBoolean seen = new AtomicBoolean();
         Signal.handle(new Signal("INT"), s -> {
-            if (seen[0]) System.exit(128 + SIGINT);
-            seen[0] = true;
+            if (seen.getAndSet(true)) System.exit(128 + SIGINT);
             action.run();
         });
     }
