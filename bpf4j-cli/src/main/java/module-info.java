@@ -8,6 +8,7 @@ module io.bpf4j.cli {
     requires io.bpf4j.bpftrace;
     // bpf4j script: compiles the script's source (javax.tools, and com.sun.source for its first class's name)
     requires jdk.compiler;
+    requires jdk.unsupported; // sun.misc.Signal: bt answers SIGINT and SIGUSR1 as bpftrace does
 
     opens io.bpf4j.cli to info.picocli;
 }

@@ -48,6 +48,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,6 +85,8 @@ import java.util.regex.Pattern;
 public final class BpfTrace implements AutoCloseable {
     /** Environment variable of bpftrace's runtime tests: when set, announce on stderr that probes are attached. */
     public static final String NOTIFY_ENV = "__BPFTRACE_NOTIFY_PROBES_ATTACHED";
+    /** How much of a file cat() prints: BPFTRACE_CAT_BYTES_MAX bytes, 10240 by default as in bpftrace. */
+    private static final int CAT_BYTES_MAX = positiveEnv("BPFTRACE_CAT_BYTES_MAX", 10240);
     private static final int MAP_ENTRIES = 4096;
     private static final int RING_BYTES = 1 << 20;
     /** Frames kept per kstack/ustack: the kernel's default perf_event_max_stack, as bpftrace. */
@@ -120,7 +123,9 @@ public final class BpfTrace implements AutoCloseable {
     private volatile boolean stopRequested;
     /** After exit() or stop(), as in bpftrace: the records still buffered are dropped, until END runs. */
     private volatile boolean finalizing;
-    private Output output;
+    private volatile Output output;
+    /** Held while output is written: records on the event loop, maps at the end or from {@link #printMaps()}. */
+    private final Object printing = new Object();
     private Process child;
 
     private BpfTrace(Analysis analysis, Options options, String source) {
@@ -397,7 +402,11 @@ public final class BpfTrace implements AutoCloseable {
         output = new Output(out, options.json());
         try (EventStream events = new EventStream()) {
             stream = events;
-            events.onRecord(ring, (cpu, record) -> onRecord(record));
+            events.onRecord(ring, (cpu, record) -> {
+                synchronized (printing) {
+                    onRecord(record);
+                }
+            });
             events.lossCounter(lostCounter);
             // one write per batch of records, not per printf: what one wake-up found is printed together
             events.onFlush(output::flush);
@@ -432,9 +441,24 @@ public final class BpfTrace implements AutoCloseable {
             for (MapInfo info : analysis.maps().values()) map(info.name());
             symbolizer.settleHotSpotJvms(LAST_PERF_MAP_WAIT);
         }
-        output.exitSeparator();
-        for (MapInfo info : analysis.maps().values()) output.map(info, map(info.name()));
-        out.flush();
+        synchronized (printing) {
+            output.exitSeparator();
+            for (MapInfo info : analysis.maps().values()) output.map(info, map(info.name()));
+            out.flush();
+        }
+    }
+
+    /**
+     * Prints every map as it is now, as bpftrace does on SIGUSR1; tracing goes on. Safe from any thread while
+     * {@link #run} runs (the records printed meanwhile come before or after the maps, not among them); does nothing
+     * before it started.
+     */
+    public void printMaps() {
+        synchronized (printing) {
+            if (output == null) return;
+            for (MapInfo info : analysis.maps().values()) output.map(info, map(info.name()));
+            output.flush();
+        }
     }
 
     /**
@@ -604,7 +628,7 @@ public final class BpfTrace implements AutoCloseable {
             }
             case Event.Time t -> output.time(Strftime.format(t.format(), java.time.ZonedDateTime.now()));
             case Event.System x -> output.system(runCommand(format(x.format(), decode(x.args(), record))));
-            case Event.Cat c -> output.cat(catFile(format(c.format(), decode(c.args(), record))));
+            case Event.Cat c -> output.cat(catFile(format(c.format(), decode(c.args(), record)), CAT_BYTES_MAX));
             case Event.ClearMap c -> {
                 BpfMap m = maps.get(c.map());
                 for (byte[] key : m.keys().toList()) m.delete(key);
@@ -642,10 +666,17 @@ public final class BpfTrace implements AutoCloseable {
         }
     }
 
-    /** cat(): the file's contents, or bpftrace's error line. */
-    private static String catFile(String file) {
-        try {
-            return Files.readString(Path.of(file));
+    /** The positive number environment variable {@code name} holds, else {@code otherwise}. */
+    private static int positiveEnv(String name, int otherwise) {
+        String v = System.getenv(name);
+        if (v == null || !v.matches("\\d{1,9}") || Integer.parseInt(v) == 0) return otherwise;
+        return Integer.parseInt(v);
+    }
+
+    /** cat(): the first {@code max} bytes of {@code file}, or bpftrace's error line when it cannot be read. */
+    static String catFile(String file, int max) {
+        try (var in = Files.newInputStream(Path.of(file))) {
+            return new String(in.readNBytes(max), StandardCharsets.UTF_8);
         } catch (java.nio.file.NoSuchFileException e) {
             return "ERROR: failed to open file '" + file + "': No such file or directory\n";
         } catch (IOException | UncheckedIOException e) {

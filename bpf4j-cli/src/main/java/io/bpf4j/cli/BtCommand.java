@@ -22,6 +22,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code bpf4j bt}: bpftrace's language, compiled to BPF in pure Java — {@code bpf4j bt -e 'PROGRAM'} or
@@ -35,6 +37,9 @@ import java.util.concurrent.CountDownLatch;
         exitCodeList = {"0:success", "1:the kernel refused a program or an attachment",
                 "2:usage, syntax or semantic error (shown at its line and column)"})
 public final class BtCommand implements Callable<Integer> {
+    /** The system property by which the launcher asks bt to name its process (as {@code bpftrace}). */
+    static final String PROCESS_NAME_PROPERTY = "bpf4j.bt.processName";
+
     @Spec
     CommandSpec spec;
 
@@ -92,6 +97,8 @@ public final class BtCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
+        String processName = System.getProperty(PROCESS_NAME_PROPERTY);
+        if (processName != null) nameProcess(processName);
         if (info) {
             PrintWriter out = spec.commandLine().getOut();
             out.print(Info.report());
@@ -104,6 +111,10 @@ public final class BtCommand implements Callable<Integer> {
             long p = Long.parseLong(pid.length() > 10 ? "9999999999" : pid);
             if (p < 1 || p > 4194304) return error(err, "pid '" + pid + "' out of valid pid range [1,4194304]");
             processId = (int) p;
+            // as bpftrace: a process that is not there is an error before anything else
+            if (!Files.isDirectory(Path.of("/proc/" + processId))) {
+                return error(err, "no process " + processId + " (-p): it has exited, or never ran");
+            }
         }
         if (list) {
             PrintWriter out = spec.commandLine().getOut();
@@ -119,6 +130,15 @@ public final class BtCommand implements Callable<Integer> {
             error(err, "Invalid output format \"" + format + "\"");
             return 2;
         }
+        // SIGINT (Ctrl-C) ends tracing as in bpftrace: END runs, the maps are printed, the status is 0. Answered
+        // from here on: one that comes while the program compiles stops it after BEGIN.
+        AtomicReference<BpfTrace> interruptible = new AtomicReference<>();
+        AtomicBoolean interrupted = new AtomicBoolean();
+        BtSignals.onInterrupt(() -> {
+            interrupted.set(true);
+            BpfTrace running = interruptible.get();
+            if (running != null) running.stop();
+        });
         String source;
         String name;
         List<String> positionals;
@@ -164,7 +184,10 @@ public final class BtCommand implements Callable<Integer> {
                 out.print(bt.verboseReport());
                 out.flush();
             }
-            // Ctrl-C ends tracing as in bpftrace: END runs and the maps are printed before the JVM exits
+            interruptible.set(bt);
+            if (interrupted.get()) bt.stop();
+            BtSignals.onUsr1(bt::printMaps);
+            // SIGTERM and the like end it too: END runs and the maps are printed before the JVM exits
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 bt.stop();
@@ -187,6 +210,22 @@ public final class BtCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Names this process and this thread {@code name}: the launcher asks for it when run as {@code bpftrace} (a link
+     * to it of that name), for scripts that find the tracer by its name ({@code pidof bpftrace},
+     * {@code pkill -INT bpftrace}) and programs that read it in BEGIN and END ({@code comm}), which this thread
+     * runs. The process's name is its first thread's, which the JVM leaves waiting for this one.
+     */
+    private static void nameProcess(String name) {
+        for (String comm : new String[] {"/proc/self/comm", "/proc/thread-self/comm"}) {
+            try {
+                Files.writeString(Path.of(comm), name);
+            } catch (IOException e) {
+                // the name only matters to whoever looks for it: run under the JVM's
+            }
+        }
     }
 
     /** bpftrace's error line: {@code ERROR: message} on stderr; exit code 1. */

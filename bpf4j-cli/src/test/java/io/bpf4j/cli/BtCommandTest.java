@@ -114,6 +114,17 @@ class BtCommandTest {
                 .doesNotContain("Exception");
     }
 
+    /** The id of a process that has exited (and been reaped). */
+    private static long exitedProcess() {
+        try {
+            Process p = new ProcessBuilder("true").start();
+            p.waitFor();
+            return p.pid();
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError("cannot run true", e);
+        }
+    }
+
     @Test
     void usageErrorsAreBpftraces() {
         Run r = run("bt", "-f", "jsonx", "-e", "BEGIN { exit(); }");
@@ -125,6 +136,12 @@ class BtCommandTest {
         assertThat(r.err()).isEqualTo("ERROR: pid '5000000' out of valid pid range [1,4194304]\n");
         r = run("bt", "no_such_file.bt");
         assertThat(r.err()).isEqualTo("ERROR: failed to open file 'no_such_file.bt': No such file or directory\n");
+        String gone = String.valueOf(exitedProcess());
+        for (String[] args : new String[][] {{"bt", "-l", "-p", gone}, {"bt", "-p", gone, "-e", "BEGIN { exit(); }"}}) {
+            r = run(args);
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).isEqualTo("ERROR: no process " + gone + " (-p): it has exited, or never ran\n");
+        }
         r = run("bt", "-idonotexist");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("USAGE: bpf4j bt");

@@ -2,9 +2,11 @@ package io.bpf4j.bpftrace.check;
 
 import io.bpf4j.core.link.Uprobe;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -73,6 +75,8 @@ public final class Binaries {
                 String[] f = line.split("\\s+", 6);
                 if (f.length == 6 && f[1].contains("x") && f[5].startsWith("/")) files.add(f[5].strip());
             }
+        } catch (NoSuchFileException | FileNotFoundException gone) {
+            throw new IllegalArgumentException("no process " + pid + ": it exited before its mappings were read");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the mappings of process " + pid + ": " + e.getMessage(), e);
         }

@@ -25,6 +25,7 @@ public final class CTypes {
     private final Map<Integer, Type> fromBtf = new HashMap<>();
     private Btf btf;
     private boolean btfTried;
+    private Map<String, Long> enumValues;
 
     /** Defines the struct or union written in {@code text} ({@code struct NAME { members }}). */
     public void define(String text) {
@@ -72,6 +73,29 @@ public final class CTypes {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The value of the enumerator {@code name} of one of the kernel's enums ({@code BTF_VAR_STATIC}), as C lets a
+     * program name it; empty when no enum has it.
+     */
+    public Optional<Long> enumValue(String name) {
+        if (enumValues == null) {
+            enumValues = new HashMap<>();
+            Btf b = kernelBtf();
+            if (b != null) {
+                for (BtfType t : b.types()) {
+                    switch (t) {
+                        case BtfType.Enum e -> e.values().forEach(v -> enumValues.putIfAbsent(v.name(),
+                                e.signed() ? (long) v.value() : Integer.toUnsignedLong(v.value())));
+                        case BtfType.Enum64 e -> e.values().forEach(v -> enumValues.putIfAbsent(v.name(), v.value()));
+                        default -> {
+                        }
+                    }
+                }
+            }
+        }
+        return Optional.ofNullable(enumValues.get(name));
     }
 
     private Btf kernelBtf() {

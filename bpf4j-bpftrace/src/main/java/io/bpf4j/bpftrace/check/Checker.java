@@ -202,7 +202,12 @@ public final class Checker {
                 boolean ret = provider.equals("uretprobe");
                 if (!isGlob(parts.get(1))) {
                     String fn = parts.get(1);
-                    if (!fn.contains("+") && !fn.matches("(0x)?\\d+") && !Uprobe.functionNames(binary).contains(fn)) {
+                    if (fn.matches("0x[0-9a-fA-F]+|\\d+")) {
+                        fn = functionAt(ap, parts.get(0), binary, unsignedNumber(fn));
+                    } else if (fn.matches(".+\\+(0x[0-9a-fA-F]+|\\d+)")) {
+                        offsetInside(ap, binary, fn);
+                    }
+                    if (!fn.contains("+") && !Uprobe.functionNames(binary).contains(fn)) {
                         missingFunction = new SourceException(ap.position(), "no function '" + fn + "' in " + binary);
                         throw missingFunction;
                     }
@@ -224,6 +229,44 @@ public final class Checker {
                     + "': this compiler knows BEGIN, END, tracepoint, interval, profile, software, uprobe and "
                     + "uretprobe");
         };
+    }
+
+    /**
+     * The function a uprobe by address ({@code uprobe:BIN:0x401126}) names: the address must be where one starts,
+     * since an instruction starts there (in a function, this compiler cannot tell where its instructions start).
+     */
+    private static String functionAt(AttachPoint ap, String written, Path binary, long address) {
+        for (Uprobe.Function f : Uprobe.functionSymbols(binary)) {
+            if (f.address() == address) return f.name();
+        }
+        for (Uprobe.Function f : Uprobe.functionSymbols(binary)) {
+            if (address > f.address() && address < f.address() + f.size()) {
+                throw new SourceException(ap.position(), "address 0x" + Long.toHexString(address) + " is inside "
+                        + f.name() + " (+0x" + Long.toHexString(address - f.address()) + "): bpf4j bt attaches by "
+                        + "address only where a function starts; write " + f.name() + "+OFFSET for an offset");
+            }
+        }
+        throw new SourceException(ap.position(), "Could not resolve address: " + written + ":0x"
+                + Long.toHexString(address));
+    }
+
+    /** A decimal or 0x-hexadecimal number of an attach point (a leading 0 does not make it octal). */
+    private static long unsignedNumber(String text) {
+        return text.startsWith("0x") || text.startsWith("0X") ? Long.parseUnsignedLong(text.substring(2), 16)
+                : Long.parseUnsignedLong(text);
+    }
+
+    /** {@code uprobe:BIN:FUNCTION+OFFSET}: the offset must be inside the function, as far as its size is known. */
+    private static void offsetInside(AttachPoint ap, Path binary, String target) {
+        int plus = target.lastIndexOf('+');
+        String name = target.substring(0, plus);
+        long offset = unsignedNumber(target.substring(plus + 1));
+        for (Uprobe.Function f : Uprobe.functionSymbols(binary)) {
+            if (f.name().equals(name) && f.size() > 0 && offset >= f.size()) {
+                throw new SourceException(ap.position(), "Offset outside the function bounds ('" + name
+                        + "' size is " + f.size() + ")");
+            }
+        }
     }
 
     /** {@code usdt:BINARY:[PROVIDER:]NAME}, wildcards in each part; an empty binary means {@code -p}'s binaries. */
@@ -579,6 +622,7 @@ public final class Checker {
                 case INET -> "an address";
                 case MAC -> "a MAC address";
                 case USYM, KSYM -> "a symbol";
+                case USERNAME -> "a user name";
             };
             case Type.Str s -> "a string";
             case Type.Stack s -> s.user() ? "a user stack" : "a kernel stack";
@@ -749,8 +793,13 @@ public final class Checker {
         requireInt(i.index(), "an index");
         return switch (t) {
             case Type.Ptr p -> target(p, i.position());
-            case Type.Array a -> a.element() instanceof Type.Named n ? ctypeOf(n.name(), i.position())
-                    : charArray(a.element());
+            case Type.Array a -> {
+                if (i.index() instanceof Expr.IntLiteral lit && a.count() > 0 && lit.value() >= a.count()) {
+                    throw new SourceException(i.position(), "the index " + lit.value()
+                            + " is out of bounds for array of size " + a.count());
+                }
+                yield a.element() instanceof Type.Named n ? ctypeOf(n.name(), i.position()) : charArray(a.element());
+            }
             default -> throw new SourceException(i.position(), name(t) + " cannot be indexed");
         };
     }
@@ -800,6 +849,9 @@ public final class Checker {
                     + (n.equals("retval") ? "uretprobes" : "uprobes") + "; tracepoints have args->FIELD");
         }
         if (INT_BUILTINS.contains(n)) return Type.Int.U64;
+        if (n.equals("username")) return new Type.Formatted(Type.Formatted.Kind.USERNAME);
+        // an enumerator of the kernel's, as in C: a 64-bit constant
+        if (ctypes.enumValue(n).isPresent()) return Type.Int.S64;
         throw new SourceException(b.position(), "unknown identifier '" + n + "'");
     }
 
@@ -1072,6 +1124,15 @@ public final class Checker {
                     requireInt(args.getFirst(), "signal()'s argument");
                 }
                 return new Type.None();
+            }
+            case "uptr", "kptr" -> {
+                // marks the address space a pointer is in; the legacy read helpers follow either on x86-64
+                arity(c, 1);
+                Type t = expr(args.getFirst());
+                if (!(t instanceof Type.Int) && !(t instanceof Type.Ptr)) {
+                    throw new SourceException(args.getFirst().position(), c.name() + "() takes a pointer");
+                }
+                return t;
             }
             case "kaddr" -> {
                 arity(c, 1);

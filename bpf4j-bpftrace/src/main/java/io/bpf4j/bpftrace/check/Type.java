@@ -101,17 +101,17 @@ public sealed interface Type {
     /**
      * Bytes printed in a special way: {@code INET} (ntop: an address family, 8 bytes, then 16 bytes of address),
      * {@code MAC} (macaddr: 6 bytes), {@code USYM} and {@code KSYM} (usym/ksym: a process id, then an address,
-     * printed as the symbol there).
+     * printed as the symbol there), {@code USERNAME} (a user id, printed as the user's name).
      */
     record Formatted(Kind kind) implements Type {
         /** The formats. */
-        public enum Kind { INET, MAC, USYM, KSYM }
+        public enum Kind { INET, MAC, USYM, KSYM, USERNAME }
 
         @Override
         public int size() {
             return switch (kind) {
                 case INET -> 24;
-                case MAC -> 8;
+                case MAC, USERNAME -> 8;
                 case USYM, KSYM -> 16;
             };
         }

@@ -723,6 +723,7 @@ public final class CodeGen {
                 int bits = ((Type.Int) analysis.type(c)).bytes() * 8;
                 if (bits > 8) a.bswap(R0, bits);
             }
+            case Expr.Call c when c.name().equals("uptr") || c.name().equals("kptr") -> evalInt(c.args().getFirst());
             case Expr.Call c when c.name().equals("kaddr") -> constant(R0,
                     KernelSymbolAddress.of(constantString(c.args().getFirst())).orElseThrow());
             case Expr.Call c when c.name().equals("strncmp") -> strncmp(c);
@@ -769,6 +770,8 @@ public final class CodeGen {
                     usdtArgument(u.site().args().get(Integer.parseInt(b.name().substring(3))));
                 } else if (b.name().matches("arg[0-5]")) {
                     a.ldxDW(R0, R6, ARG_OFFSETS[b.name().charAt(3) - '0']);
+                } else if (analysis.ctypes().enumValue(b.name()).isPresent()) {
+                    constant(R0, analysis.ctypes().enumValue(b.name()).orElseThrow());
                 } else {
                     throw new SourceException(b.position(), b.name() + " is not supported by the code generator yet");
                 }
@@ -1337,6 +1340,11 @@ public final class CodeGen {
                         a.mov64(R2, Math.min(16, size)).call(Helper.GET_CURRENT_COMM);
                     }
                     case "probe" -> literal(target.name(), dst, size);
+                    case "username" -> {
+                        // the user id; user space prints its name
+                        zero(dst, size);
+                        a.call(Helper.GET_CURRENT_UID_GID).mov32(R0, R0).stxDW(R10, dst, R0);
+                    }
                     case "func" -> literal(((ProbeTarget.Uprobe) target).symbol(), dst, size);
                     default -> throw new SourceException(b.position(), b.name() + " is not a string");
                 }

@@ -109,6 +109,10 @@ public record Composite(String text, String json, String key) {
                 String s = String.join(":", parts);
                 yield new Composite(s, Json.write(s));
             }
+            case Type.Formatted f when f.kind() == Type.Formatted.Kind.USERNAME -> {
+                String s = UserNames.of(bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset));
+                yield new Composite(s, Json.write(s));
+            }
             case Type.Formatted f when f.kind() == Type.Formatted.Kind.USYM || f.kind() == Type.Formatted.Kind.KSYM -> {
                 long pid = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
                 long addr = bytes.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + 8);

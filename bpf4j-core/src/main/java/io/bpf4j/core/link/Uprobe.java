@@ -340,13 +340,43 @@ public final class Uprobe {
         return names;
     }
 
+    /**
+     * A function symbol of a binary.
+     *
+     * @param name    its name
+     * @param address its virtual address
+     * @param size    its size in bytes (0 when the symbol table does not give one)
+     */
+    public record Function(String name, long address, long size) {
+    }
+
+    /**
+     * The function symbols of {@code binary} ({@code .symtab}, then {@code .dynsym} for names {@code .symtab}
+     * lacks), with their addresses and sizes: what uprobes by address and offset are checked against.
+     *
+     * @throws java.io.UncheckedIOException when the file cannot be read
+     */
+    public static List<Function> functionSymbols(Path binary) {
+        List<Function> out = new ArrayList<>();
+        functionSymbols(ElfFile.read(binary)).forEach((name, addressAndSize) ->
+                out.add(new Function(name, addressAndSize[0], addressAndSize[1])));
+        return out;
+    }
+
     /** Function symbols (defined, non-zero address) of .symtab and .dynsym, by name → virtual address. */
     static Map<String, Long> functions(ElfFile elf) {
         Map<String, Long> out = new LinkedHashMap<>();
+        functionSymbols(elf).forEach((name, addressAndSize) -> out.put(name, addressAndSize[0]));
+        return out;
+    }
+
+    /** Function symbols (defined, non-zero address) of .symtab and .dynsym, by name → {virtual address, size}. */
+    private static Map<String, long[]> functionSymbols(ElfFile elf) {
+        Map<String, long[]> out = new LinkedHashMap<>();
         for (ElfSymbol s : elf.symbols()) {
             if ((s.type() == ElfSymbol.STT_FUNC || s.type() == 10 /* STT_GNU_IFUNC */) && s.value() != 0
                     && !s.isUndefined()) {
-                out.putIfAbsent(s.name(), s.value());
+                out.putIfAbsent(s.name(), new long[] {s.value(), s.size()});
             }
         }
         for (ElfSection sec : elf.sections()) {
@@ -358,11 +388,13 @@ public final class Uprobe {
                 int info = syms.get(at + 4) & 0xff;
                 int shndx = syms.getShort(at + 6) & 0xffff;
                 long value = syms.getLong(at + 8);
+                long size = syms.getLong(at + 16);
                 int type = info & 0xf;
                 if ((type != ElfSymbol.STT_FUNC && type != 10) || value == 0 || shndx == 0) continue;
                 int end = nameOff;
                 while (end < strs.length && strs[end] != 0) end++;
-                out.putIfAbsent(new String(strs, nameOff, end - nameOff, StandardCharsets.UTF_8), value);
+                out.putIfAbsent(new String(strs, nameOff, end - nameOff, StandardCharsets.UTF_8),
+                        new long[] {value, size});
             }
         }
         return out;
