@@ -542,7 +542,17 @@ public final class BpfTrace implements AutoCloseable {
             throw new UncheckedIOException("cannot run " + String.join(" ", options.command()) + ": "
                     + e.getMessage(), e);
         }
-        child.onExit().thenRun(this::end);
+        // a thread of its own waits: Process.onExit() completes on the common pool, whose only worker (2 CPUs)
+        // may be the one running this method
+        Process started = child;
+        Thread.ofPlatform().daemon().name("bt -c " + started.pid()).start(() -> {
+            try {
+                started.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            end();
+        });
     }
 
     private void detach() {

@@ -12,6 +12,7 @@ import io.bpf4j.core.link.Kprobe;
 import io.bpf4j.core.link.TracepointFormat;
 import io.bpf4j.core.link.Uprobe;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -766,7 +767,12 @@ public final class Checker {
             if (n.equals("func") && !targets.stream().allMatch(t -> t instanceof ProbeTarget.Uprobe)) {
                 throw new SourceException(b.position(), "func is only available in uprobes");
             }
-            return new Type.Str(Type.Str.DEFAULT);
+            if (n.equals("func")) return new Type.Str(Type.Str.DEFAULT);
+            // bpftrace prints a probe's whole name, which a binary's path can make longer than a string's default;
+            // string sizes stay multiples of 8, as the stack slots they are built in
+            int longest = targets.stream().mapToInt(t -> t.name().getBytes(StandardCharsets.UTF_8).length + 1).max()
+                    .orElse(0);
+            return new Type.Str(Math.max(Type.Str.DEFAULT, (longest + 7) & ~7));
         }
         if (n.equals("kstack") || n.equals("ustack")) return new Type.Stack(n.equals("ustack"));
         if (n.equals("curtask")) return new Type.Ptr(new Type.Named("struct task_struct"));

@@ -791,16 +791,27 @@ public final class CodeGen {
                 .or64(R0, R1);
     }
 
-    /** r0 = a USDT argument: a constant, a register, or memory at a register plus an offset. */
+    /**
+     * r0 = a USDT argument: a constant, a register, or memory at a register plus an offset (and an index register
+     * times a scale), {@code size} bytes wide, sign- or zero-extended as its spec says (a constant too: {@code 4@$-16}
+     * is 4294967280).
+     */
     private void usdtArgument(io.bpf4j.core.link.Usdt.Argument arg) {
         switch (arg.kind()) {
             case CONST -> {
-                constant(R0, arg.value());
+                int shift = 64 - arg.size() * 8;
+                long v = arg.value() << shift;
+                constant(R0, arg.signed() ? v >> shift : v >>> shift);
                 return;
             }
             case REGISTER -> a.ldxDW(R0, R6, arg.ptRegsOffset());
-            case REGISTER_DEREF -> {
+            case REGISTER_DEREF, INDEXED_DEREF -> {
                 a.ldxDW(R0, R6, arg.ptRegsOffset());
+                if (arg.kind() == io.bpf4j.core.link.Usdt.Kind.INDEXED_DEREF) {
+                    a.ldxDW(R1, R6, arg.indexPtRegsOffset());
+                    if (arg.scale() > 1) a.lsh64(R1, Integer.numberOfTrailingZeros(arg.scale()));
+                    a.add64(R0, R1);
+                }
                 if (arg.value() != 0) a.add64(R0, (int) arg.value());
                 readInt(new Type.Int(arg.size(), arg.signed()));
                 return;
