@@ -201,6 +201,7 @@ public final class Checker {
                     throw new SourceException(ap.position(), e.getMessage());
                 }
                 boolean ret = provider.equals("uretprobe");
+                ctypes.addBinary(binary);
                 if (!isGlob(parts.get(1))) {
                     String fn = parts.get(1);
                     if (!fn.contains("+") && !fn.matches("(0x)?\\d+") && !Uprobe.functionNames(binary).contains(fn)) {
@@ -859,8 +860,14 @@ public final class Checker {
         types.put(b, new Type.None());
         Type result = null;
         for (ProbeTarget t : targets) {
+            if (t instanceof ProbeTarget.Uprobe u && !u.ret()) {
+                UprobeArgs.Arg arg = uprobeArg(u, f);
+                result = result == null ? arg.type() : unify(result, arg.type(), f.position(), "args->" + f.field());
+                continue;
+            }
             if (!(t instanceof ProbeTarget.Tracepoint tp)) {
-                throw new SourceException(b.position(), "args is only available in tracepoints, not in " + t.name());
+                throw new SourceException(b.position(), "args is only available in tracepoints and uprobes, not in "
+                        + t.name());
             }
             TracepointFormat.Field field = tp.format().field(f.field()).orElseThrow(() -> new SourceException(
                     f.position(), t.name() + " has no field '" + f.field() + "'; it has: " + String.join(", ",
@@ -872,6 +879,22 @@ public final class Checker {
             result = result == null ? ft : unify(result, ft, f.position(), "args->" + f.field());
         }
         return result;
+    }
+
+    /** The argument {@code args->NAME} of a uprobe names, from its binary's DWARF. */
+    public static UprobeArgs.Arg uprobeArg(ProbeTarget.Uprobe u, Expr.Field f) {
+        List<UprobeArgs.Arg> args = UprobeArgs.of(u.binary(), u.symbol()).orElseThrow(() -> new SourceException(
+                f.position(), "args needs debug information: " + u.binary() + " has no DWARF for " + u.symbol()
+                + " (build it with -g, or read arg0…arg5)"));
+        UprobeArgs.Arg arg = args.stream().filter(a -> a.name().equals(f.field())).findFirst().orElseThrow(() ->
+                new SourceException(f.position(), u.symbol() + " has no argument '" + f.field() + "'; it has: "
+                        + String.join(", ", args.stream().map(UprobeArgs.Arg::name).toList())));
+        if (arg.index() >= UprobeArgs.REGISTER_ARGS || !(arg.type() instanceof Type.Int || arg.type() instanceof
+                Type.Ptr)) {
+            throw new SourceException(f.position(), "args->" + f.field() + " of " + u.symbol() + " is not passed in a "
+                    + "register (argument " + (arg.index() + 1) + ", " + arg.cType() + "): bpf4j bt cannot read it");
+        }
+        return arg;
     }
 
     /** A pointer field's type from its C declaration, e.g. {@code struct rusage *}; an integer when unknown. */

@@ -12,6 +12,7 @@ import io.bpf4j.bpftrace.check.MapInfo;
 import io.bpf4j.bpftrace.check.MapKind;
 import io.bpf4j.bpftrace.check.ProbeTarget;
 import io.bpf4j.bpftrace.check.Type;
+import io.bpf4j.bpftrace.check.UprobeArgs;
 import io.bpf4j.bpftrace.format.Printf;
 import io.bpf4j.bpftrace.runtime.Event;
 import io.bpf4j.core.asm.Assembler;
@@ -1033,6 +1034,18 @@ public final class CodeGen {
     }
 
     private void field(Expr.Field f) {
+        if (target instanceof ProbeTarget.Uprobe u) {
+            // args->NAME of a uprobe: the argument's register, narrowed to its type as DWARF gives it
+            UprobeArgs.Arg arg = Checker.uprobeArg(u, f);
+            a.ldxDW(R0, R6, ARG_OFFSETS[arg.index()]);
+            if (arg.type() instanceof Type.Int t && t.bytes() < 8) {
+                int shift = 64 - t.bytes() * 8;
+                a.lsh64(R0, shift);
+                if (t.signed()) a.arsh64(R0, shift);
+                else a.rsh64(R0, shift);
+            }
+            return;
+        }
         TracepointFormat.Field field = tracepointField(f);
         Type.Int t = (Type.Int) Checker.fieldType(field);
         switch (Math.min(field.size(), 8)) {
