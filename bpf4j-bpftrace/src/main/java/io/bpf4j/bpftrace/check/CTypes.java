@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
 /**
  * The C types a program names: its own struct definitions ({@code struct Foo { int x; char c[4]; }}, laid out as C
  * does on x86-64, bitfields included), then those of the binaries it puts uprobes on (their DWARF), then the
- * kernel's through BTF ({@code struct task_struct}), and the integer
- * type names of C and bpftrace ({@code unsigned int}, {@code uint32_t}, {@code u32}, {@code uint32}).
+ * kernel's through BTF ({@code struct task_struct}), and the integer type names of C and bpftrace
+ * ({@code unsigned int}, {@code uint32_t}, {@code u32}, {@code uint32}).
  */
 public final class CTypes {
     private static final Pattern TOKEN = Pattern.compile("\\s*([A-Za-z_][A-Za-z_0-9]*|0[xX][0-9a-fA-F]+|\\d+|\\S)");
