@@ -12,6 +12,7 @@ import io.bpf4j.bpftrace.check.ProbeCatalog;
 import io.bpf4j.bpftrace.check.ProbeTarget;
 import io.bpf4j.bpftrace.check.TraceFsCatalog;
 import io.bpf4j.bpftrace.check.Type;
+import io.bpf4j.bpftrace.check.UprobeArgs;
 import io.bpf4j.bpftrace.codegen.CodeGen;
 import io.bpf4j.bpftrace.codegen.EventTable;
 import io.bpf4j.bpftrace.format.Printf;
@@ -176,7 +177,7 @@ public final class BpfTrace implements AutoCloseable {
      * The probes matching {@code pattern} ({@code -l}): BEGIN/END, tracepoints as {@code tracepoint:CATEGORY:NAME},
      * software and hardware events, and — for a pattern naming a binary ({@code uprobe:PATH:FUNCTION}) or with
      * {@code pid} — the functions and USDT probes of the binaries. With {@code verbose}, each tracepoint is followed
-     * by its arguments.
+     * by its arguments, and so is each uprobe whose binary's DWARF describes its function.
      *
      * @param pid a process whose mapped binaries to list (0: none)
      */
@@ -224,7 +225,13 @@ public final class BpfTrace implements AutoCloseable {
             for (String kind : List.of("uprobe", "uretprobe")) {
                 for (String f : functions) {
                     String full = kind + ":" + binary + ":" + f;
-                    if (p.matcher(full).matches()) out.add(full);
+                    if (!p.matcher(full).matches()) continue;
+                    out.add(full);
+                    // bpftrace lists a function's arguments, from its DWARF, under its uprobe
+                    if (verbose && kind.equals("uprobe")) {
+                        UprobeArgs.of(file, f).ifPresent(args -> args.forEach(a ->
+                                out.add("    " + a.cType() + " " + a.name())));
+                    }
                 }
             }
             try {
@@ -536,11 +543,16 @@ public final class BpfTrace implements AutoCloseable {
     }
 
     private void attach() {
-        // uprobes and perf software events run their programs newest first: attached in reverse, the blocks of one
-        // probe run in source order, as bpftrace's do
+        // uprobes and perf software events run their programs newest first: the blocks of one probe attached in
+        // reverse run in source order, as bpftrace's do; distinct probes keep their order (the first attached is
+        // the first to fire in a process that hits them all in a loop, as bpftrace's)
         List<Loaded> order = new ArrayList<>();
         for (Loaded l : programs) if (!lifo(l.target())) order.add(l);
-        for (Loaded l : programs.reversed()) if (lifo(l.target())) order.add(l);
+        Map<String, List<Loaded>> sameProbe = new LinkedHashMap<>();
+        for (Loaded l : programs) {
+            if (lifo(l.target())) sameProbe.computeIfAbsent(l.target().name(), k -> new ArrayList<>()).add(l);
+        }
+        for (List<Loaded> blocks : sameProbe.values()) order.addAll(blocks.reversed());
         for (Loaded l : order) {
             switch (l.target()) {
                 case ProbeTarget.Tracepoint t -> attachments.add(Tracepoint.attach(l.program(),
@@ -595,7 +607,17 @@ public final class BpfTrace implements AutoCloseable {
             throw new UncheckedIOException("cannot run " + String.join(" ", options.command()) + ": "
                     + e.getMessage(), e);
         }
-        child.onExit().thenRun(this::end);
+        // a thread of its own waits: Process.onExit() completes on the common pool, whose only worker (2 CPUs)
+        // may be the one running this method
+        Process started = child;
+        Thread.ofPlatform().daemon().name("bt -c " + started.pid()).start(() -> {
+            try {
+                started.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            end();
+        });
     }
 
     private void detach() {

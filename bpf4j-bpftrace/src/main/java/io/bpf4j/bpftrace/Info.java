@@ -31,7 +31,7 @@ public final class Info {
                 : System.getProperty("os.arch")).append("\n\n");
         sb.append("Build\n");
         sb.append("  version: ").append(LANGUAGE_VERSION).append(" (bpf4j bt: compiled in pure Java, no LLVM)\n");
-        sb.append("  unsafe uprobe: no\n  bfd: no\n  libdw (DWARF support): no\n\n");
+        sb.append("  unsafe uprobe: no\n  bfd: no\n  libdw (DWARF support): yes\n\n");
         sb.append("Kernel helpers\n");
         for (String helper : new String[] {"probe_read", "probe_read_str", "probe_read_user", "probe_read_user_str",
                 "probe_read_kernel", "probe_read_kernel_str", "get_current_cgroup_id", "send_signal",

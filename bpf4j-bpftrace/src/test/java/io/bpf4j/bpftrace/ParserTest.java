@@ -27,6 +27,15 @@ class ParserTest {
     }
 
     @Test
+    void quotedAttachPointPartsKeepColonsAndEscapedQuotes() {
+        Script s = Parser.parse("usdt:./bin:test:\"\\\"probe1\\\"\", uprobe:\"/a:b\":f { exit(); }");
+        Probe p = s.probes().getFirst();
+        assertThat(p.attachPoints()).hasSize(2);
+        assertThat(p.attachPoints().get(0).parts()).containsExactly("./bin", "test", "\"probe1\"");
+        assertThat(p.attachPoints().get(1).parts()).containsExactly("/a:b", "f");
+    }
+
+    @Test
     void precedenceFollowsC() {
         Stmt.AssignVar a = (Stmt.AssignVar) Parser.parse("BEGIN { $x = 1 + 2 * 3 == 7 && 1 | 2; }")
                 .probes().getFirst().body().getFirst();

@@ -90,6 +90,10 @@ public final class BtCommand implements Callable<Integer> {
             + "kernel BTF and the program's own struct definitions; macros with #define.")
     List<String> includes = new ArrayList<>();
 
+    @Option(names = "--usdt-file-activation", description = "Accepted for compatibility: the kernel sets USDT "
+            + "semaphores (uprobe ref_ctr_offset) in every process that maps the binary, or in -p's only.")
+    boolean usdtFileActivation;
+
     @Parameters(paramLabel = "FILE [ARGS]", description = "A program file (or '-' for stdin), then the values of "
             + "$1, $2…; with -e, all are positional arguments; with -l, the pattern.")
     List<String> arguments = new ArrayList<>();

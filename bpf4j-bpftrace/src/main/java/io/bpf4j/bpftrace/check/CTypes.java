@@ -4,24 +4,30 @@ import io.bpf4j.core.btf.Btf;
 import io.bpf4j.core.btf.BtfType;
 import io.bpf4j.core.btf.KernelBtf;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The C types a program names: its own struct definitions ({@code struct Foo { int x; char c[4]; }}, laid out as C
- * does on x86-64, bitfields included), then the kernel's through BTF ({@code struct task_struct}), and the integer
- * type names of C and bpftrace ({@code unsigned int}, {@code uint32_t}, {@code u32}, {@code uint32}).
+ * does on x86-64, bitfields included), then those of the binaries it puts uprobes on (their DWARF), then the
+ * kernel's through BTF ({@code struct task_struct}), and the integer type names of C and bpftrace
+ * ({@code unsigned int}, {@code uint32_t}, {@code u32}, {@code uint32}).
  */
 public final class CTypes {
     private static final Pattern TOKEN = Pattern.compile("\\s*([A-Za-z_][A-Za-z_0-9]*|0[xX][0-9a-fA-F]+|\\d+|\\S)");
     private static final Map<String, Type.Int> NAMED_INTS = namedInts();
 
     private final Map<String, Type.Record> defined = new HashMap<>();
+    /** The traced binaries' own types (their DWARF), consulted after the program's and before the kernel's. */
+    private final Set<Path> binaries = new LinkedHashSet<>();
     private final Map<Integer, Type> fromBtf = new HashMap<>();
     private Btf btf;
     private boolean btfTried;
@@ -35,6 +41,11 @@ public final class CTypes {
             throw new IllegalArgumentException("expected a struct or union definition with a name");
         }
         defined.put(rec.name(), rec);
+    }
+
+    /** Makes the structs of {@code binary}'s debug information known, as bpftrace does for uprobe binaries. */
+    public void addBinary(Path binary) {
+        binaries.add(binary);
     }
 
     /**
@@ -58,10 +69,17 @@ public final class CTypes {
                 || NAMED_INTS.containsKey(word) || word.equals("long") || word.equals("short");
     }
 
-    /** The struct {@code name} ({@code struct task_struct}): the program's own definition, else the kernel's. */
+    /**
+     * The struct {@code name} ({@code struct task_struct}): the program's own definition, else a traced binary's
+     * (its DWARF), else the kernel's.
+     */
     public Optional<Type.Record> record(String name) {
         Type.Record r = defined.get(name);
         if (r != null) return Optional.of(r);
+        for (Path binary : binaries) {
+            Optional<Type.Record> own = UprobeArgs.record(binary, name);
+            if (own.isPresent()) return own;
+        }
         Btf b = kernelBtf();
         if (b == null) return Optional.empty();
         boolean union = name.startsWith("union ");

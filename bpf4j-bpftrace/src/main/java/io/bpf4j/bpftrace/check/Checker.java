@@ -12,6 +12,7 @@ import io.bpf4j.core.link.Kprobe;
 import io.bpf4j.core.link.TracepointFormat;
 import io.bpf4j.core.link.Uprobe;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -200,6 +201,7 @@ public final class Checker {
                     throw new SourceException(ap.position(), e.getMessage());
                 }
                 boolean ret = provider.equals("uretprobe");
+                ctypes.addBinary(binary);
                 if (!isGlob(parts.get(1))) {
                     String fn = parts.get(1);
                     if (fn.matches("0x[0-9a-fA-F]+|\\d+")) {
@@ -815,7 +817,12 @@ public final class Checker {
             if (n.equals("func") && !targets.stream().allMatch(t -> t instanceof ProbeTarget.Uprobe)) {
                 throw new SourceException(b.position(), "func is only available in uprobes");
             }
-            return new Type.Str(Type.Str.DEFAULT);
+            if (n.equals("func")) return new Type.Str(Type.Str.DEFAULT);
+            // bpftrace prints a probe's whole name, which a binary's path can make longer than a string's default;
+            // string sizes stay multiples of 8, as the stack slots they are built in
+            int longest = targets.stream().mapToInt(t -> t.name().getBytes(StandardCharsets.UTF_8).length + 1).max()
+                    .orElse(0);
+            return new Type.Str(Math.max(Type.Str.DEFAULT, (longest + 7) & ~7));
         }
         if (n.equals("kstack") || n.equals("ustack")) return new Type.Stack(n.equals("ustack"));
         if (n.equals("curtask")) return new Type.Ptr(new Type.Named("struct task_struct"));
@@ -905,8 +912,14 @@ public final class Checker {
         types.put(b, new Type.None());
         Type result = null;
         for (ProbeTarget t : targets) {
+            if (t instanceof ProbeTarget.Uprobe u && !u.ret()) {
+                UprobeArgs.Arg arg = uprobeArg(u, f);
+                result = result == null ? arg.type() : unify(result, arg.type(), f.position(), "args->" + f.field());
+                continue;
+            }
             if (!(t instanceof ProbeTarget.Tracepoint tp)) {
-                throw new SourceException(b.position(), "args is only available in tracepoints, not in " + t.name());
+                throw new SourceException(b.position(), "args is only available in tracepoints and uprobes, not in "
+                        + t.name());
             }
             TracepointFormat.Field field = tp.format().field(f.field()).orElseThrow(() -> new SourceException(
                     f.position(), t.name() + " has no field '" + f.field() + "'; it has: " + String.join(", ",
@@ -918,6 +931,22 @@ public final class Checker {
             result = result == null ? ft : unify(result, ft, f.position(), "args->" + f.field());
         }
         return result;
+    }
+
+    /** The argument {@code args->NAME} of a uprobe names, from its binary's DWARF. */
+    public static UprobeArgs.Arg uprobeArg(ProbeTarget.Uprobe u, Expr.Field f) {
+        List<UprobeArgs.Arg> args = UprobeArgs.of(u.binary(), u.symbol()).orElseThrow(() -> new SourceException(
+                f.position(), "args needs debug information: " + u.binary() + " has no DWARF for " + u.symbol()
+                + " (build it with -g, or read arg0…arg5)"));
+        UprobeArgs.Arg arg = args.stream().filter(a -> a.name().equals(f.field())).findFirst().orElseThrow(() ->
+                new SourceException(f.position(), u.symbol() + " has no argument '" + f.field() + "'; it has: "
+                        + String.join(", ", args.stream().map(UprobeArgs.Arg::name).toList())));
+        if (arg.index() >= UprobeArgs.REGISTER_ARGS || !(arg.type() instanceof Type.Int || arg.type() instanceof
+                Type.Ptr)) {
+            throw new SourceException(f.position(), "args->" + f.field() + " of " + u.symbol() + " is not passed in a "
+                    + "register (argument " + (arg.index() + 1) + ", " + arg.cType() + "): bpf4j bt cannot read it");
+        }
+        return arg;
     }
 
     /** A pointer field's type from its C declaration, e.g. {@code struct rusage *}; an integer when unknown. */

@@ -12,6 +12,7 @@ import io.bpf4j.bpftrace.check.MapInfo;
 import io.bpf4j.bpftrace.check.MapKind;
 import io.bpf4j.bpftrace.check.ProbeTarget;
 import io.bpf4j.bpftrace.check.Type;
+import io.bpf4j.bpftrace.check.UprobeArgs;
 import io.bpf4j.bpftrace.format.Printf;
 import io.bpf4j.bpftrace.runtime.Event;
 import io.bpf4j.core.asm.Assembler;
@@ -794,16 +795,27 @@ public final class CodeGen {
                 .or64(R0, R1);
     }
 
-    /** r0 = a USDT argument: a constant, a register, or memory at a register plus an offset. */
+    /**
+     * r0 = a USDT argument: a constant, a register, or memory at a register plus an offset (and an index register
+     * times a scale), {@code size} bytes wide, sign- or zero-extended as its spec says (a constant too: {@code 4@$-16}
+     * is 4294967280).
+     */
     private void usdtArgument(io.bpf4j.core.link.Usdt.Argument arg) {
         switch (arg.kind()) {
             case CONST -> {
-                constant(R0, arg.value());
+                int shift = 64 - arg.size() * 8;
+                long v = arg.value() << shift;
+                constant(R0, arg.signed() ? v >> shift : v >>> shift);
                 return;
             }
             case REGISTER -> a.ldxDW(R0, R6, arg.ptRegsOffset());
-            case REGISTER_DEREF -> {
+            case REGISTER_DEREF, INDEXED_DEREF -> {
                 a.ldxDW(R0, R6, arg.ptRegsOffset());
+                if (arg.kind() == io.bpf4j.core.link.Usdt.Kind.INDEXED_DEREF) {
+                    a.ldxDW(R1, R6, arg.indexPtRegsOffset());
+                    if (arg.scale() > 1) a.lsh64(R1, Integer.numberOfTrailingZeros(arg.scale()));
+                    a.add64(R0, R1);
+                }
                 if (arg.value() != 0) a.add64(R0, (int) arg.value());
                 readInt(new Type.Int(arg.size(), arg.signed()));
                 return;
@@ -1025,6 +1037,18 @@ public final class CodeGen {
     }
 
     private void field(Expr.Field f) {
+        if (target instanceof ProbeTarget.Uprobe u) {
+            // args->NAME of a uprobe: the argument's register, narrowed to its type as DWARF gives it
+            UprobeArgs.Arg arg = Checker.uprobeArg(u, f);
+            a.ldxDW(R0, R6, ARG_OFFSETS[arg.index()]);
+            if (arg.type() instanceof Type.Int t && t.bytes() < 8) {
+                int shift = 64 - t.bytes() * 8;
+                a.lsh64(R0, shift);
+                if (t.signed()) a.arsh64(R0, shift);
+                else a.rsh64(R0, shift);
+            }
+            return;
+        }
         TracepointFormat.Field field = tracepointField(f);
         Type.Int t = (Type.Int) Checker.fieldType(field);
         switch (Math.min(field.size(), 8)) {

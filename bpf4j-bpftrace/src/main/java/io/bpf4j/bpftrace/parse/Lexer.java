@@ -136,7 +136,10 @@ final class Lexer {
         return pos < src.length() ? src.charAt(pos) : 0;
     }
 
-    /** An attach point as written: everything up to a blank, a comma or a brace. */
+    /**
+     * An attach point as written: everything up to a blank, a comma or a brace outside double quotes (where a
+     * backslash escapes the next character).
+     */
     Token attachPoint() {
         skipSpace();
         Position start = position();
@@ -144,7 +147,8 @@ final class Lexer {
         boolean quoted = false;
         while (pos < src.length()) {
             char c = src.charAt(pos);
-            if (c == '"') quoted = !quoted;
+            if (c == '\\' && quoted && pos + 1 < src.length()) pos++;
+            else if (c == '"') quoted = !quoted;
             else if (!quoted && (Character.isWhitespace(c) || c == ',' || c == '{')) break;
             pos++;
         }

@@ -87,7 +87,11 @@ public final class Parser {
         boolean quoted = false;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c == '"') {
+            if (c == '\\' && quoted && i + 1 < text.length()) {
+                // a quoted part may hold any character, as usdt:BIN:test:"\"probe1\"" names probe "probe1" with
+                // its quotes
+                cur.append(text.charAt(++i));
+            } else if (c == '"') {
                 quoted = !quoted;
             } else if (c == ':' && !quoted) {
                 parts.add(cur.toString());

@@ -64,18 +64,28 @@ public final class Usdt {
         REGISTER,
         /** Memory at a register plus an offset ({@code -16(%rbp)}). */
         REGISTER_DEREF,
-        /** Something this parser does not model (e.g. {@code sym(%rip)}, an index register). */
+        /**
+         * Memory at a base register plus an index register times a scale plus an offset
+         * ({@code -88(%rsp,%rax,8)}).
+         */
+        INDEXED_DEREF,
+        /** Something this parser does not model (e.g. {@code sym(%rip)}, no base register). */
         UNSUPPORTED
     }
 
     /**
      * One argument of a probe, as in {@code -4@%edi}: {@code size} bytes (1, 2, 4 or 8), {@code signed} when
-     * written with a minus sign; for {@link Kind#REGISTER}/{@link Kind#REGISTER_DEREF} the 64-bit register name
-     * ({@code rdi}) and its offset in x86_64 {@code struct pt_regs}; {@code value} the constant or the dereference
-     * offset.
+     * written with a minus sign; for {@link Kind#REGISTER}, {@link Kind#REGISTER_DEREF} and
+     * {@link Kind#INDEXED_DEREF} the 64-bit (base) register name ({@code rdi}) and its offset in x86_64
+     * {@code struct pt_regs}; {@code value} the constant or the dereference offset; for {@link Kind#INDEXED_DEREF}
+     * also the index register, its offset in {@code struct pt_regs} and the scale (1, 2, 4 or 8; otherwise
+     * {@code null}, -1 and 0).
      */
     public record Argument(String spec, int size, boolean signed, Kind kind, String register, int ptRegsOffset,
-                           long value) {
+                           long value, String indexRegister, int indexPtRegsOffset, int scale) {
+        Argument(String spec, int size, boolean signed, Kind kind, String register, int ptRegsOffset, long value) {
+            this(spec, size, signed, kind, register, ptRegsOffset, value, null, -1, 0);
+        }
     }
 
     /**
@@ -274,7 +284,7 @@ public final class Usdt {
                 case CONST -> 0;
                 case REGISTER -> 1;
                 case REGISTER_DEREF -> 2;
-                case UNSUPPORTED -> throw new IllegalArgumentException("probe " + p.provider() + ":" + p.name()
+                case INDEXED_DEREF, UNSUPPORTED -> throw new IllegalArgumentException("probe " + p.provider() + ":" + p.name()
                         + " argument " + (i + 1) + " '" + a.spec() + "' is of a kind bpf4j cannot pass to "
                         + "usdt.bpf.h (only constants, registers and register+offset dereferences)");
             };
@@ -291,8 +301,8 @@ public final class Usdt {
         return out;
     }
 
-    private static final Pattern ARG = Pattern.compile(
-            "(-?\\d+)@(?:\\$(-?(?:0x[0-9a-fA-F]+|\\d+))|%(\\w+)|(-?(?:0x[0-9a-fA-F]+|\\d+))?\\(%(\\w+)\\)|(.*))");
+    private static final Pattern ARG = Pattern.compile("(-?\\d+)@(?:\\$(-?(?:0x[0-9a-fA-F]+|\\d+))|%(\\w+)"
+            + "|(-?(?:0x[0-9a-fA-F]+|\\d+))?\\(%(\\w+)(?:,%(\\w+)(?:,([1248]))?)?\\)|(.*))");
 
     /** Parses an argument string such as {@code "-4@%edi 8@-16(%rbp) 4@$42"} (x86_64 AT&T syntax). */
     public static List<Argument> parseArguments(String spec) {
@@ -317,8 +327,16 @@ public final class Usdt {
                 String reg = register64(m.group(5));
                 int off = ptRegsOffset(reg);
                 long disp = m.group(4) == null ? 0 : number(m.group(4));
-                out.add(new Argument(s, size, signed, off < 0 ? Kind.UNSUPPORTED : Kind.REGISTER_DEREF, reg, off,
-                        disp));
+                if (m.group(6) == null) {
+                    out.add(new Argument(s, size, signed, off < 0 ? Kind.UNSUPPORTED : Kind.REGISTER_DEREF, reg,
+                            off, disp));
+                } else {
+                    String index = register64(m.group(6));
+                    int indexOff = ptRegsOffset(index);
+                    int scale = m.group(7) == null ? 1 : Integer.parseInt(m.group(7));
+                    out.add(new Argument(s, size, signed, off < 0 || indexOff < 0 ? Kind.UNSUPPORTED
+                            : Kind.INDEXED_DEREF, reg, off, disp, index, indexOff, scale));
+                }
             } else {
                 out.add(new Argument(s, size, signed, Kind.UNSUPPORTED, null, -1, 0));
             }

@@ -233,6 +233,16 @@ class UprobeTest {
         assertThat(args.get(2).value()).isEqualTo(-3);
         assertThat(args.get(3).register()).isEqualTo("r12");
         assertThat(args.get(4).register()).isEqualTo("r9");
+        Usdt.Argument indexed = Usdt.parseArguments("-2@-88(%rsp,%r10d,4)").getFirst();
+        assertThat(indexed.kind()).isEqualTo(Usdt.Kind.INDEXED_DEREF);
+        assertThat(indexed.ptRegsOffset()).isEqualTo(152);
+        assertThat(indexed.indexRegister()).isEqualTo("r10");
+        assertThat(indexed.indexPtRegsOffset()).isEqualTo(56);
+        assertThat(indexed.scale()).isEqualTo(4);
+        assertThat(indexed.value()).isEqualTo(-88);
+        assertThat(indexed.size()).isEqualTo(2);
+        assertThat(indexed.signed()).isTrue();
+        assertThat(Usdt.parseArguments("8@(%rax,%rbx)").getFirst().scale()).isEqualTo(1);
     }
 
     @Test

@@ -233,13 +233,14 @@ final class Capture {
                     case CONST -> new ArgSpec(ARG_CONST, 0, a.value(), 0);
                     case REGISTER -> new ArgSpec(ARG_REG, a.ptRegsOffset(), 0, 0);
                     case REGISTER_DEREF -> new ArgSpec(ARG_DEREF, a.ptRegsOffset(), a.value(), a.size());
-                    case UNSUPPORTED -> new ArgSpec(ARG_NONE, 0, 0, 0);
+                    case INDEXED_DEREF, UNSUPPORTED -> new ArgSpec(ARG_NONE, 0, 0, 0);
                 };
             }
             String name = "arg" + (i + 1);
             int arg = i;
             Usdt.Argument a = usdt == null ? null : usdt.get(i);
-            if (a != null && a.kind() == Usdt.Kind.UNSUPPORTED && used.contains(name)) {
+            if (a != null && (a.kind() == Usdt.Kind.UNSUPPORTED || a.kind() == Usdt.Kind.INDEXED_DEREF)
+                    && used.contains(name)) {
                 throw new UsageError("probe '" + p.text + "': " + name + " is '" + a.spec()
                         + "', a location this tool cannot read");
             }
