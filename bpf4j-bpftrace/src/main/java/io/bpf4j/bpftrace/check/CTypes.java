@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,6 +26,8 @@ public final class CTypes {
     private final Map<Integer, Type> fromBtf = new HashMap<>();
     private Btf btf;
     private boolean btfTried;
+    /** The kernel's enumerators by name ({@code SKB_DROP_REASON_NOT_SPECIFIED}), read from BTF on first use. */
+    private Map<String, Long> enumerators;
 
     /** Defines the struct or union written in {@code text} ({@code struct NAME { members }}). */
     public void define(String text) {
@@ -72,6 +75,30 @@ public final class CTypes {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The value of the kernel enumerator {@code name} ({@code SKB_DROP_REASON_NOT_SPECIFIED} of
+     * {@code enum skb_drop_reason}), as bpftrace has it from the kernel's types; empty when BTF has none of that name.
+     */
+    public OptionalLong enumerator(String name) {
+        if (enumerators == null) {
+            enumerators = new HashMap<>();
+            Btf b = kernelBtf();
+            if (b != null) {
+                for (BtfType t : b.types()) {
+                    if (t instanceof BtfType.Enum e) {
+                        for (BtfType.EnumValue v : e.values()) {
+                            enumerators.putIfAbsent(v.name(), e.signed() ? v.value() : v.value() & 0xffffffffL);
+                        }
+                    } else if (t instanceof BtfType.Enum64 e) {
+                        for (BtfType.Enum64Value v : e.values()) enumerators.putIfAbsent(v.name(), v.value());
+                    }
+                }
+            }
+        }
+        Long v = enumerators.get(name);
+        return v == null ? OptionalLong.empty() : OptionalLong.of(v);
     }
 
     private Btf kernelBtf() {

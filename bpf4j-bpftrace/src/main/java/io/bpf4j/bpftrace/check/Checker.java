@@ -800,6 +800,8 @@ public final class Checker {
                     + (n.equals("retval") ? "uretprobes" : "uprobes") + "; tracepoints have args->FIELD");
         }
         if (INT_BUILTINS.contains(n)) return Type.Int.U64;
+        // an enumerator of the kernel's types, as bpftrace has from its headers or BTF (tcpdrop.bt's drop reasons)
+        if (ctypes.enumerator(n).isPresent()) return Type.Int.S64;
         throw new SourceException(b.position(), "unknown identifier '" + n + "'");
     }
 

@@ -769,6 +769,8 @@ public final class CodeGen {
                     usdtArgument(u.site().args().get(Integer.parseInt(b.name().substring(3))));
                 } else if (b.name().matches("arg[0-5]")) {
                     a.ldxDW(R0, R6, ARG_OFFSETS[b.name().charAt(3) - '0']);
+                } else if (analysis.ctypes().enumerator(b.name()).isPresent()) {
+                    constant(R0, analysis.ctypes().enumerator(b.name()).getAsLong());
                 } else {
                     throw new SourceException(b.position(), b.name() + " is not supported by the code generator yet");
                 }
