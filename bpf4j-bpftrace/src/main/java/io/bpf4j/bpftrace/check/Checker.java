@@ -12,6 +12,7 @@ import io.bpf4j.core.link.Kprobe;
 import io.bpf4j.core.link.TracepointFormat;
 import io.bpf4j.core.link.Uprobe;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -203,6 +204,8 @@ public final class Checker {
                 if (!isGlob(parts.get(1))) {
                     String fn = parts.get(1);
                     if (!fn.contains("+") && !fn.matches("(0x)?\\d+") && !Uprobe.functionNames(binary).contains(fn)) {
+                        Path libc = mergedIntoLibc(binary, fn);
+                        if (libc != null) yield List.of(new ProbeTarget.Uprobe(libc, fn, ret));
                         missingFunction = new SourceException(ap.position(), "no function '" + fn + "' in " + binary);
                         throw missingFunction;
                     }
@@ -224,6 +227,24 @@ public final class Checker {
                     + "': this compiler knows BEGIN, END, tracepoint, interval, profile, software, uprobe and "
                     + "uretprobe");
         };
+    }
+
+    /** The libraries glibc 2.34 merged into libc.so.6, leaving each an empty stub for programs linked with it. */
+    private static final Pattern GLIBC_STUBS = Pattern.compile("lib(pthread|dl|rt|util|anl)\\.so\\.\\d+");
+
+    /**
+     * The libc.so.6 next to {@code binary} when {@code binary} is one of glibc's stub libraries and that libc has
+     * {@code fn}: a program linked with {@code -lpthread} calls libc's pthread_create since glibc 2.34, so that is
+     * where {@code uprobe:libpthread:pthread_create} (threadsnoop.bt) must attach to see it. Else null.
+     */
+    private static Path mergedIntoLibc(Path binary, String fn) {
+        if (!GLIBC_STUBS.matcher(binary.getFileName().toString()).matches()) return null;
+        Path libc = binary.resolveSibling("libc.so.6");
+        try {
+            return Files.isRegularFile(libc) && Uprobe.functionNames(libc).contains(fn) ? libc : null;
+        } catch (RuntimeException unreadable) {
+            return null;
+        }
     }
 
     /** {@code usdt:BINARY:[PROVIDER:]NAME}, wildcards in each part; an empty binary means {@code -p}'s binaries. */
