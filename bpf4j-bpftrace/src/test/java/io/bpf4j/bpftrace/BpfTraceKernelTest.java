@@ -1,5 +1,7 @@
 package io.bpf4j.bpftrace;
 
+import io.bpf4j.core.btf.BtfType;
+import io.bpf4j.core.btf.KernelBtf;
 import io.bpf4j.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
@@ -260,5 +262,44 @@ class BpfTraceKernelTest {
                 """, Options.defaults().withQuiet(true));
         assertThat(out).startsWith("1 -2 str 5|246 -1 12|4 10|0 |1 1\n");
         assertThat(out).contains("@tuple: (1, a, -3)");
+    }
+
+    @Test
+    void kernelEnumeratorsComeFromBtfAndTheToolsHeaderMacrosNeedNoHeaders() throws Exception {
+        // tcpdrop.bt and runqlat.bt: an enumerator of the kernel's types, and macros of the headers they include
+        long notSpecified = KernelBtf.vmlinux().types().stream()
+                .filter(t -> t instanceof BtfType.Enum e && e.name().equals("skb_drop_reason"))
+                .flatMap(t -> ((BtfType.Enum) t).values().stream())
+                .filter(v -> v.name().equals("SKB_DROP_REASON_NOT_SPECIFIED")).findFirst().orElseThrow().value();
+        String out = runToExit("""
+                #include <linux/sched.h>
+                #include <sys/socket.h>
+                BEGIN { printf("%d %d %d %d\\n", TASK_RUNNING, AF_INET, AF_INET6, SKB_DROP_REASON_NOT_SPECIFIED);
+                        exit(); }
+                """, Options.defaults().withQuiet(true));
+        assertThat(out).startsWith("0 2 10 " + notSpecified + "\n");
+    }
+
+    @Test
+    void variablesOfNestedIfsShareOneSlotEach() throws Exception {
+        // five 64-byte strings assigned two ifs deep: 320 bytes of stack once, not once per level (960 > 512)
+        String out = runToExit("""
+                BEGIN { if (pid) { if (pid) { $a = "a"; $b = "b"; $c = "c"; $d = "d"; $e = "e"; }
+                        else { $a = "x"; } printf("%s%s%s%s%s\\n", $a, $b, $c, $d, $e); } exit(); }
+                """, Options.defaults().withQuiet(true));
+        assertThat(out).startsWith("abcde\n");
+    }
+
+    @Test
+    void aUprobeOnAGlibcStubLibraryAttachesToLibc() throws Exception {
+        // threadsnoop.bt: uprobe:libpthread:pthread_create; glibc >= 2.34 has it in libc, libpthread.so.0 a stub
+        try (BpfTrace bt = BpfTrace.compile("""
+                uprobe:libpthread:pthread_create /pid == $1/ { printf("pthread_create in %s\\n", comm); exit(); }
+                """, Options.defaults().withPositionals(List.of(Long.toString(PID))).withQuiet(true))) {
+            Running r = new Running(bt);
+            Thread t = Thread.ofPlatform().name("bt-thread").start(() -> { });
+            t.join();
+            assertThat(r.await()).startsWith("pthread_create in ");
+        }
     }
 }

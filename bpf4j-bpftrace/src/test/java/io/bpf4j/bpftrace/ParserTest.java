@@ -128,4 +128,18 @@ class ParserTest {
         assertThatThrownBy(() -> Parser.parse("#include <no/such/header.h>\nBEGIN { }"))
                 .hasMessageContaining("'no/such/header.h' file not found");
     }
+
+    @Test
+    void theToolsHeadersDefineTheirMacrosAndTheProgramsOwnDefineWins() {
+        // runqlat.bt compares with TASK_RUNNING of <linux/sched.h>; tcpdrop.bt with AF_INET of <sys/socket.h>
+        Script s = Parser.parse("""
+                #define AF_INET6 99
+                #include <linux/sched.h>
+                #include <sys/socket.h>
+                BEGIN { @a = TASK_RUNNING; @b = AF_INET; @c = AF_INET6; @d = TASK_UNINTERRUPTIBLE; }
+                """);
+        List<Long> values = s.probes().getFirst().body().stream()
+                .map(st -> ((Expr.IntLiteral) ((Stmt.AssignMap) st).value()).value()).toList();
+        assertThat(values).containsExactly(0L, 2L, 99L, 2L);
+    }
 }

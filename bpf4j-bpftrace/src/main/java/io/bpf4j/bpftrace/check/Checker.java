@@ -13,6 +13,7 @@ import io.bpf4j.core.link.TracepointFormat;
 import io.bpf4j.core.link.Uprobe;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -210,6 +211,8 @@ public final class Checker {
                         offsetInside(ap, binary, fn);
                     }
                     if (!fn.contains("+") && !Uprobe.functionNames(binary).contains(fn)) {
+                        Path libc = mergedIntoLibc(binary, fn);
+                        if (libc != null) yield List.of(new ProbeTarget.Uprobe(libc, fn, ret));
                         missingFunction = new SourceException(ap.position(), "no function '" + fn + "' in " + binary);
                         throw missingFunction;
                     }
@@ -268,6 +271,24 @@ public final class Checker {
                 throw new SourceException(ap.position(), "Offset outside the function bounds ('" + name
                         + "' size is " + f.size() + ")");
             }
+        }
+    }
+
+    /** The libraries glibc 2.34 merged into libc.so.6, leaving each an empty stub for programs linked with it. */
+    private static final Pattern GLIBC_STUBS = Pattern.compile("lib(pthread|dl|rt|util|anl)\\.so\\.\\d+");
+
+    /**
+     * The libc.so.6 next to {@code binary} when {@code binary} is one of glibc's stub libraries and that libc has
+     * {@code fn}: a program linked with {@code -lpthread} calls libc's pthread_create since glibc 2.34, so that is
+     * where {@code uprobe:libpthread:pthread_create} (threadsnoop.bt) must attach to see it. Else null.
+     */
+    private static Path mergedIntoLibc(Path binary, String fn) {
+        if (!GLIBC_STUBS.matcher(binary.getFileName().toString()).matches()) return null;
+        Path libc = binary.resolveSibling("libc.so.6");
+        try {
+            return Files.isRegularFile(libc) && Uprobe.functionNames(libc).contains(fn) ? libc : null;
+        } catch (RuntimeException unreadable) {
+            return null;
         }
     }
 

@@ -170,6 +170,19 @@ public final class CodeGen {
 
     /** Gives every variable a slot as large as the largest value assigned to it anywhere in the block. */
     private void declareVariables(List<Stmt> body) {
+        collectVariableTypes(body);
+        for (Map.Entry<String, Type> e : variableTypes.entrySet()) {
+            int slot = alloc(e.getValue().size());
+            zero(slot, e.getValue().size());
+            variableSlots.put(e.getKey(), slot);
+        }
+    }
+
+    /**
+     * Records in {@link #variableTypes} the largest type assigned to each variable, nested blocks included (their
+     * variables share the probe's slots: one slot each, however deep the {@code if}s that assign it).
+     */
+    private void collectVariableTypes(List<Stmt> body) {
         for (Stmt s : body) {
             switch (s) {
                 case Stmt.AssignVar v -> {
@@ -178,19 +191,14 @@ public final class CodeGen {
                     if (old == null || t.size() > old.size()) variableTypes.put(v.target().name(), t);
                 }
                 case Stmt.If i -> {
-                    declareVariables(i.then());
-                    declareVariables(i.otherwise());
+                    collectVariableTypes(i.then());
+                    collectVariableTypes(i.otherwise());
                 }
-                case Stmt.Unroll u -> declareVariables(u.body());
-                case Stmt.While w -> declareVariables(w.body());
+                case Stmt.Unroll u -> collectVariableTypes(u.body());
+                case Stmt.While w -> collectVariableTypes(w.body());
                 default -> {
                 }
             }
-        }
-        for (Map.Entry<String, Type> e : variableTypes.entrySet()) {
-            int slot = alloc(e.getValue().size());
-            zero(slot, e.getValue().size());
-            variableSlots.put(e.getKey(), slot);
         }
     }
 

@@ -22,6 +22,22 @@ final class Lexer {
             "{", "}", "(", ")", "[", "]", ",", ";", ":", "?", "=", "+", "-", "*", "/", "%", "&", "|", "^", "!", "~",
             "<", ">", ".");
 
+    /** The address families of {@code <sys/socket.h>} and the kernel's {@code <linux/socket.h>} (ABI values). */
+    private static final Map<String, String> ADDRESS_FAMILIES = Map.of("AF_UNSPEC", "0", "AF_UNIX", "1",
+            "AF_INET", "2", "AF_INET6", "10");
+    /**
+     * Macros of the headers bpftrace's own tools include, which BTF cannot give (it has types and enumerators, not
+     * macros): with them runqlat.bt ({@code TASK_RUNNING}) and tcpdrop.bt ({@code AF_INET}) need no kernel headers.
+     * The task states are the kernel's {@code __state} bits (include/linux/sched.h).
+     */
+    private static final Map<String, Map<String, String>> HEADER_MACROS = Map.of(
+            "linux/sched.h", Map.of("TASK_RUNNING", "0", "TASK_INTERRUPTIBLE", "1", "TASK_UNINTERRUPTIBLE", "2",
+                    "__TASK_STOPPED", "4", "__TASK_TRACED", "8", "EXIT_DEAD", "16", "EXIT_ZOMBIE", "32",
+                    "TASK_PARKED", "64", "TASK_DEAD", "128"),
+            "linux/socket.h", ADDRESS_FAMILIES,
+            "net/sock.h", ADDRESS_FAMILIES,
+            "sys/socket.h", ADDRESS_FAMILIES);
+
     private final String src;
     /** {@code #define NAME VALUE} lines seen so far. */
     private final Map<String, String> defines = new HashMap<>();
@@ -79,6 +95,7 @@ final class Lexer {
                     || Files.exists(Path.of("/usr/local/include", header))
                     || Files.exists(Path.of("/usr/include/x86_64-linux-gnu", header));
             if (!found) throw new SourceException(at, "'" + header + "' file not found");
+            HEADER_MACROS.getOrDefault(header, Map.of()).forEach(defines::putIfAbsent);
         }
     }
 
