@@ -77,7 +77,8 @@ import java.util.function.UnaryOperator;
  * For a system call's function ({@code __x64_sys_mkdir}, {@code sys_mkdir}, what {@link #getSyscallFnName}
  * returns) {@link #attachSyscallEntry} and {@link #attachSyscallReturn} attach the same function to the system
  * call's tracepoints instead, its {@code PT_REGS_PARMn(ctx)} reading the system call's arguments and
- * {@code PT_REGS_RC(ctx)} its return value (see {@link SyscallTracepoint}); a {@code kprobe__} or
+ * {@code PT_REGS_RC(ctx)} its return value, as do a {@code syscall__} function's named arguments (see
+ * {@link SyscallTracepoint}); a {@code kprobe__} or
  * {@code kretprobe__} function on a system call is attached that way automatically there, with a note on stderr.
  *
  * <p><b>Closing</b> detaches everything and releases the readers, programs and maps. Every attachment is a BPF
@@ -497,11 +498,14 @@ public final class Bcc implements AutoCloseable {
     /**
      * A decoder for what the program sends to perf or ring buffer {@code mapName} ({@code perf_submit},
      * {@code ringbuf_output}, {@code ringbuf_submit}): the struct of the data argument, which the dialect keeps in
-     * the object's BTF. What bcc's {@code b["events"].event(data)} does, without naming the struct.
+     * the object's BTF (the first one's, if it sends several). What bcc's {@code b["events"].event(data)} does,
+     * without naming the struct.
      */
     public RecordDecoder eventDecoder(String mapName) {
         get(mapName); // the map exists
-        if (btf == null) throw new BccException("the compiled program has no BTF to decode map " + mapName + "'s events");
+        if (btf == null) {
+            throw new BccException("the compiled program has no BTF to decode map " + mapName + "'s events");
+        }
         String var = "__bpf4j_event_" + mapName;
         for (int id = btf.firstTypeId(); id < btf.nextTypeId(); id++) {
             // a static local's name is prefixed with its function's: "f.__bpf4j_event_events"
@@ -512,7 +516,8 @@ public final class Bcc implements AutoCloseable {
             }
         }
         throw new BccException("the program sends no struct to map '" + mapName + "' (perf_submit, ringbuf_output "
-                + "or ringbuf_submit of a struct's address): name the struct to decode by, or read the bytes");
+                + "or ringbuf_submit of a struct's address): name the struct to decode by (openPerfBuffer(name, "
+                + "\"struct_name\", callback)), or read the bytes (a (cpu, data, size) callback)");
     }
 
     // ---- perf and ring buffers ------------------------------------------------------------------------------

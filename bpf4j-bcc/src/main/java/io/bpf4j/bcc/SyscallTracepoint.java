@@ -26,7 +26,9 @@ import java.util.Set;
  * ({@code PT_REGS_PARM1..6}: di, si, dx, cx — r10 for system calls —, r8, r9) read the system call's arguments
  * 1 to 6 (the fields after {@code __syscall_nr} in the tracepoint's format), and on return {@code PT_REGS_RC}
  * (ax) reads {@code ret}. So {@code PT_REGS_PARM1(ctx)} and bcc's named arguments give the system call's first
- * argument, as a kprobe on {@code sys_mkdir} did before system call wrappers. Any other {@code pt_regs} field
+ * argument, as a kprobe on {@code sys_mkdir} did before system call wrappers. A {@code syscall__} function, which
+ * on a kprobe reads its arguments through the wrapper's inner pt_regs, reads them from the context here: its
+ * marker constant ({@link #SYSCALL_WRAPPED}) is replaced by 0. Any other {@code pt_regs} field
  * (ip, sp…) has no counterpart: loading such a program fails, naming the field.
  *
  * <p>Which registers hold the context is followed through the code in order: r1 at entry, copies of it
