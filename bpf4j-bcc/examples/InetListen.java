@@ -22,7 +22,6 @@ public class InetListen {
                     u64 backlog;
                     u32 pid;
                 };
-                struct listen_evt_t *unused_listen_evt; // the struct in BTF: Java decodes the events by it
                 BPF_PERF_OUTPUT(listen_evt);
 
                 TRACEPOINT_PROBE(sock, inet_sock_set_state) {
@@ -41,7 +40,7 @@ public class InetListen {
                     return 0;
                 }
                 """)) {
-            b.openPerfBuffer("listen_evt", "listen_evt_t", (cpu, e) -> print(e));
+            b.openPerfBuffer("listen_evt", (cpu, e) -> print(e));
             System.out.println("Attached to sock:inet_sock_set_state (TCP_LISTEN); Ctrl-C to end");
             while (true) b.perfBufferPoll();
         }

@@ -24,7 +24,6 @@ public class KmemTrace {
                 u32 pid;
                 char comm[TASK_COMM_LEN];
             };
-            struct memory_event *unused_memory_event; // the struct in BTF: Java decodes the events by it
 
             BPF_PERF_OUTPUT(allocs);
             BPF_PERF_OUTPUT(frees);
@@ -70,8 +69,8 @@ public class KmemTrace {
         Map<String, String> defines = args.length > 0 ? Map.of("COMM", "\"" + args[0] + "\"") : Map.of();
         BccOptions options = new BccOptions("kmem.c", defines, List.of(), List.of());
         try (Bcc b = new Bcc(PROGRAM, options)) {
-            b.openPerfBuffer("allocs", "memory_event", (cpu, e) -> print("kmem_cache_alloc", e));
-            b.openPerfBuffer("frees", "memory_event", (cpu, e) -> print("kmem_cache_free", e));
+            b.openPerfBuffer("allocs", (cpu, e) -> print("kmem_cache_alloc", e));
+            b.openPerfBuffer("frees", (cpu, e) -> print("kmem_cache_free", e));
             System.out.println("Attached to kmem:kmem_cache_alloc and kmem:kmem_cache_free; Ctrl-C to end");
             System.out.printf("%-18s %-16s %-7s %-18s %-18s %-10s %-11s %s%n", "TIME(ns)", "COMM", "PID",
                     "CALL_SITE", "PTR", "BYTES_REQ", "BYTES_ALLOC", "EVENT");

@@ -26,7 +26,6 @@ public class PacketRate {
 
             struct window_t { u64 second; u64 packets; };
             struct alert_t { u32 saddr; u64 packets; };
-            struct alert_t *unused_alert; // the struct in BTF: Java decodes the alerts by it
 
             BPF_HASH(blocked, u32, u32);          // source addresses to drop, written from Java
             BPF_HASH(per_source, u32, u64);       // IPv4 packets seen per source address
@@ -67,7 +66,7 @@ public class PacketRate {
         String limit = args.length > 1 ? args[1] : "1000";
         try (Bcc b = new Bcc(PROGRAM, new BccOptions("packet_rate.c", Map.of("LIMIT", limit), List.of(), List.of()))) {
             b.attachXdp(iface, "xdp_rate");
-            b.openPerfBuffer("alerts", "alert_t", (cpu, a) -> System.out.printf(
+            b.openPerfBuffer("alerts", (cpu, a) -> System.out.printf(
                     "ALERT %s sent more than %s packets in a second%n", address(a.getLong("saddr")), limit));
             System.out.println("Attached xdp_rate to " + iface + "; commands: block IP, unblock IP, stats");
             LinkedBlockingQueue<String> commands = new LinkedBlockingQueue<>();

@@ -19,7 +19,6 @@ public class WritebackTrace {
                     u32 pid;
                     char comm[TASK_COMM_LEN];
                 };
-                struct dirty_page *unused_dirty_page; // the struct in BTF: Java decodes the records by it
                 BPF_RINGBUF_OUTPUT(dirtied, 64);
 
                 TRACEPOINT_PROBE(writeback, writeback_dirty_folio) {
@@ -35,7 +34,7 @@ public class WritebackTrace {
                     return 0;
                 }
                 """)) {
-            b.openRingBuffer("dirtied", "dirty_page", (cpu, d) -> print(d));
+            b.openRingBuffer("dirtied", d -> print(d));
             System.out.println("Attached to writeback:writeback_dirty_folio; Ctrl-C to end");
             System.out.printf("%-16s %-7s %-8s %-12s %s%n", "COMM", "PID", "BDI", "INO", "INDEX");
             while (true) b.ringBufferPoll();

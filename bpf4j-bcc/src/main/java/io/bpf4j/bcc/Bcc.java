@@ -9,6 +9,7 @@ import io.bpf4j.core.BpfMap;
 import io.bpf4j.core.BpfObject;
 import io.bpf4j.core.Program;
 import io.bpf4j.core.btf.Btf;
+import io.bpf4j.core.btf.BtfType;
 import io.bpf4j.core.events.BtfRecord;
 import io.bpf4j.core.events.PerfBuffer;
 import io.bpf4j.core.events.RecordDecoder;
@@ -76,7 +77,8 @@ import java.util.function.UnaryOperator;
  * For a system call's function ({@code __x64_sys_mkdir}, {@code sys_mkdir}, what {@link #getSyscallFnName}
  * returns) {@link #attachSyscallEntry} and {@link #attachSyscallReturn} attach the same function to the system
  * call's tracepoints instead, its {@code PT_REGS_PARMn(ctx)} reading the system call's arguments and
- * {@code PT_REGS_RC(ctx)} its return value (see {@link SyscallTracepoint}); a {@code kprobe__} or
+ * {@code PT_REGS_RC(ctx)} its return value, as do a {@code syscall__} function's named arguments (see
+ * {@link SyscallTracepoint}); a {@code kprobe__} or
  * {@code kretprobe__} function on a system call is attached that way automatically there, with a note on stderr.
  *
  * <p><b>Closing</b> detaches everything and releases the readers, programs and maps. Every attachment is a BPF
@@ -487,9 +489,35 @@ public final class Bcc implements AutoCloseable {
             return RecordDecoder.forStruct(btf, structName);
         } catch (IllegalArgumentException e) {
             throw new BccException("struct " + structName + " is not in the program's BTF: clang leaves out the "
-                    + "types no map, global or function signature uses; declare a global of it in the C, e.g. "
-                    + "'struct " + structName + " *unused_" + structName + ";', or read the bytes yourself", e);
+                    + "types no map, global, function signature or perf_submit/ringbuf_output/ringbuf_submit uses; "
+                    + "declare a global of it in the C, e.g. 'struct " + structName + " *unused_" + structName
+                    + ";', or read the bytes yourself", e);
         }
+    }
+
+    /**
+     * A decoder for what the program sends to perf or ring buffer {@code mapName} ({@code perf_submit},
+     * {@code ringbuf_output}, {@code ringbuf_submit}): the struct of the data argument, which the dialect keeps in
+     * the object's BTF (the first one's, if it sends several). What bcc's {@code b["events"].event(data)} does,
+     * without naming the struct.
+     */
+    public RecordDecoder eventDecoder(String mapName) {
+        get(mapName); // the map exists
+        if (btf == null) {
+            throw new BccException("the compiled program has no BTF to decode map " + mapName + "'s events");
+        }
+        String var = "__bpf4j_event_" + mapName;
+        for (int id = btf.firstTypeId(); id < btf.nextTypeId(); id++) {
+            // a static local's name is prefixed with its function's: "f.__bpf4j_event_events"
+            if (btf.type(id) instanceof BtfType.Var v && (v.name().equals(var) || v.name().endsWith("." + var))
+                    && btf.resolveType(v.type()) instanceof BtfType.Ptr ptr
+                    && btf.resolveType(ptr.type()) instanceof BtfType.Composite) {
+                return RecordDecoder.forType(btf, ptr.type());
+            }
+        }
+        throw new BccException("the program sends no struct to map '" + mapName + "' (perf_submit, ringbuf_output "
+                + "or ringbuf_submit of a struct's address): name the struct to decode by (openPerfBuffer(name, "
+                + "\"struct_name\", callback)), or read the bytes (a (cpu, data, size) callback)");
     }
 
     // ---- perf and ring buffers ------------------------------------------------------------------------------
@@ -556,6 +584,22 @@ public final class Bcc implements AutoCloseable {
         openPerfBuffer(name, (cpu, data, size) -> callback.event(cpu, decode(decoder, data)));
     }
 
+    /**
+     * Reads {@code BPF_PERF_OUTPUT(name)}, each sample decoded as the struct the program sends to it (see
+     * {@link #eventDecoder}).
+     */
+    public void openPerfBuffer(String name, EventCallback callback) {
+        RecordDecoder decoder = eventDecoder(name);
+        openPerfBuffer(name, (cpu, data, size) -> callback.event(cpu, decode(decoder, data)));
+    }
+
+    /** Receives a ring buffer's records decoded as the struct the program sends (see {@link #eventDecoder}). */
+    @FunctionalInterface
+    public interface RecordCallback {
+        /** One record, decoded. */
+        void event(BtfRecord event);
+    }
+
     /** Reads {@code BPF_RINGBUF_OUTPUT(name, …)} (bcc's {@code b["name"].open_ring_buffer(callback)}). */
     public void openRingBuffer(String name, RingCallback callback) {
         BpfMap map = eventMap(name, MapType.RINGBUF, "BPF_RINGBUF_OUTPUT");
@@ -566,6 +610,15 @@ public final class Bcc implements AutoCloseable {
     public void openRingBuffer(String name, String structName, EventCallback callback) {
         RecordDecoder decoder = decoder(structName);
         openRingBuffer(name, (data, size) -> callback.event(-1, decode(decoder, data)));
+    }
+
+    /**
+     * Reads {@code BPF_RINGBUF_OUTPUT(name, …)}, each record decoded as the struct the program sends to it (see
+     * {@link #eventDecoder}).
+     */
+    public void openRingBuffer(String name, RecordCallback callback) {
+        RecordDecoder decoder = eventDecoder(name);
+        openRingBuffer(name, (data, size) -> callback.event(decode(decoder, data)));
     }
 
     private static BtfRecord decode(RecordDecoder decoder, MemorySegment data) {

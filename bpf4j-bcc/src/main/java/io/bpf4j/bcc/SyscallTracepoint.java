@@ -3,6 +3,7 @@ package io.bpf4j.bcc;
 import io.bpf4j.core.asm.Instruction;
 import io.bpf4j.core.asm.Instructions;
 import io.bpf4j.core.asm.Load;
+import io.bpf4j.core.asm.LoadImm64;
 import io.bpf4j.core.asm.RawInstruction;
 import io.bpf4j.core.asm.Register;
 import io.bpf4j.core.link.Tracefs;
@@ -25,7 +26,9 @@ import java.util.Set;
  * ({@code PT_REGS_PARM1..6}: di, si, dx, cx — r10 for system calls —, r8, r9) read the system call's arguments
  * 1 to 6 (the fields after {@code __syscall_nr} in the tracepoint's format), and on return {@code PT_REGS_RC}
  * (ax) reads {@code ret}. So {@code PT_REGS_PARM1(ctx)} and bcc's named arguments give the system call's first
- * argument, as a kprobe on {@code sys_mkdir} did before system call wrappers. Any other {@code pt_regs} field
+ * argument, as a kprobe on {@code sys_mkdir} did before system call wrappers. A {@code syscall__} function, which
+ * on a kprobe reads its arguments through the wrapper's inner pt_regs, reads them from the context here: its
+ * marker constant ({@link #SYSCALL_WRAPPED}) is replaced by 0. Any other {@code pt_regs} field
  * (ip, sp…) has no counterpart: loading such a program fails, naming the field.
  *
  * <p>Which registers hold the context is followed through the code in order: r1 at entry, copies of it
@@ -45,6 +48,12 @@ final class SyscallTracepoint {
     /** Argument n (0-based) of a call: the pt_regs offsets that hold it (cx for functions, r10 for syscalls). */
     private static final int[][] ARGUMENT_REGS = {{112}, {104}, {96}, {88, 56}, {72}, {64}};
     private static final int AX = 80;
+    /**
+     * The constant bcc.h's {@code __bpf4j_syscall_wrapped()} loads ("BPF4SYSC"): a {@code syscall__} function
+     * reads its arguments through the syscall wrapper's inner pt_regs while it is nonzero, from the context
+     * (moved here to the tracepoint's arguments) when it is 0.
+     */
+    static final long SYSCALL_WRAPPED = 0x4250463453595343L;
     private static final String[] PREFIXES = {"__x64_sys_", "__ia32_sys_", "__arm64_sys_", "__riscv_sys_",
             "__s390x_sys_", "__se_sys_", "__do_sys_", "__sys_", "ksys_", "sys_"};
 
@@ -74,6 +83,9 @@ final class SyscallTracepoint {
         Set<Register> ctx = EnumSet.of(Register.R1);
         List<Instruction> out = new ArrayList<>(code.instructions().size());
         for (Instruction insn : code) {
+            if (insn instanceof LoadImm64 marker && marker.value() == SYSCALL_WRAPPED) {
+                insn = new LoadImm64(marker.dst(), 0); // no wrapper here: syscall__ arguments are the context's
+            }
             if (insn instanceof Load l && ctx.contains(l.base())) {
                 Integer to = moved.get(l.offset());
                 if (to == null) {

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -74,7 +75,6 @@ class BccKernelTest {
         assumeFalse(Kprobe.availability().available(), "this kernel has kprobes: the fallback is not needed");
         String text = """
                 struct event_t { u32 pid; char fname[64]; };
-                struct event_t *unused_event_t; // the struct in BTF, to decode the events by it
                 BPF_PERF_OUTPUT(events);
                 int trace_mkdir(struct pt_regs *ctx, const char __user *pathname) {
                     struct event_t e = {};
@@ -93,7 +93,7 @@ class BccKernelTest {
                     .hasMessageContaining("attachSyscallEntry");
             b.attachSyscallEntry(fn, "trace_mkdir");
             List<String> seen = new ArrayList<>();
-            b.openPerfBuffer("events", "event_t", (cpu, e) -> {
+            b.openPerfBuffer("events", (cpu, e) -> {
                 if (e.getLong("pid") == pid()) seen.add(e.getString("fname"));
             });
             Path made = dir.resolve("made-by-" + pid());
@@ -121,6 +121,33 @@ class BccKernelTest {
             Files.createDirectory(dir.resolve("mode"));
             // Java creates directories with mode 0777 (the umask applies in the kernel, after the tracepoint)
             assertThat(b.get("seen").get(pid())).contains(0777L);
+        }
+    }
+
+    @Test
+    void syscallFunctionReadsItsNamedArgumentsThroughTheTracepoint() throws Exception {
+        assumeFalse(Kprobe.availability().available(), "this kernel has kprobes: the fallback is not needed");
+        try (Bcc b = bcc("""
+                struct call_t { u32 pid; u32 mode; char path[64]; };
+                BPF_PERF_OUTPUT(calls);
+                int syscall__mkdir(struct pt_regs *ctx, const char __user *pathname, umode_t mode) {
+                    struct call_t c = {};
+                    c.pid = bpf_get_current_pid_tgid() >> 32;
+                    c.mode = mode;
+                    bpf_probe_read_user_str(&c.path, sizeof(c.path), pathname);
+                    calls.perf_submit(ctx, &c, sizeof(c));
+                    return 0;
+                }
+                """)) {
+            b.attachSyscallEntry(b.getSyscallFnName("mkdir"), "syscall__mkdir");
+            Map<String, Long> modes = new HashMap<>(); // path → mode, of this process's mkdirs
+            b.openPerfBuffer("calls", (cpu, c) -> { // decoded as struct call_t, which the source does not name here
+                if (c.getLong("pid") == pid()) modes.put(c.getString("path"), c.getLong("mode"));
+            });
+            Path made = dir.resolve("syscall-" + pid());
+            Files.createDirectory(made);
+            while (!modes.containsKey(made.toString())) b.perfBufferPoll(1000);
+            assertThat(modes.get(made.toString())).isEqualTo(0777L); // Java's mode; the umask applies later
         }
     }
 }

@@ -414,7 +414,7 @@ final class BccRewriter {
             String type = text(param.subList(0, param.size() - 1));
             String var = s.get(param.get(param.size() - 1)).text;
             String register = syscall
-                    ? "__bpf4j_kread(__BPF4J_SYSCALL_PARM" + p + "((struct pt_regs *)PT_REGS_PARM1(" + ctx + ")))"
+                    ? "__BPF4J_SYSCALL_ARG(" + ctx + ", " + p + ")"
                     : "PT_REGS_PARM" + p + "(" + ctx + ")";
             decls.append(' ').append(type).append(type.endsWith("*") ? "" : " ").append(var).append(" = (").append(type).append(')')
                     .append(register).append(';');

@@ -221,6 +221,21 @@ char __bpf4j_license[] SEC("license") = "GPL";
 #define __BPF4J_SYSCALL_PARM6(x) PT_REGS_PARM6(x)
 #endif
 
+/* A syscall__ function's argument n. On a kprobe on the syscall wrapper, from the user registers the wrapper
+ * gets as its first argument; when Bcc loads the function on the syscall's tracepoint instead (kernels without
+ * kprobes), from the context, whose register reads Bcc moves to the tracepoint's arguments. Which one is decided
+ * at load: Bcc replaces this 64-bit constant ("BPF4SYSC") by 0 in a program it loads on a tracepoint, and the verifier drops
+ * the branch not taken. */
+static __always_inline int __bpf4j_syscall_wrapped(void)
+{
+	unsigned long long v;
+	asm volatile("%0 = 0x4250463453595343 ll" : "=r"(v));
+	return v != 0;
+}
+#define __BPF4J_SYSCALL_ARG(ctx, n) (__bpf4j_syscall_wrapped() \
+	? __bpf4j_kread(__BPF4J_SYSCALL_PARM##n((struct pt_regs *)PT_REGS_PARM1(ctx))) \
+	: __BPF4J_SYSCALL_PARM##n(ctx))
+
 /* BTF-defined maps, the form the loader reads from SEC(".maps"). */
 #define __uint(name, val) int (*name)[val]
 #define __type(name, val) typeof(val) *name
@@ -347,15 +362,26 @@ char __bpf4j_license[] SEC("license") = "GPL";
 		bpf_map_update_elem(&(m), &___k, &___n, BPF_NOEXIST); \
 	} })
 #define __bpf4j_atomic_increment __bpf4j_increment
-#define __bpf4j_perf_submit(m, ctx, data, size) \
-	bpf_perf_event_output((ctx), &(m), BPF_F_CURRENT_CPU, (data), (size))
+/* The type of what a program sends to map m, kept in the object's BTF as the type of an unused static pointer
+ * (a variable clang keeps, unlike a local's type): Bcc decodes the map's records by it without being told the
+ * struct's name, as bcc's b["events"].event(data) does. */
+#define __bpf4j_event_type(m, data) \
+	static typeof(*(data)) *__bpf4j_event_##m __attribute__((used))
+#define __bpf4j_perf_submit(m, ctx, data, size) ({ \
+	__bpf4j_event_type(m, data); \
+	bpf_perf_event_output((ctx), &(m), BPF_F_CURRENT_CPU, (data), (size)); })
 #define __bpf4j_perf_submit_skb(m, ctx, skb_len, data, size) \
 	bpf_perf_event_output((ctx), &(m), (((__u64)(skb_len)) << 32) | BPF_F_CURRENT_CPU, (data), (size))
 #define __bpf4j_perf_read(m, index) bpf_perf_event_read(&(m), (index))
 #define __bpf4j_perf_counter_value(m, index, buf, size) bpf_perf_event_read_value(&(m), (index), (buf), (size))
-#define __bpf4j_ringbuf_output(m, data, size, flags) bpf_ringbuf_output(&(m), (data), (size), (flags))
+#define __bpf4j_ringbuf_output(m, data, size, flags) ({ \
+	__bpf4j_event_type(m, data); \
+	bpf_ringbuf_output(&(m), (data), (size), (flags)); })
 #define __bpf4j_ringbuf_reserve(m, size) bpf_ringbuf_reserve(&(m), (size), 0)
-#define __bpf4j_ringbuf_submit(m, data, flags) bpf_ringbuf_submit((data), (flags))
+/* reserve returns void *: the record's type is that of the pointer submitted */
+#define __bpf4j_ringbuf_submit(m, data, flags) ({ \
+	__bpf4j_event_type(m, data); \
+	bpf_ringbuf_submit((data), (flags)); })
 #define __bpf4j_ringbuf_discard(m, data, flags) bpf_ringbuf_discard((data), (flags))
 #define __bpf4j_ringbuf_query(m, flags) bpf_ringbuf_query(&(m), (flags))
 #define __bpf4j_get_stackid(m, ctx, flags) bpf_get_stackid((ctx), &(m), (flags))
