@@ -49,7 +49,9 @@ class MkdirCounterExampleTest {
             try {
                 String line = run.await(l -> pids.stream().anyMatch(pid -> l.startsWith("mkdir by pid " + pid + " at ")),
                         "the trace line of one of the mkdirs");
-                assertThat(line).endsWith("==> mkdir");
+                // the kernel names the task from its table of recent command names: "<...>" once a busy machine's
+                // other processes pushed a short-lived mkdir out of it (bcc's trace_fields shows the same)
+                assertThat(line).matches(".* ==> (mkdir|<\\.\\.\\.>)");
             } finally {
                 seen.set(true);
                 workload.join();
